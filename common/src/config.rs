@@ -1,0 +1,375 @@
+//! The configuration file: `/etc/upstox-jobs/config.toml` unless `--config` or
+//! `UPSTOX_JOBS_CONFIG` names another. One file serves every job: common tables at the top,
+//! each job's own table under `[jobs.<job>]`. Every key has a built-in default, so a missing
+//! default file is not an error, and an unknown key is (a typo must not silently do nothing).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Where the configuration is read from when neither `--config` nor the environment says.
+pub const DEFAULT_PATH: &str = "/etc/upstox-jobs/config.toml";
+
+/// The jobs a `[jobs.<name>]` table may configure; any other name is a typo.
+pub const JOB_NAMES: [&str; 8] = [
+    "nse-index-update",
+    "corporate-announcements",
+    "market-sync",
+    "alert-scan",
+    "news-sentiment",
+    "performance-analytics",
+    "db-backup",
+    "db-maintenance",
+];
+
+/// A configuration error: names the file and the key, and says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// The file at fault (or `built-in defaults`).
+    pub file: String,
+    /// What is wrong, naming the key.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(file: &Path, message: impl Into<String>) -> Self {
+        ConfigError {
+            file: file.display().to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a job is configured with: the common tables and the job's own `J`.
+#[derive(Debug, Clone)]
+pub struct Config<J> {
+    /// The file read, or `None` when the built-in defaults serve.
+    pub file: Option<PathBuf>,
+    /// `data_dir`: where the databases live (see `harness::resolve_data_dir`).
+    pub data_dir: Option<PathBuf>,
+    /// `[http]`.
+    pub http: HttpConfig,
+    /// `[database]`.
+    pub database: DatabaseConfig,
+    /// `[calendar]`.
+    pub calendar: CalendarConfig,
+    /// `[credentials]`: credential name → file holding the secret.
+    pub credentials: BTreeMap<String, PathBuf>,
+    /// `[jobs.<this job>]`.
+    pub job: J,
+}
+
+/// `[http]`: how every job talks to the outside.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds to wait for a TCP/TLS connection.
+    pub connect_timeout_secs: f64,
+    /// Seconds one whole request may take, body included.
+    pub timeout_secs: f64,
+    /// How many times a timeout, a reset, a 429 or a 5xx is retried.
+    pub retries: u32,
+    /// First back-off delay in milliseconds; it doubles each retry, with jitter.
+    pub backoff_initial_ms: u64,
+    /// Longest single back-off delay in seconds.
+    pub backoff_max_secs: f64,
+    /// A `Retry-After` longer than this is not waited for: the run fails as rate-limited (75).
+    pub max_retry_after_secs: f64,
+    /// Largest response body accepted, in MiB.
+    pub max_body_mib: u64,
+    /// The User-Agent sent; NSE and Yahoo refuse obvious robots.
+    pub user_agent: String,
+    /// Requests per second to any one host, unless `[http.hosts."<host>"]` says otherwise.
+    pub requests_per_second: f64,
+    /// Per-host overrides.
+    pub hosts: BTreeMap<String, HostConfig>,
+}
+
+/// `[http.hosts."<host>"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostConfig {
+    /// Requests per second to this host.
+    pub requests_per_second: f64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout_secs: 10.0,
+            timeout_secs: 30.0,
+            retries: 4,
+            backoff_initial_ms: 1000,
+            backoff_max_secs: 60.0,
+            max_retry_after_secs: 300.0,
+            max_body_mib: 64,
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                         Chrome/124.0 Safari/537.36"
+                .to_string(),
+            requests_per_second: 2.0,
+            hosts: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// How long a writer waits for another process's lock before giving up.
+    pub busy_timeout_secs: f64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            busy_timeout_secs: 30.0,
+        }
+    }
+}
+
+/// `[calendar]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// NSE's holiday list in the `holiday-master` JSON format; the copy built into the
+    /// binary serves when the file is absent.
+    pub holidays_file: PathBuf,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            holidays_file: PathBuf::from("/usr/share/upstox-jobs/nse-holidays.json"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLayout {
+    data_dir: Option<PathBuf>,
+    #[serde(default)]
+    http: HttpConfig,
+    #[serde(default)]
+    database: DatabaseConfig,
+    #[serde(default)]
+    calendar: CalendarConfig,
+    #[serde(default)]
+    credentials: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    jobs: BTreeMap<String, toml::Table>,
+}
+
+/// Which file to read: one the user named must exist; the default one may be absent.
+#[derive(Debug, Clone)]
+pub enum ConfigPath {
+    /// Named by `--config` or `UPSTOX_JOBS_CONFIG`.
+    Explicit(PathBuf),
+    /// [`DEFAULT_PATH`] (or a test's stand-in for it).
+    Default(PathBuf),
+}
+
+/// Reads the configuration of job `job` (a [`JOB_NAMES`] entry).
+pub fn load<J: DeserializeOwned + Default>(
+    path: &ConfigPath,
+    job: &str,
+) -> Result<Config<J>, ConfigError> {
+    let (file, explicit) = match path {
+        ConfigPath::Explicit(p) => (p, true),
+        ConfigPath::Default(p) => (p, false),
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(Config::defaults());
+        }
+        Err(e) => {
+            return Err(ConfigError::new(
+                file,
+                format!(
+                    "cannot read the configuration file: {e}; check the path given with --config or UPSTOX_JOBS_CONFIG"
+                ),
+            ));
+        }
+    };
+    parse(&text, file, job)
+}
+
+/// Parses configuration text; `file` is only used in error messages.
+pub fn parse<J: DeserializeOwned + Default>(
+    text: &str,
+    file: &Path,
+    job: &str,
+) -> Result<Config<J>, ConfigError> {
+    let layout: FileLayout =
+        toml::from_str(text).map_err(|e| ConfigError::new(file, describe(&e, text)))?;
+    for (host, limit) in &layout.http.hosts {
+        if !(limit.requests_per_second > 0.0) {
+            return Err(ConfigError::new(
+                file,
+                format!("[http.hosts.\"{host}\"] requests_per_second must be above 0"),
+            ));
+        }
+    }
+    if !(layout.http.requests_per_second > 0.0) {
+        return Err(ConfigError::new(
+            file,
+            "[http] requests_per_second must be above 0",
+        ));
+    }
+    let mut job_config = None;
+    for (name, table) in layout.jobs {
+        if !JOB_NAMES.contains(&name.as_str()) {
+            return Err(ConfigError::new(
+                file,
+                format!(
+                    "unknown table [jobs.{name}]; the jobs are: {}",
+                    JOB_NAMES.join(", ")
+                ),
+            ));
+        }
+        if name == job {
+            let parsed: J = table.try_into().map_err(|e: toml::de::Error| {
+                ConfigError::new(file, format!("[jobs.{name}]: {}", e.message().trim()))
+            })?;
+            job_config = Some(parsed);
+        }
+    }
+    Ok(Config {
+        file: Some(file.to_path_buf()),
+        data_dir: layout.data_dir,
+        http: layout.http,
+        database: layout.database,
+        calendar: layout.calendar,
+        credentials: layout.credentials,
+        job: job_config.unwrap_or_default(),
+    })
+}
+
+impl<J: Default> Config<J> {
+    /// The built-in defaults, used when the default file is absent.
+    pub fn defaults() -> Self {
+        Config {
+            file: None,
+            data_dir: None,
+            http: HttpConfig::default(),
+            database: DatabaseConfig::default(),
+            calendar: CalendarConfig::default(),
+            credentials: BTreeMap::new(),
+            job: J::default(),
+        }
+    }
+
+    /// How the configuration file is named in messages.
+    pub fn source(&self) -> String {
+        match &self.file {
+            Some(path) => path.display().to_string(),
+            None => "built-in defaults".to_string(),
+        }
+    }
+}
+
+/// One line: "line N: message", since the default multi-line TOML report does not fit a journal line.
+fn describe(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(default, deny_unknown_fields)]
+    struct Demo {
+        indices: Vec<String>,
+    }
+
+    fn parse_demo(text: &str) -> Result<Config<Demo>, ConfigError> {
+        parse(
+            text,
+            Path::new("/etc/upstox-jobs/config.toml"),
+            "nse-index-update",
+        )
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = parse_demo("").unwrap();
+        assert_eq!(config.http.retries, 4);
+        assert_eq!(config.job, Demo::default());
+    }
+
+    #[test]
+    fn reads_the_jobs_own_table_and_ignores_other_jobs_tables() {
+        let config = parse_demo(
+            "[http]\nretries = 1\n[jobs.nse-index-update]\nindices = [\"NIFTY50\"]\n[jobs.market-sync]\nwhatever = 1\n",
+        )
+        .unwrap();
+        assert_eq!(config.http.retries, 1);
+        assert_eq!(config.job.indices, vec!["NIFTY50"]);
+    }
+
+    #[test]
+    fn unknown_common_key_names_file_line_and_key() {
+        let err = parse_demo("[http]\nretries = 1\nretry = 2\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("/etc/upstox-jobs/config.toml: line 3:"),
+            "{text}"
+        );
+        assert!(text.contains("unknown field `retry`"), "{text}");
+        assert!(!text.contains('\n'));
+    }
+
+    #[test]
+    fn unknown_job_key_names_the_table() {
+        let err = parse_demo("[jobs.nse-index-update]\nindexes = []\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("[jobs.nse-index-update]"), "{text}");
+        assert!(text.contains("unknown field `indexes`"), "{text}");
+    }
+
+    #[test]
+    fn unknown_job_name_is_an_error() {
+        let err = parse_demo("[jobs.nse-index-updte]\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown table [jobs.nse-index-updte]")
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let err = parse_demo("[http]\nretries = \"many\"\n").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn zero_rate_is_rejected() {
+        let err =
+            parse_demo("[http.hosts.\"example.org\"]\nrequests_per_second = 0\n").unwrap_err();
+        assert!(err.to_string().contains("example.org"), "{err}");
+    }
+
+    #[test]
+    fn missing_default_file_serves_defaults_but_missing_named_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let absent = dir.path().join("config.toml");
+        let config: Config<Demo> =
+            load(&ConfigPath::Default(absent.clone()), "nse-index-update").unwrap();
+        assert!(config.file.is_none());
+        let err = load::<Demo>(&ConfigPath::Explicit(absent), "nse-index-update").unwrap_err();
+        assert!(err.to_string().contains("cannot read"), "{err}");
+    }
+}

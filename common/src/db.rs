@@ -1,0 +1,309 @@
+//! SQLite files: opened the same way by every job (WAL, busy timeout, foreign keys) and brought
+//! to the latest schema on open.
+//!
+//! Several crates own tables in one file (`job_runs` is common's, `nse_index_membership` is
+//! nse-index-update's…), so a single `PRAGMA user_version` cannot say which of their
+//! migrations ran. Each [`Schema`] is versioned separately in `schema_migrations`, and each
+//! migration runs in its own `BEGIN IMMEDIATE` transaction, so two jobs opening one file at
+//! once apply it exactly once.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+/// The file every job writes.
+pub const MARKET_DATA_DB: &str = "market_data.db";
+
+/// A crate's tables: its name and its migrations in order. Never edit a released migration;
+/// append a new one.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// Who owns the tables (`common`, `nse-index-update`, …).
+    pub component: &'static str,
+    /// SQL batches; migration N (1-based) is `migrations[N-1]`.
+    pub migrations: &'static [&'static str],
+}
+
+/// Why a database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite refused.
+    #[error("database {path}: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer release.
+    #[error(
+        "database {path}: schema `{component}` is at version {found}, newer than this binary knows ({known}); upgrade the upstox-jobs package"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// The schema.
+        component: String,
+        /// Version in the file.
+        found: i64,
+        /// Latest version this binary has.
+        known: i64,
+    },
+    /// A dry run found the file older than this binary.
+    #[error(
+        "database {path}: schema `{component}` needs migrating; run once without --dry-run first"
+    )]
+    NeedsMigration {
+        /// The file.
+        path: PathBuf,
+        /// The schema.
+        component: String,
+    },
+    /// The file's directory could not be created.
+    #[error("cannot create {path}: {source}")]
+    Create {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl DbError {
+    fn sqlite(path: &Path) -> impl FnOnce(rusqlite::Error) -> DbError + '_ {
+        move |source| DbError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    component TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (component, version)
+) WITHOUT ROWID;";
+
+/// Opens (creating if needed) `path` for writing and applies every pending migration of `schemas`.
+pub fn open(
+    path: &Path,
+    busy_timeout: Duration,
+    schemas: &[Schema],
+) -> Result<Connection, DbError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::Create {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let mut conn = Connection::open(path).map_err(DbError::sqlite(path))?;
+    configure(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
+    // WAL persists in the file; setting it needs no transaction and is a no-op once set.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(DbError::sqlite(path))?;
+    conn.execute_batch(BOOKKEEPING)
+        .map_err(DbError::sqlite(path))?;
+    for schema in schemas {
+        migrate(&mut conn, path, schema)?;
+    }
+    Ok(conn)
+}
+
+/// Opens an existing file read-only, for `--dry-run`: `Ok(None)` when there is no file yet.
+/// Fails when the file needs a migration, which a dry run must not apply.
+pub fn open_read_only(
+    path: &Path,
+    busy_timeout: Duration,
+    schemas: &[Schema],
+) -> Result<Option<Connection>, DbError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(DbError::sqlite(path))?;
+    configure(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
+    for schema in schemas {
+        let current = current_version(&conn, schema.component).map_err(DbError::sqlite(path))?;
+        if current < schema.migrations.len() as i64 {
+            return Err(DbError::NeedsMigration {
+                path: path.to_path_buf(),
+                component: schema.component.to_string(),
+            });
+        }
+    }
+    Ok(Some(conn))
+}
+
+fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // NORMAL is durable in WAL mode except for the last commits on power loss, never corrupt.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+fn current_version(conn: &Connection, component: &str) -> rusqlite::Result<i64> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !exists {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = ?1",
+        [component],
+        |row| row.get(0),
+    )
+}
+
+fn migrate(conn: &mut Connection, path: &Path, schema: &Schema) -> Result<(), DbError> {
+    let known = schema.migrations.len() as i64;
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(DbError::sqlite(path))?;
+        let current = current_version(&tx, schema.component).map_err(DbError::sqlite(path))?;
+        if current > known {
+            return Err(DbError::TooNew {
+                path: path.to_path_buf(),
+                component: schema.component.to_string(),
+                found: current,
+                known,
+            });
+        }
+        if current == known {
+            return Ok(());
+        }
+        let next = current + 1;
+        tx.execute_batch(schema.migrations[(next - 1) as usize])
+            .map_err(DbError::sqlite(path))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (component, version) VALUES (?1, ?2)",
+            rusqlite::params![schema.component, next],
+        )
+        .map_err(DbError::sqlite(path))?;
+        tx.commit().map_err(DbError::sqlite(path))?;
+        tracing::debug!(
+            component = schema.component,
+            version = next,
+            "applied migration {} {next}",
+            schema.component
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: Schema = Schema {
+        component: "a",
+        migrations: &[
+            "CREATE TABLE a1 (x INTEGER);",
+            "ALTER TABLE a1 ADD COLUMN y TEXT;",
+        ],
+    };
+    const B: Schema = Schema {
+        component: "b",
+        migrations: &["CREATE TABLE b1 (x INTEGER);"],
+    };
+
+    fn versions(conn: &Connection) -> Vec<(String, i64)> {
+        let mut stmt = conn
+            .prepare("SELECT component, version FROM schema_migrations ORDER BY 1, 2")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn components_are_versioned_independently_and_reopening_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/x.db");
+        let conn = open(&path, Duration::from_secs(1), &[A]).unwrap();
+        assert_eq!(versions(&conn), vec![("a".into(), 1), ("a".into(), 2)]);
+        drop(conn);
+        let conn = open(&path, Duration::from_secs(1), &[B, A]).unwrap();
+        assert_eq!(
+            versions(&conn),
+            vec![("a".into(), 1), ("a".into(), 2), ("b".into(), 1)]
+        );
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        open(&path, Duration::from_secs(1), &[A]).unwrap();
+        let older = Schema {
+            component: "a",
+            migrations: &A.migrations[..1],
+        };
+        let err = open(&path, Duration::from_secs(1), &[older]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DbError::TooNew {
+                    found: 2,
+                    known: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade"));
+    }
+
+    #[test]
+    fn read_only_open_never_creates_or_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        assert!(
+            open_read_only(&path, Duration::from_secs(1), &[A])
+                .unwrap()
+                .is_none()
+        );
+        assert!(!path.exists());
+        open(&path, Duration::from_secs(1), &[B]).unwrap();
+        let err = open_read_only(&path, Duration::from_secs(1), &[A]).unwrap_err();
+        assert!(matches!(err, DbError::NeedsMigration { .. }));
+        assert!(
+            open_read_only(&path, Duration::from_secs(1), &[B])
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_version_where_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let broken = Schema {
+            component: "a",
+            migrations: &[
+                "CREATE TABLE a1 (x INTEGER);",
+                "CREATE TABLE a1 (x INTEGER);",
+            ],
+        };
+        assert!(open(&path, Duration::from_secs(1), &[broken]).is_err());
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(versions(&conn), vec![("a".into(), 1)]);
+    }
+}

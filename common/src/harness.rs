@@ -1,0 +1,512 @@
+//! The life of a run, the same for every binary: flags, logging, configuration, data directory,
+//! lock, `job_runs` row, signals, units, one-line summary, exit code.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde::de::DeserializeOwned;
+
+use crate::config::{self, Config, ConfigError, ConfigPath};
+use crate::db::{self, DbError, Schema};
+use crate::exit::Exit;
+use crate::http::{HttpClient, HttpError};
+use crate::lock::{JobLock, LockError};
+use crate::logging::{self, LogFormat};
+use crate::runs::{self, RunEnd, RunIdentity, RunStatus};
+use crate::shutdown::Shutdown;
+
+/// The flags every job takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Configuration file [default: /etc/upstox-jobs/config.toml; built-in defaults when absent]
+    #[arg(long, global = true, env = "UPSTOX_JOBS_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Directory of market_data.db and the other databases
+    /// [default: $STATE_DIRECTORY, else /var/lib/upstox-jobs if writable, else ~/.local/share/upstox-jobs]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Fetch, parse, validate and report what would change; write nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Run outside market hours or on holidays, and re-fetch what is already stored
+    #[arg(long, global = true)]
+    pub force: bool,
+    /// More detail (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Less detail (-q warnings and errors only, -qq errors only)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// Where log lines go: the journal under systemd, text on a terminal, or JSON
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// A job: its name, its configuration table, its tables, and its work.
+pub trait Job {
+    /// The job's name, one of [`config::JOB_NAMES`].
+    const NAME: &'static str;
+    /// What a unit of work is called in the summary, singular and plural ("index", "indices").
+    const UNIT_NOUNS: (&'static str, &'static str);
+    /// The `[jobs.<name>]` table.
+    type Config: DeserializeOwned + Default;
+    /// The job's own tables in `market_data.db`.
+    const SCHEMA: Schema;
+
+    /// Does the work. Per-unit outcomes go through [`Context::unit_done`] and
+    /// [`Context::unit_failed`]; an `Err` means the run as a whole could not go on.
+    fn run(&mut self, ctx: &mut Context<Self::Config>) -> anyhow::Result<Outcome>;
+}
+
+/// How the job sums up a run that got to the end.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Work was done (or attempted); the text is added to the summary ("4 joined, 4 left").
+    Done(String),
+    /// Nothing to do now, and that is fine (exit 0): the reason.
+    Skipped(String),
+}
+
+/// A unit's failure: why, and which exit code it maps to.
+#[derive(Debug, Clone)]
+pub struct UnitError {
+    /// The documented exit code for this kind of failure.
+    pub exit: Exit,
+    /// One line: the cause and what to do about it.
+    pub message: String,
+}
+
+impl From<&HttpError> for UnitError {
+    fn from(e: &HttpError) -> Self {
+        UnitError {
+            exit: e.exit(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// An error that ends the whole run with a specific exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Fatal {
+    /// The exit code.
+    pub exit: Exit,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+impl Fatal {
+    /// A fatal error with `exit` and `message`.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Fatal {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a running job has at hand.
+pub struct Context<C> {
+    /// The configuration (common tables and the job's own).
+    pub config: Config<C>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// `--dry-run`: write nothing.
+    pub dry_run: bool,
+    /// `--force`.
+    pub force: bool,
+    /// `market_data.db`: read-write, or read-only (and possibly absent) in a dry run.
+    pub db: Option<Connection>,
+    /// The HTTP client.
+    pub http: HttpClient,
+    /// Set by SIGTERM/SIGINT: take no new unit once it is.
+    pub shutdown: Shutdown,
+    /// When the run started.
+    pub started: DateTime<Utc>,
+    units: Vec<(String, Result<u64, UnitError>)>,
+}
+
+impl<C> Context<C> {
+    /// Records a unit that completed, with the rows it changed.
+    pub fn unit_done(&mut self, name: &str, rows_changed: u64) {
+        self.units.push((name.to_string(), Ok(rows_changed)));
+    }
+
+    /// Records and logs a unit that failed; the others go on.
+    pub fn unit_failed(&mut self, name: &str, error: UnitError) {
+        tracing::error!(
+            unit = name,
+            exit_code = error.exit.code(),
+            "{name}: {}",
+            error.message
+        );
+        self.units.push((name.to_string(), Err(error)));
+    }
+
+    /// The read-write database. Only a dry run has none.
+    pub fn db_mut(&mut self) -> anyhow::Result<&mut Connection> {
+        self.db
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("no database is open (dry run)"))
+    }
+}
+
+/// Runs `job` with `args`: everything DESIGN's "job harness" promises. Returns the exit code.
+pub fn main<J: Job>(args: &CommonArgs, job: J) -> ExitCode {
+    run_job(
+        args,
+        job,
+        &ConfigPath::Default(PathBuf::from(config::DEFAULT_PATH)),
+    )
+    .into()
+}
+
+/// [`main`] with the default configuration path given (so tests need not touch /etc).
+pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPath) -> Exit {
+    let verbosity = args.verbose as i8 - args.quiet as i8;
+    logging::init(
+        args.log_format,
+        verbosity,
+        &format!("upstox-{}", J::NAME),
+        J::NAME,
+    );
+    let started = Utc::now();
+    let shutdown = match Shutdown::install() {
+        Ok(s) => s,
+        Err(e) => return fail(Exit::IoErr, &format!("cannot install signal handlers: {e}")),
+    };
+    let config_path = match &args.config {
+        Some(p) => ConfigPath::Explicit(p.clone()),
+        None => default_config.clone(),
+    };
+    let config: Config<J::Config> = match config::load(&config_path, J::NAME) {
+        Ok(c) => c,
+        Err(e) => return config_error(&e),
+    };
+    tracing::debug!("configuration: {}", config.source());
+    let data_dir = match resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref()) {
+        Some(d) => d,
+        None => {
+            return fail(
+                Exit::CantCreate,
+                "no data directory: give --data-dir, or set data_dir in the configuration",
+            );
+        }
+    };
+    let who = RunIdentity::current(J::NAME);
+    let _lock = if args.dry_run {
+        None
+    } else {
+        if let Err(e) = std::fs::create_dir_all(&data_dir) {
+            return fail(
+                Exit::CantCreate,
+                &format!(
+                    "cannot create the data directory {}: {e}; give --data-dir a writable directory",
+                    data_dir.display()
+                ),
+            );
+        }
+        let holder = format!(
+            "pid {} on {}, started {}{}",
+            who.pid,
+            who.host,
+            runs::timestamp(started),
+            who.invocation_id
+                .as_deref()
+                .map(|i| format!(", invocation {i}"))
+                .unwrap_or_default()
+        );
+        match JobLock::acquire(
+            &data_dir.join("locks").join(format!("{}.lock", J::NAME)),
+            &holder,
+        ) {
+            Ok(lock) => Some(lock),
+            Err(e @ LockError::Held { .. }) => {
+                return fail(Exit::TempFail, &format!("{}: {e}", J::NAME));
+            }
+            Err(e) => return fail(Exit::CantCreate, &e.to_string()),
+        }
+    };
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
+    let db_path = data_dir.join(db::MARKET_DATA_DB);
+    let schemas = [runs::SCHEMA, J::SCHEMA];
+    let db = if args.dry_run {
+        db::open_read_only(&db_path, busy, &schemas)
+    } else {
+        db::open(&db_path, busy, &schemas).map(Some)
+    };
+    let db = match db {
+        Ok(db) => db,
+        Err(e) => return fail(db_exit(&e), &e.to_string()),
+    };
+    let run_id = match &db {
+        Some(conn) if !args.dry_run => match start_row(conn, &who, started) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                return fail(
+                    Exit::IoErr,
+                    &format!("{}: cannot record the run: {e}", db_path.display()),
+                );
+            }
+        },
+        _ => None,
+    };
+    let http = match HttpClient::new(&config.http, shutdown.clone()) {
+        Ok(h) => h,
+        Err(e) => return fail(Exit::Config, &format!("cannot set up the HTTP client: {e}")),
+    };
+    let mut ctx = Context {
+        config,
+        data_dir,
+        dry_run: args.dry_run,
+        force: args.force,
+        db,
+        http,
+        shutdown,
+        started,
+        units: Vec::new(),
+    };
+    let result = job.run(&mut ctx);
+    let end = conclude::<J>(&ctx, result);
+    let finished = Utc::now();
+    let seconds = (finished - started).num_milliseconds() as f64 / 1000.0;
+    let line = format!("{} in {seconds:.1}s", end.summary);
+    let mut exit = exit_of(&end);
+    if let (Some(id), Some(conn)) = (run_id, ctx.db.as_ref()) {
+        let recorded = RunEnd {
+            summary: line.clone(),
+            ..end.clone()
+        };
+        if let Err(e) = runs::finish(conn, id, &recorded, started, finished) {
+            tracing::error!("cannot record the end of the run in job_runs: {e}");
+            exit = Exit::IoErr;
+        }
+    }
+    match end.status {
+        RunStatus::Succeeded | RunStatus::Skipped => {
+            tracing::info!(
+                status = end.status.as_str(),
+                rows = end.rows_changed,
+                "{line}"
+            )
+        }
+        RunStatus::Partial | RunStatus::Interrupted | RunStatus::Running => {
+            tracing::warn!(
+                status = end.status.as_str(),
+                rows = end.rows_changed,
+                "{line}"
+            )
+        }
+        RunStatus::Failed => {
+            tracing::error!(
+                status = end.status.as_str(),
+                rows = end.rows_changed,
+                "{line}"
+            )
+        }
+    }
+    exit
+}
+
+fn start_row(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    let abandoned = runs::mark_abandoned(conn, &who.job, now)?;
+    if abandoned > 0 {
+        tracing::warn!(
+            "{abandoned} earlier run(s) of {} ended without recording it (killed or crashed); marked interrupted",
+            who.job
+        );
+    }
+    runs::start(conn, who, now)
+}
+
+/// Turns the units and the job's result into the recorded end of the run.
+fn conclude<J: Job>(ctx: &Context<J::Config>, result: anyhow::Result<Outcome>) -> RunEnd {
+    let ok: Vec<_> = ctx.units.iter().filter(|(_, r)| r.is_ok()).collect();
+    let failed: Vec<(&String, &UnitError)> = ctx
+        .units
+        .iter()
+        .filter_map(|(n, r)| r.as_ref().err().map(|e| (n, e)))
+        .collect();
+    let rows: u64 = ok.iter().filter_map(|(_, r)| r.as_ref().ok()).sum();
+    let total = ctx.units.len();
+    let (one, many) = J::UNIT_NOUNS;
+    let nouns = if total == 1 { one } else { many };
+    let dry = if ctx.dry_run { " (dry run)" } else { "" };
+    let mut errors: Vec<String> = failed
+        .iter()
+        .map(|(n, e)| format!("{n}: {}", e.message))
+        .collect();
+    let mut summary = String::new();
+    let (status, mut exit) = match &result {
+        Err(e) => {
+            errors.push(format!("{e:#}"));
+            (RunStatus::Failed, fatal_exit(e))
+        }
+        Ok(_) if ctx.shutdown.requested() => {
+            errors.push("stopped by a signal".to_string());
+            let exit = if ctx.shutdown.signal() == Some(signal_hook::consts::SIGINT) {
+                Exit::Interrupted
+            } else {
+                Exit::Terminated
+            };
+            (RunStatus::Interrupted, exit)
+        }
+        Ok(Outcome::Skipped(_)) => (RunStatus::Skipped, Exit::Success),
+        Ok(Outcome::Done(_)) if failed.is_empty() => (RunStatus::Succeeded, Exit::Success),
+        Ok(Outcome::Done(_)) if ok.is_empty() => {
+            let first = failed[0].1.exit;
+            let same = failed.iter().all(|(_, e)| e.exit == first);
+            (RunStatus::Failed, if same { first } else { Exit::Failure })
+        }
+        Ok(Outcome::Done(_)) => (RunStatus::Partial, Exit::Failure),
+    };
+    if status == RunStatus::Failed && result.is_err() && exit == Exit::Success {
+        exit = Exit::Failure;
+    }
+    let _ = write!(summary, "{}{dry} {status}: ", J::NAME);
+    match &result {
+        Ok(Outcome::Skipped(reason)) => {
+            let _ = write!(summary, "skipped, {reason}");
+        }
+        _ => {
+            let _ = write!(summary, "{}/{total} {nouns} done", ok.len());
+            if let Ok(Outcome::Done(detail)) = &result {
+                if !detail.is_empty() {
+                    let _ = write!(summary, ", {detail}");
+                }
+            }
+            if !errors.is_empty() {
+                let _ = write!(summary, "; failed: {}", errors.join("; "));
+            }
+        }
+    }
+    RunEnd {
+        status,
+        units_ok: ok.len() as u64,
+        units_failed: failed.len() as u64,
+        rows_changed: rows,
+        summary,
+        error: (!errors.is_empty()).then(|| errors.join("; ")),
+        exit_code: exit.code(),
+    }
+}
+
+fn exit_of(end: &RunEnd) -> Exit {
+    [
+        Exit::Success,
+        Exit::Failure,
+        Exit::DataErr,
+        Exit::Unavailable,
+        Exit::IoErr,
+        Exit::TempFail,
+        Exit::Config,
+        Exit::Interrupted,
+        Exit::Terminated,
+        Exit::CantCreate,
+        Exit::Usage,
+    ]
+    .into_iter()
+    .find(|e| e.code() == end.exit_code)
+    .unwrap_or(Exit::Failure)
+}
+
+/// The exit code for an error that stopped the whole run.
+fn fatal_exit(error: &anyhow::Error) -> Exit {
+    for cause in error.chain() {
+        if let Some(f) = cause.downcast_ref::<Fatal>() {
+            return f.exit;
+        }
+        if let Some(e) = cause.downcast_ref::<DbError>() {
+            return db_exit(e);
+        }
+        if cause.downcast_ref::<rusqlite::Error>().is_some() {
+            return Exit::IoErr;
+        }
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return Exit::Config;
+        }
+        if let Some(e) = cause.downcast_ref::<HttpError>() {
+            return e.exit();
+        }
+    }
+    Exit::Failure
+}
+
+fn db_exit(error: &DbError) -> Exit {
+    match error {
+        DbError::Create { .. } => Exit::CantCreate,
+        DbError::TooNew { .. } | DbError::NeedsMigration { .. } => Exit::Failure,
+        DbError::Sqlite { .. } => Exit::IoErr,
+    }
+}
+
+fn config_error(e: &ConfigError) -> Exit {
+    fail(Exit::Config, &e.to_string())
+}
+
+fn fail(exit: Exit, message: &str) -> Exit {
+    tracing::error!(exit_code = exit.code(), "{message}");
+    exit
+}
+
+/// The data directory: `--data-dir`, else `data_dir` in the configuration, else systemd's
+/// `$STATE_DIRECTORY`, else `/var/lib/upstox-jobs` when this user may write there, else the
+/// user's XDG data directory (so an ad hoc run by a normal user works).
+pub fn resolve_data_dir(flag: Option<&Path>, configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = flag.or(configured) {
+        return Some(p.to_path_buf());
+    }
+    if let Some(state) = std::env::var_os("STATE_DIRECTORY") {
+        // systemd passes one path per StateDirectory= entry, colon-separated.
+        if let Some(first) = state.to_string_lossy().split(':').find(|s| !s.is_empty()) {
+            return Some(PathBuf::from(first));
+        }
+    }
+    let system = Path::new("/var/lib/upstox-jobs");
+    if is_writable_dir(system) {
+        return Some(system.to_path_buf());
+    }
+    let xdg = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(xdg.join("upstox-jobs"))
+}
+
+fn is_writable_dir(dir: &Path) -> bool {
+    if !dir.is_dir() {
+        return false;
+    }
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_prefers_flag_then_config() {
+        let flag = Path::new("/tmp/a");
+        let conf = Path::new("/tmp/b");
+        assert_eq!(resolve_data_dir(Some(flag), Some(conf)).unwrap(), flag);
+        assert_eq!(resolve_data_dir(None, Some(conf)).unwrap(), conf);
+    }
+
+    #[test]
+    fn fatal_errors_keep_their_exit_code_through_context() {
+        let e = anyhow::Error::new(Fatal::new(Exit::DataErr, "bad")).context("outer");
+        assert_eq!(fatal_exit(&e), Exit::DataErr);
+        assert_eq!(fatal_exit(&anyhow::anyhow!("plain")), Exit::Failure);
+    }
+}

@@ -1,0 +1,367 @@
+//! The HTTP client every job uses: connect and total timeouts, retries with exponential backoff
+//! and jitter on timeouts, resets, 429 and 5xx, `Retry-After` honoured, a per-host request rate,
+//! a response size cap, a cookie jar, and a browser-like User-Agent. Blocking: the jobs are
+//! one-shot programs that fetch a handful of resources politely, one at a time.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+
+use crate::config::HttpConfig;
+use crate::exit::Exit;
+use crate::shutdown::Shutdown;
+
+/// A response that arrived whole with a 2xx status.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL fetched (after redirects).
+    pub url: String,
+    /// The `Content-Type`, if sent.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// How many attempts it took.
+    pub attempts: u32,
+}
+
+/// Why a fetch failed. [`HttpError::exit`] maps it to the documented exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// A non-2xx status that retrying will not fix (or that retries did not fix).
+    #[error("HTTP {status} from {url}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The status.
+        status: StatusCode,
+    },
+    /// 429 Too Many Requests.
+    #[error("rate limited (HTTP 429) by {url}{}", retry_after_text(*.retry_after))]
+    RateLimited {
+        /// The URL.
+        url: String,
+        /// What `Retry-After` asked for.
+        retry_after: Option<Duration>,
+    },
+    /// No complete response within the timeout.
+    #[error("no response from {url} within {}s", .after.as_secs_f64())]
+    Timeout {
+        /// The URL.
+        url: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The connection failed or broke.
+    #[error("connection to {url} failed: {detail}")]
+    Connection {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The body is larger than `[http] max_body_mib`.
+    #[error("response from {url} is larger than the {limit}-byte limit ([http] max_body_mib)")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The URL is not a valid http(s) URL.
+    #[error("invalid URL {url}: {detail}")]
+    InvalidUrl {
+        /// The URL.
+        url: String,
+        /// Why.
+        detail: String,
+    },
+    /// SIGTERM/SIGINT arrived while waiting.
+    #[error("stopped by a signal while fetching {url}")]
+    Interrupted {
+        /// The URL.
+        url: String,
+    },
+    /// Retries ran out.
+    #[error("{last} (gave up after {attempts} attempts)")]
+    GaveUp {
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        last: Box<HttpError>,
+    },
+}
+
+fn retry_after_text(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!(", Retry-After {}s", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+impl HttpError {
+    /// Whether another attempt may succeed.
+    fn is_transient(&self) -> bool {
+        match self {
+            HttpError::Status { status, .. } => {
+                status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
+            }
+            HttpError::RateLimited { .. }
+            | HttpError::Timeout { .. }
+            | HttpError::Connection { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The exit code a run ends with when this is why it failed.
+    pub fn exit(&self) -> Exit {
+        match self {
+            HttpError::GaveUp { last, .. } => last.exit(),
+            HttpError::RateLimited { .. } => Exit::TempFail,
+            HttpError::TooLarge { .. } => Exit::DataErr,
+            HttpError::InvalidUrl { .. } => Exit::Config,
+            HttpError::Interrupted { .. } => Exit::Terminated,
+            _ => Exit::Unavailable,
+        }
+    }
+
+    /// The HTTP status, if the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            HttpError::GaveUp { last, .. } => last.status(),
+            HttpError::Status { status, .. } => Some(*status),
+            HttpError::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            _ => None,
+        }
+    }
+}
+
+/// The client. One per run; it keeps cookies and the per-host pacing between requests.
+pub struct HttpClient {
+    client: reqwest::blocking::Client,
+    config: HttpConfig,
+    next_slot: Mutex<HashMap<String, Instant>>,
+    shutdown: Shutdown,
+}
+
+impl HttpClient {
+    /// Builds a client from `[http]`; `shutdown` cuts waits short.
+    pub fn new(config: &HttpConfig, shutdown: Shutdown) -> Result<Self, reqwest::Error> {
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(secs(config.connect_timeout_secs))
+            .timeout(secs(config.timeout_secs))
+            .user_agent(config.user_agent.clone())
+            .cookie_store(true)
+            .gzip(true)
+            .build()?;
+        Ok(HttpClient {
+            client,
+            config: config.clone(),
+            next_slot: Mutex::new(HashMap::new()),
+            shutdown,
+        })
+    }
+
+    /// GETs `url` with extra `headers`, retrying what is transient.
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| HttpError::InvalidUrl {
+            url: url.to_string(),
+            detail: e.to_string(),
+        })?;
+        let host = parsed.host_str().unwrap_or_default().to_string();
+        let mut backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(self.config.backoff_initial_ms))
+            .with_max_delay(secs(self.config.backoff_max_secs))
+            .with_max_times(self.config.retries as usize)
+            .with_jitter()
+            .build();
+        let mut attempts = 0;
+        loop {
+            self.pace(&host, url)?;
+            attempts += 1;
+            let error = match self.attempt(&parsed, headers) {
+                Ok(mut fetched) => {
+                    fetched.attempts = attempts;
+                    return Ok(fetched);
+                }
+                Err(e) => e,
+            };
+            if !error.is_transient() {
+                return Err(error);
+            }
+            let Some(delay) = backoff.next() else {
+                return Err(give_up(attempts, error));
+            };
+            let delay = match &error {
+                HttpError::RateLimited {
+                    retry_after: Some(asked),
+                    ..
+                } => {
+                    if asked.as_secs_f64() > self.config.max_retry_after_secs {
+                        return Err(give_up(attempts, error));
+                    }
+                    *asked
+                }
+                _ => delay,
+            };
+            tracing::warn!(
+                url,
+                attempt = attempts,
+                "{error}; retrying in {:.1}s (retry {} of {})",
+                delay.as_secs_f64(),
+                attempts,
+                self.config.retries
+            );
+            if !self.shutdown.sleep(delay) {
+                return Err(HttpError::Interrupted {
+                    url: url.to_string(),
+                });
+            }
+        }
+    }
+
+    fn attempt(&self, url: &reqwest::Url, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
+        let text = url.as_str();
+        let mut request = self.client.get(url.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send().map_err(|e| self.transport_error(text, e))?;
+        let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(HttpError::RateLimited {
+                url: text.to_string(),
+                retry_after: retry_after(response.headers()),
+            });
+        }
+        if !status.is_success() {
+            return Err(HttpError::Status {
+                url: text.to_string(),
+                status,
+            });
+        }
+        let limit = self.config.max_body_mib.saturating_mul(1024 * 1024);
+        let too_large = || HttpError::TooLarge {
+            url: text.to_string(),
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let final_url = response.url().to_string();
+        let mut body = Vec::new();
+        (&mut response)
+            .take(limit + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| {
+                match e
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                {
+                    Some(re) if re.is_timeout() => HttpError::Timeout {
+                        url: text.to_string(),
+                        after: secs(self.config.timeout_secs),
+                    },
+                    _ => HttpError::Connection {
+                        url: text.to_string(),
+                        detail: format!("the body broke off: {e}"),
+                    },
+                }
+            })?;
+        if body.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(Fetched {
+            url: final_url,
+            content_type,
+            body,
+            attempts: 0,
+        })
+    }
+
+    fn transport_error(&self, url: &str, e: reqwest::Error) -> HttpError {
+        if e.is_timeout() {
+            HttpError::Timeout {
+                url: url.to_string(),
+                after: secs(self.config.timeout_secs),
+            }
+        } else {
+            HttpError::Connection {
+                url: url.to_string(),
+                detail: error_chain(&e),
+            }
+        }
+    }
+
+    /// Waits for the host's next free slot: at most `requests_per_second` to any one host.
+    fn pace(&self, host: &str, url: &str) -> Result<(), HttpError> {
+        let rate = self
+            .config
+            .hosts
+            .get(host)
+            .map_or(self.config.requests_per_second, |h| h.requests_per_second);
+        let interval = Duration::from_secs_f64(1.0 / rate);
+        let wait = {
+            let mut slots = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let slot = slots.get(host).copied().unwrap_or(now).max(now);
+            slots.insert(host.to_string(), slot + interval);
+            slot - now
+        };
+        if !self.shutdown.sleep(wait) {
+            return Err(HttpError::Interrupted {
+                url: url.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn give_up(attempts: u32, last: HttpError) -> HttpError {
+    if attempts <= 1 {
+        return last;
+    }
+    HttpError::GaveUp {
+        attempts,
+        last: Box::new(last),
+    }
+}
+
+fn secs(value: f64) -> Duration {
+    Duration::from_secs_f64(value.max(0.0))
+}
+
+/// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// The error and its causes on one line: reqwest's top-level message alone hides the reason.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,207 @@
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::*;
+
+/// One scripted answer: status, extra headers, body, and a delay before answering.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    delay: Duration,
+}
+
+fn answer(status: u16, body: &str) -> Answer {
+    Answer {
+        status,
+        headers: vec![],
+        body: body.as_bytes().to_vec(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// Serves the answers in order on 127.0.0.1 and records when each request arrived.
+struct Script {
+    url: String,
+    arrivals: Arc<Mutex<Vec<(Instant, Option<String>)>>>,
+}
+
+fn serve(answers: Vec<Answer>) -> Script {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/file.csv", server.server_addr().to_ip().unwrap());
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&arrivals);
+    thread::spawn(move || {
+        for a in answers {
+            let Ok(request) = server.recv() else { return };
+            let ua = request
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("User-Agent"))
+                .map(|h| h.value.to_string());
+            log.lock().unwrap().push((Instant::now(), ua));
+            thread::sleep(a.delay);
+            let mut response = tiny_http::Response::from_data(a.body).with_status_code(a.status);
+            for (name, value) in a.headers {
+                response.add_header(tiny_http::Header::from_bytes(name, value.as_bytes()).unwrap());
+            }
+            let _ = request.respond(response);
+        }
+    });
+    Script { url, arrivals }
+}
+
+fn config() -> HttpConfig {
+    HttpConfig {
+        backoff_initial_ms: 10,
+        backoff_max_secs: 0.05,
+        retries: 3,
+        timeout_secs: 0.5,
+        requests_per_second: 1000.0,
+        ..HttpConfig::default()
+    }
+}
+
+fn client(config: &HttpConfig) -> HttpClient {
+    HttpClient::new(config, Shutdown::never()).unwrap()
+}
+
+#[test]
+fn two_server_errors_then_success_is_retried_and_succeeds() {
+    let s = serve(vec![
+        answer(500, "oops"),
+        answer(503, "oops"),
+        answer(200, "a,b\n"),
+    ]);
+    let fetched = client(&config()).get(&s.url, &[]).unwrap();
+    assert_eq!(fetched.body, b"a,b\n");
+    assert_eq!(fetched.attempts, 3);
+    assert_eq!(s.arrivals.lock().unwrap().len(), 3);
+}
+
+#[test]
+fn forbidden_is_not_retried() {
+    let s = serve(vec![answer(403, "Access Denied"), answer(200, "never")]);
+    let err = client(&config()).get(&s.url, &[]).unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
+    assert_eq!(err.exit(), Exit::Unavailable);
+    assert_eq!(s.arrivals.lock().unwrap().len(), 1);
+    assert!(
+        err.to_string()
+            .starts_with("HTTP 403 Forbidden from http://127.0.0.1:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn retry_after_is_waited_for() {
+    let mut limited = answer(429, "slow down");
+    limited.headers.push(("Retry-After", "1".to_string()));
+    let s = serve(vec![limited, answer(200, "ok")]);
+    client(&config()).get(&s.url, &[]).unwrap();
+    let arrivals = s.arrivals.lock().unwrap();
+    let gap = arrivals[1].0 - arrivals[0].0;
+    assert!(
+        gap >= Duration::from_millis(950),
+        "second request came after {gap:?}"
+    );
+}
+
+#[test]
+fn retry_after_beyond_the_limit_fails_at_once_as_temporary() {
+    let mut limited = answer(429, "slow down");
+    limited.headers.push(("Retry-After", "3600".to_string()));
+    let s = serve(vec![limited]);
+    let err = client(&config()).get(&s.url, &[]).unwrap_err();
+    assert_eq!(err.exit(), Exit::TempFail);
+    assert!(err.to_string().contains("Retry-After 3600s"), "{err}");
+}
+
+#[test]
+fn persistent_server_errors_give_up_after_the_configured_retries() {
+    let s = serve(vec![answer(500, "x"); 4]);
+    let err = client(&config()).get(&s.url, &[]).unwrap_err();
+    assert!(
+        err.to_string().contains("gave up after 4 attempts"),
+        "{err}"
+    );
+    assert_eq!(err.exit(), Exit::Unavailable);
+}
+
+#[test]
+fn a_slow_server_times_out() {
+    let mut slow = answer(200, "late");
+    slow.delay = Duration::from_secs(2);
+    let mut config = config();
+    config.retries = 0;
+    let s = serve(vec![slow]);
+    let err = client(&config).get(&s.url, &[]).unwrap_err();
+    assert!(matches!(err, HttpError::Timeout { .. }), "{err}");
+    assert_eq!(err.exit(), Exit::Unavailable);
+}
+
+#[test]
+fn a_body_over_the_cap_is_refused() {
+    let mut config = config();
+    config.max_body_mib = 1;
+    let s = serve(vec![Answer {
+        body: vec![b'x'; 1024 * 1024 + 1],
+        ..answer(200, "")
+    }]);
+    let err = client(&config).get(&s.url, &[]).unwrap_err();
+    assert!(matches!(err, HttpError::TooLarge { .. }), "{err}");
+}
+
+#[test]
+fn nothing_listening_is_a_connection_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = config();
+    config.retries = 1;
+    let err = client(&config)
+        .get(&format!("http://127.0.0.1:{port}/x"), &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("connection to"), "{err}");
+    assert!(
+        err.to_string().contains("gave up after 2 attempts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn requests_to_one_host_are_paced_and_carry_the_user_agent() {
+    let mut config = config();
+    config.requests_per_second = 5.0;
+    let s = serve(vec![answer(200, "1"), answer(200, "2"), answer(200, "3")]);
+    let client = client(&config);
+    for _ in 0..3 {
+        client.get(&s.url, &[]).unwrap();
+    }
+    let arrivals = s.arrivals.lock().unwrap();
+    let span = arrivals[2].0 - arrivals[0].0;
+    assert!(
+        span >= Duration::from_millis(390),
+        "three requests within {span:?}"
+    );
+    assert!(arrivals[0].1.as_deref().unwrap().starts_with("Mozilla/5.0"));
+}
+
+#[test]
+fn retry_after_accepts_an_http_date() {
+    let mut headers = HeaderMap::new();
+    let at = chrono::Utc::now() + chrono::Duration::seconds(30);
+    headers.insert(
+        RETRY_AFTER,
+        at.to_rfc2822().replace("+0000", "GMT").parse().unwrap(),
+    );
+    let wait = retry_after(&headers).unwrap();
+    assert!(
+        wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
+}

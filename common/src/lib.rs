@@ -1,0 +1,24 @@
+//! What every upstox-jobs binary shares. Nothing here knows about a particular job.
+//!
+//! - [`harness`]: the common flags and the life of a run (lock, `job_runs` row, signals, summary, exit code)
+//! - [`config`] and [`credentials`]: the TOML file, its defaults, and secrets
+//! - [`db`] and [`runs`]: opening SQLite files, per-component migrations, the `job_runs` table
+//! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
+//! - [`logging`]: journald, text or JSON
+//! - [`calendar`]: the NSE trading calendar in Asia/Kolkata
+//! - [`lock`]: per-job file locks
+//! - [`exit`]: the documented exit codes
+
+pub mod calendar;
+pub mod config;
+pub mod credentials;
+pub mod db;
+pub mod exit;
+pub mod harness;
+pub mod http;
+pub mod lock;
+pub mod logging;
+pub mod runs;
+pub mod shutdown;
+
+pub use exit::Exit;

@@ -1,0 +1,236 @@
+//! The `job_runs` table: one row per run, so `upstox-jobs status` and a plain SQL query can
+//! tell what ran, when, and how it ended, and `journalctl _SYSTEMD_INVOCATION_ID=…` finds its lines.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, params};
+
+use crate::db::Schema;
+
+/// Common's tables in every database the jobs write.
+pub const SCHEMA: Schema = Schema {
+    component: "common",
+    migrations: &["CREATE TABLE job_runs (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('running', 'succeeded', 'partial', 'failed', 'skipped', 'interrupted')),
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            duration_ms INTEGER,
+            units_ok INTEGER NOT NULL DEFAULT 0,
+            units_failed INTEGER NOT NULL DEFAULT 0,
+            rows_changed INTEGER NOT NULL DEFAULT 0,
+            summary TEXT,
+            error TEXT,
+            exit_code INTEGER,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            invocation_id TEXT
+        );
+        CREATE INDEX job_runs_by_job ON job_runs (job, started_at);
+        CREATE TABLE market_holidays (
+            date TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'special_session')),
+            open_time TEXT,
+            close_time TEXT,
+            source TEXT NOT NULL
+        ) WITHOUT ROWID;"],
+};
+
+/// How a run ended (or that it has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Still going (or crashed: the next run of the job says so).
+    Running,
+    /// Every unit done.
+    Succeeded,
+    /// Some units done, some failed.
+    Partial,
+    /// Nothing done.
+    Failed,
+    /// Nothing to do now (not a trading day, source not configured).
+    Skipped,
+    /// Stopped by a signal, or found dead by the next run.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The value stored in `job_runs.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who is running: written into the row so a run can be traced to its process and journal.
+#[derive(Debug, Clone)]
+pub struct RunIdentity {
+    /// The job's name.
+    pub job: String,
+    /// Process id.
+    pub pid: u32,
+    /// Host name.
+    pub host: String,
+    /// systemd's `INVOCATION_ID`, when started by systemd.
+    pub invocation_id: Option<String>,
+}
+
+impl RunIdentity {
+    /// This process, running job `job`.
+    pub fn current(job: &str) -> Self {
+        RunIdentity {
+            job: job.to_string(),
+            pid: std::process::id(),
+            host: hostname::get()
+                .map(|h| h.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "unknown".to_string()),
+            invocation_id: std::env::var("INVOCATION_ID")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        }
+    }
+}
+
+/// The end of a run, as recorded.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    /// Final status.
+    pub status: RunStatus,
+    /// Units that completed.
+    pub units_ok: u64,
+    /// Units that failed.
+    pub units_failed: u64,
+    /// Rows inserted, updated or closed.
+    pub rows_changed: u64,
+    /// The one-line summary.
+    pub summary: String,
+    /// The errors, one per failed unit, joined by "; ".
+    pub error: Option<String>,
+    /// The process exit code.
+    pub exit_code: u8,
+}
+
+/// Formats a UTC time as stored: ISO-8601 with milliseconds and `Z`.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Marks rows of `job` left `running` by a process that died; returns how many.
+/// Call only while holding the job's lock, when no other run of it can be alive.
+pub fn mark_abandoned(conn: &Connection, job: &str, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE job_runs SET status = 'interrupted', finished_at = ?2,
+             error = COALESCE(error, 'the process died before recording an end (killed, crashed or power lost)')
+         WHERE job = ?1 AND status = 'running'",
+        params![job, timestamp(now)],
+    )
+}
+
+/// Inserts the `running` row of a new run; returns its id.
+pub fn start(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO job_runs (job, status, started_at, pid, host, invocation_id)
+         VALUES (?1, 'running', ?2, ?3, ?4, ?5)",
+        params![
+            who.job,
+            timestamp(now),
+            who.pid,
+            who.host,
+            who.invocation_id
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Records the end of run `id`.
+pub fn finish(
+    conn: &Connection,
+    id: i64,
+    end: &RunEnd,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE job_runs SET status = ?2, finished_at = ?3, duration_ms = ?4, units_ok = ?5,
+             units_failed = ?6, rows_changed = ?7, summary = ?8, error = ?9, exit_code = ?10
+         WHERE id = ?1",
+        params![
+            id,
+            end.status.as_str(),
+            timestamp(now),
+            (now - started).num_milliseconds(),
+            end.units_ok as i64,
+            end.units_failed as i64,
+            end.rows_changed as i64,
+            end.summary,
+            end.error,
+            end.exit_code,
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_run_is_started_finished_and_a_dead_one_is_marked_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn =
+            crate::db::open(&dir.path().join("m.db"), Duration::from_secs(1), &[SCHEMA]).unwrap();
+        let who = RunIdentity::current("nse-index-update");
+        let t0 = Utc::now();
+        let dead = start(&conn, &who, t0).unwrap();
+        assert_eq!(mark_abandoned(&conn, "market-sync", t0).unwrap(), 0);
+        assert_eq!(mark_abandoned(&conn, "nse-index-update", t0).unwrap(), 1);
+        let id = start(&conn, &who, t0).unwrap();
+        let end = RunEnd {
+            status: RunStatus::Partial,
+            units_ok: 8,
+            units_failed: 1,
+            rows_changed: 12,
+            summary: "s".into(),
+            error: Some("NIFTY50: HTTP 403".into()),
+            exit_code: 1,
+        };
+        finish(
+            &conn,
+            id,
+            &end,
+            t0,
+            t0 + chrono::Duration::milliseconds(1500),
+        )
+        .unwrap();
+        let row: (String, i64, String) = conn
+            .query_row(
+                "SELECT status, duration_ms, error FROM job_runs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("partial".into(), 1500, "NIFTY50: HTTP 403".into()));
+        let status: String = conn
+            .query_row("SELECT status FROM job_runs WHERE id = ?1", [dead], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(status, "interrupted");
+    }
+}
