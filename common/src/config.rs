@@ -208,14 +208,14 @@ pub fn parse<J: DeserializeOwned + Default>(
     let layout: FileLayout =
         toml::from_str(text).map_err(|e| ConfigError::new(file, describe(&e, text)))?;
     for (host, limit) in &layout.http.hosts {
-        if !(limit.requests_per_second > 0.0) {
+        if limit.requests_per_second.is_nan() || limit.requests_per_second <= 0.0 {
             return Err(ConfigError::new(
                 file,
                 format!("[http.hosts.\"{host}\"] requests_per_second must be above 0"),
             ));
         }
     }
-    if !(layout.http.requests_per_second > 0.0) {
+    if layout.http.requests_per_second.is_nan() || layout.http.requests_per_second <= 0.0 {
         return Err(ConfigError::new(
             file,
             "[http] requests_per_second must be above 0",

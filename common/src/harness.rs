@@ -271,20 +271,15 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         units: Vec::new(),
     };
     let result = job.run(&mut ctx);
-    let end = conclude::<J>(&ctx, result);
     let finished = Utc::now();
-    let seconds = (finished - started).num_milliseconds() as f64 / 1000.0;
-    let line = format!("{} in {seconds:.1}s", end.summary);
+    let end = conclude::<J>(&ctx, result, finished - started);
+    let line = &end.summary;
     let mut exit = exit_of(&end);
-    if let (Some(id), Some(conn)) = (run_id, ctx.db.as_ref()) {
-        let recorded = RunEnd {
-            summary: line.clone(),
-            ..end.clone()
-        };
-        if let Err(e) = runs::finish(conn, id, &recorded, started, finished) {
-            tracing::error!("cannot record the end of the run in job_runs: {e}");
-            exit = Exit::IoErr;
-        }
+    if let (Some(id), Some(conn)) = (run_id, ctx.db.as_ref())
+        && let Err(e) = runs::finish(conn, id, &end, started, finished)
+    {
+        tracing::error!("cannot record the end of the run in job_runs: {e}");
+        exit = Exit::IoErr;
     }
     match end.status {
         RunStatus::Succeeded | RunStatus::Skipped => {
@@ -324,7 +319,11 @@ fn start_row(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqli
 }
 
 /// Turns the units and the job's result into the recorded end of the run.
-fn conclude<J: Job>(ctx: &Context<J::Config>, result: anyhow::Result<Outcome>) -> RunEnd {
+fn conclude<J: Job>(
+    ctx: &Context<J::Config>,
+    result: anyhow::Result<Outcome>,
+    took: chrono::Duration,
+) -> RunEnd {
     let ok: Vec<_> = ctx.units.iter().filter(|(_, r)| r.is_ok()).collect();
     let failed: Vec<(&String, &UnitError)> = ctx
         .units
@@ -367,20 +366,21 @@ fn conclude<J: Job>(ctx: &Context<J::Config>, result: anyhow::Result<Outcome>) -
     if status == RunStatus::Failed && result.is_err() && exit == Exit::Success {
         exit = Exit::Failure;
     }
-    let _ = write!(summary, "{}{dry} {status}: ", J::NAME);
+    let seconds = took.num_milliseconds() as f64 / 1000.0;
+    let _ = write!(summary, "{}{dry} {status} in {seconds:.1}s: ", J::NAME);
     match &result {
         Ok(Outcome::Skipped(reason)) => {
             let _ = write!(summary, "skipped, {reason}");
         }
         _ => {
             let _ = write!(summary, "{}/{total} {nouns} done", ok.len());
-            if let Ok(Outcome::Done(detail)) = &result {
-                if !detail.is_empty() {
-                    let _ = write!(summary, ", {detail}");
-                }
+            if let Ok(Outcome::Done(detail)) = &result
+                && !detail.is_empty()
+            {
+                let _ = write!(summary, ", {detail}");
             }
             if !errors.is_empty() {
-                let _ = write!(summary, "; failed: {}", errors.join("; "));
+                let _ = write!(summary, "; errors: {}", errors.join("; "));
             }
         }
     }

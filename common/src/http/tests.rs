@@ -22,10 +22,13 @@ fn answer(status: u16, body: &str) -> Answer {
     }
 }
 
+/// When a request arrived, and its User-Agent.
+type Arrival = (Instant, Option<String>);
+
 /// Serves the answers in order on 127.0.0.1 and records when each request arrived.
 struct Script {
     url: String,
-    arrivals: Arc<Mutex<Vec<(Instant, Option<String>)>>>,
+    arrivals: Arc<Mutex<Vec<Arrival>>>,
 }
 
 fn serve(answers: Vec<Answer>) -> Script {

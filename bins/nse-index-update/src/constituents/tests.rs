@@ -1,0 +1,224 @@
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::index::IndexName;
+
+const GOOD: &str = "Company Name,Industry,Symbol,Series,ISIN Code\r\n\
+Mahindra & Mahindra Ltd.,Automobile and Auto Components,M&M,EQ,INE101A01026\r\n\
+Reliance Industries Ltd.,Oil Gas & Consumable Fuels,RELIANCE,EQ,INE002A01018\r\n";
+
+fn any() -> RangeInclusive<usize> {
+    1..=100
+}
+
+#[test]
+fn parses_a_crlf_file() {
+    let rows = parse(GOOD.as_bytes(), any()).unwrap().rows;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].symbol.as_str(), "M&M");
+    assert_eq!(rows[1].isin.as_str(), "INE002A01018");
+    assert_eq!(rows[1].industry, "Oil Gas & Consumable Fuels");
+}
+
+#[test]
+fn lf_no_final_newline_and_a_bom_are_fine() {
+    let text = format!("\u{feff}{}", GOOD.replace("\r\n", "\n").trim_end());
+    assert_eq!(parse(text.as_bytes(), any()).unwrap().rows.len(), 2);
+}
+
+#[test]
+fn reordered_columns_are_read_by_name() {
+    let text = "ISIN Code,Symbol,Series,Industry,Company Name\n\
+INE002A01018,RELIANCE,EQ,Oil Gas & Consumable Fuels,Reliance Industries Ltd.\n";
+    let rows = parse(text.as_bytes(), any()).unwrap().rows;
+    assert_eq!(rows[0].symbol.as_str(), "RELIANCE");
+    assert_eq!(rows[0].company, "Reliance Industries Ltd.");
+}
+
+#[test]
+fn refusals_name_the_cause() {
+    let cases: Vec<(&[u8], CsvError)> = vec![
+        (b"", CsvError::Empty),
+        (b"  \r\n", CsvError::Empty),
+        (
+            b"<!DOCTYPE html><html><title>Access Denied</title>",
+            CsvError::Html("<!DOCTYPE html><html><title>Access Denied</title>".into()),
+        ),
+        (
+            b"Company Name,Industry,Symbol,Series\nA,B,C,EQ\n",
+            CsvError::MissingColumn {
+                column: "ISIN Code",
+                header: "Company Name,Industry,Symbol,Series".into(),
+            },
+        ),
+        (
+            b"Company Name,Industry,Symbol,Series,ISIN Code\nReliance Industries Ltd.,Oil,RELIANCE,EQ,INE002A01018\nTata Consultancy,IT,TC",
+            CsvError::FieldCount {
+                line: 3,
+                found: 3,
+                expected: 5,
+            },
+        ),
+        (
+            b"Company Name,Industry,Symbol,Series,ISIN Code\nReliance Industries Ltd.,Oil,RELIANCE,EQ,INE002A0",
+            CsvError::BadField {
+                line: 2,
+                column: "ISIN Code",
+                value: "INE002A0".into(),
+            },
+        ),
+        (
+            b"Company Name,Industry,Symbol,Series,ISIN Code\nA,Oil,RELIANCE,EQ,INE002A01018\nB,Oil,RIL,EQ,INE002A01018\n",
+            CsvError::Duplicate {
+                line: 3,
+                column: "ISIN Code",
+                value: "INE002A01018".into(),
+            },
+        ),
+        (
+            b"Company Name,Industry,Symbol,Series,ISIN Code\nR\xe9liance,Oil,RELIANCE,EQ,INE002A01018\n",
+            CsvError::InvalidUtf8 { line: 2 },
+        ),
+    ];
+    for (bytes, expected) in cases {
+        assert_eq!(
+            parse(bytes, any()).unwrap_err(),
+            expected,
+            "{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+#[test]
+fn demerger_placeholders_count_toward_size_but_are_not_securities() {
+    let text = format!("{GOOD}Dummy Siemens Ltd.,Capital Goods,DUMMYSIEMS,EQ,DUM003A01024\r\n");
+    let file = parse(text.as_bytes(), 3..=3).unwrap();
+    assert_eq!(file.rows.len(), 2);
+    assert_eq!(file.placeholders, vec!["DUMMYSIEMS".to_string()]);
+}
+
+#[test]
+fn the_real_next50_has_a_demerger_placeholder() {
+    let Some(dir) = shared_real() else { return };
+    let file = parse(
+        &std::fs::read(dir.join("ind_niftynext50list.csv")).unwrap(),
+        48..=52,
+    )
+    .unwrap();
+    assert_eq!(file.placeholders, vec!["DUMMYSIEMS".to_string()]);
+    assert_eq!(file.rows.len(), 50);
+}
+
+#[test]
+fn a_short_file_fails_the_row_count() {
+    let err = parse(GOOD.as_bytes(), 48..=52).unwrap_err();
+    assert_eq!(err.to_string(), "2 constituents, expected 48 to 52");
+}
+
+#[test]
+fn a_huge_file_of_repeats_is_refused_at_the_first_repeat() {
+    let mut text = String::from("Company Name,Industry,Symbol,Series,ISIN Code\n");
+    for _ in 0..20_000 {
+        text.push_str("Reliance Industries Ltd.,Oil,RELIANCE,EQ,INE002A01018\n");
+    }
+    assert!(matches!(
+        parse(text.as_bytes(), any()),
+        Err(CsvError::Duplicate { .. })
+    ));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // A small deterministic fuzz: every prefix and single-byte corruption of a real-shaped file.
+    let base = GOOD.as_bytes();
+    for cut in 0..base.len() {
+        let _ = parse(&base[..cut], any());
+    }
+    for i in 0..base.len() {
+        for b in [0u8, b',', b'"', b'\n', b'\r', 0xff, b'<'] {
+            let mut bytes = base.to_vec();
+            bytes[i] = b;
+            let _ = parse(&bytes, any());
+        }
+    }
+}
+
+fn shared_real() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/real/nse");
+    dir.is_dir().then_some(dir)
+}
+
+fn own_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/nse")
+}
+
+/// (file, index) pairs of the real samples; names as NSE's files spell them.
+const REAL: [(&str, &str, usize); 12] = [
+    ("ind_nifty50list.csv", "NIFTY50", 50),
+    ("ind_niftynext50list.csv", "NIFTYNEXT50", 51),
+    ("ind_nifty100list.csv", "NIFTY100", 101),
+    ("ind_nifty500list.csv", "NIFTY500", 501),
+    ("ind_niftymidcap150list.csv", "NIFTYMIDCAP150", 151),
+    ("ind_niftysmallcap50list.csv", "NIFTYSMALLCAP50", 50),
+    ("ind_niftybanklist.csv", "NIFTYBANK", 12),
+    ("ind_niftyautolist.csv", "NIFTYAUTO", 15),
+    ("ind_niftypharmalist.csv", "NIFTYPHARMA", 20),
+    ("ind_niftyfmcglist.csv", "NIFTYFMCG", 15),
+    ("ind_niftymetallist.csv", "NIFTYMETAL", 15),
+    ("ind_niftyfinancelist.csv", "NIFTYFINSERVICE", 20),
+];
+
+#[test]
+fn every_real_sample_parses_with_its_index_row_count() {
+    let Some(dir) = shared_real() else {
+        eprintln!("skipping: ../shared/fixtures/real is not present");
+        return;
+    };
+    for (file, index, rows) in REAL {
+        let name = IndexName::parse_known(index).unwrap();
+        assert_eq!(name.file_name(), file);
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let parsed = parse(&bytes, name.expected_rows()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(
+            parsed.rows.len() + parsed.placeholders.len(),
+            rows,
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn the_real_nifty50_carries_the_2025_renames() {
+    let Some(dir) = shared_real() else { return };
+    let rows = parse(
+        &std::fs::read(dir.join("ind_nifty50list.csv")).unwrap(),
+        48..=52,
+    )
+    .unwrap()
+    .rows;
+    assert!(rows.iter().any(|r| r.symbol.as_str() == "ETERNAL"));
+    assert!(rows.iter().all(|r| r.symbol.as_str() != "ZOMATO"));
+}
+
+#[test]
+fn every_own_fixture_parses() {
+    for dir in [own_fixtures(), own_fixtures().join("rebalanced")] {
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            let Some(stem) = file
+                .strip_prefix("ind_")
+                .and_then(|f| f.strip_suffix("list.csv"))
+            else {
+                continue;
+            };
+            let name = IndexName::parse_known(stem).unwrap();
+            parse(&std::fs::read(&path).unwrap(), name.expected_rows())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            seen += 1;
+        }
+        assert_eq!(seen, 9, "{}", dir.display());
+    }
+}

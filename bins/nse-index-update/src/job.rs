@@ -1,0 +1,239 @@
+//! The job: fetch each index's file, validate it whole, and write it in one transaction.
+
+use std::path::PathBuf;
+
+use common::Exit;
+use common::calendar;
+use common::harness::{Context, Fatal, Job, Outcome, UnitError};
+use common::http::{HttpError, StatusCode};
+use serde::Deserialize;
+
+use crate::constituents::{self, Constituent, ConstituentFile};
+use crate::index::{DEFAULT_INDICES, IndexName};
+use crate::membership::{self, Changes};
+use crate::store;
+
+/// `[jobs.nse-index-update]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobConfig {
+    /// The indices a run updates.
+    pub indices: Vec<String>,
+    /// Where NSE publishes the files; `<base_url>/<file name>` is fetched.
+    pub base_url: String,
+}
+
+impl Default for JobConfig {
+    fn default() -> Self {
+        JobConfig {
+            indices: DEFAULT_INDICES.iter().map(|s| s.to_string()).collect(),
+            base_url: "https://nsearchives.nseindia.com/content/indices".to_string(),
+        }
+    }
+}
+
+/// Which indices, from where.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// `[jobs.nse-index-update] indices`.
+    Configured,
+    /// `--index` given.
+    Named(Vec<IndexName>),
+    /// `--index NAME --from-file PATH`.
+    File(IndexName, PathBuf),
+}
+
+/// The nse-index-update job.
+pub struct NseIndexUpdate {
+    /// What to update.
+    pub selection: Selection,
+}
+
+#[derive(Default)]
+struct Totals {
+    joined: usize,
+    left: usize,
+    renamed: usize,
+}
+
+impl Job for NseIndexUpdate {
+    const NAME: &'static str = "nse-index-update";
+    const UNIT_NOUNS: (&'static str, &'static str) = ("index", "indices");
+    type Config = JobConfig;
+    const SCHEMA: common::db::Schema = store::SCHEMA;
+
+    fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
+        let indices = match &self.selection {
+            Selection::Configured => configured(ctx)?,
+            Selection::Named(names) => names.clone(),
+            Selection::File(name, _) => vec![name.clone()],
+        };
+        let today = calendar::today(ctx.started);
+        let mut totals = Totals::default();
+        for index in &indices {
+            if ctx.shutdown.requested() {
+                break;
+            }
+            let file = match self.fetch(ctx, index) {
+                Ok(file) => file,
+                Err(e) => {
+                    ctx.unit_failed(index.as_str(), e);
+                    continue;
+                }
+            };
+            if !file.placeholders.is_empty() {
+                tracing::info!(
+                    index = index.as_str(),
+                    "{index}: not stored: {} (NSE's placeholders for demerged businesses until they list)",
+                    file.placeholders.join(", ")
+                );
+            }
+            match write(ctx, index, &file.rows, today) {
+                Ok(changes) => {
+                    totals.joined += changes.joined.len();
+                    totals.left += changes.left.len();
+                    totals.renamed += changes.renamed.len();
+                }
+                Err(e) => ctx.unit_failed(index.as_str(), e),
+            }
+        }
+        Ok(Outcome::Done(format!(
+            "{} joined, {} left, {} renamed",
+            totals.joined, totals.left, totals.renamed
+        )))
+    }
+}
+
+impl NseIndexUpdate {
+    fn fetch(
+        &self,
+        ctx: &Context<JobConfig>,
+        index: &IndexName,
+    ) -> Result<ConstituentFile, UnitError> {
+        let (bytes, origin) = match &self.selection {
+            Selection::File(_, path) => {
+                let bytes = std::fs::read(path).map_err(|e| UnitError {
+                    exit: Exit::IoErr,
+                    message: format!("cannot read {}: {e}", path.display()),
+                })?;
+                (bytes, path.display().to_string())
+            }
+            _ => {
+                let url = format!(
+                    "{}/{}",
+                    ctx.config.job.base_url.trim_end_matches('/'),
+                    index.file_name()
+                );
+                let fetched = ctx
+                    .http
+                    .get(
+                        &url,
+                        &[
+                            ("Accept", "text/csv,*/*;q=0.8"),
+                            ("Referer", "https://www.nseindia.com/"),
+                        ],
+                    )
+                    .map_err(|e| download_error(index, &e))?;
+                tracing::debug!(
+                    index = index.as_str(),
+                    attempts = fetched.attempts,
+                    "{index}: {} bytes from {url}",
+                    fetched.body.len()
+                );
+                (fetched.body, url)
+            }
+        };
+        constituents::parse(&bytes, index.expected_rows()).map_err(|e| UnitError {
+            exit: Exit::DataErr,
+            message: format!("{origin}: {e}; the previous membership is kept"),
+        })
+    }
+}
+
+fn configured(ctx: &Context<JobConfig>) -> anyhow::Result<Vec<IndexName>> {
+    let mut out = Vec::new();
+    for name in &ctx.config.job.indices {
+        let index = IndexName::parse_known(name).map_err(|e| {
+            Fatal::new(
+                Exit::Config,
+                format!(
+                    "{}: [jobs.nse-index-update] indices: {e}",
+                    ctx.config.source()
+                ),
+            )
+        })?;
+        if !out.contains(&index) {
+            out.push(index);
+        }
+    }
+    Ok(out)
+}
+
+fn write(
+    ctx: &mut Context<JobConfig>,
+    index: &IndexName,
+    rows: &[Constituent],
+    today: chrono::NaiveDate,
+) -> Result<Changes, UnitError> {
+    let io = |e: rusqlite::Error| UnitError {
+        exit: Exit::IoErr,
+        message: format!("database: {e}; nothing of this index was written"),
+    };
+    if ctx.dry_run {
+        let current = match &ctx.db {
+            Some(conn) => store::current_members(conn, index).map_err(io)?,
+            None => Vec::new(),
+        };
+        let changes = membership::diff(&current, rows);
+        println!(
+            "{index}: {} constituents; {}",
+            rows.len(),
+            changes.describe(&membership::WOULD)
+        );
+        ctx.unit_done(index.as_str(), 0);
+        return Ok(changes);
+    }
+    let conn = ctx.db_mut().map_err(|e| UnitError {
+        exit: Exit::IoErr,
+        message: e.to_string(),
+    })?;
+    let applied = store::update_index(conn, index, rows, today).map_err(io)?;
+    let changes = applied.changes;
+    tracing::info!(
+        index = index.as_str(),
+        rows = rows.len(),
+        joined = changes.joined.len(),
+        left = changes.left.len(),
+        "{index}: {} constituents; {}{}",
+        rows.len(),
+        changes.describe(&membership::DONE),
+        if applied.sector_rows > 0 {
+            format!("; {} sector rows changed", applied.sector_rows)
+        } else {
+            String::new()
+        }
+    );
+    ctx.unit_done(
+        index.as_str(),
+        (changes.row_count() + applied.sector_rows) as u64,
+    );
+    Ok(changes)
+}
+
+/// The download error, with what to do about it.
+fn download_error(index: &IndexName, e: &HttpError) -> UnitError {
+    let hint = match e.status() {
+        Some(StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED) => format!(
+            "NSE refused this host (it blocks some data-centre addresses); try later, or download {} in a browser and import it with --index {index} --from-file FILE",
+            index.file_name()
+        ),
+        Some(StatusCode::NOT_FOUND) => {
+            "no file at that address; check [jobs.nse-index-update] base_url, or whether NSE renamed the file".to_string()
+        }
+        Some(StatusCode::TOO_MANY_REQUESTS) => "NSE is rate-limiting; the next run retries".to_string(),
+        _ => "the next run retries".to_string(),
+    };
+    let mut error = UnitError::from(e);
+    error.message = format!("{}; {hint}; the previous membership is kept", error.message);
+    error
+}

@@ -1,0 +1,8 @@
+//! What the whole-binary tests share: a loopback HTTP server that serves the sources' real
+//! formats (and misbehaves on request), and a runner for the built binaries.
+
+pub mod binary;
+pub mod server;
+
+pub use binary::{Outcome, Sandbox};
+pub use server::{FixtureServer, Reply};
