@@ -449,7 +449,7 @@ fn config_error(e: &ConfigError) -> Exit {
 }
 
 fn fail(exit: Exit, message: &str) -> Exit {
-    tracing::error!(exit_code = exit.code(), "{message}");
+    tracing::error!(exit = exit.code(), "{message}");
     exit
 }
 

@@ -1,0 +1,74 @@
+//! The shipped /etc/upstox-jobs/config.toml documents every default truthfully: as shipped it
+//! parses, and with every commented key switched on it still parses and equals the defaults.
+
+use std::path::{Path, PathBuf};
+
+use common::config::{self, Config};
+use nse_index_update::job::JobConfig;
+
+fn shipped() -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../packaging/config.toml"),
+    )
+    .unwrap()
+}
+
+/// Uncomments `# key = value` and `# [table]` lines, leaving prose comments alone.
+fn switched_on(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest)
+                if rest.starts_with('[')
+                    || rest
+                        .split_once(" = ")
+                        .is_some_and(|(k, _)| !k.contains(' ')) =>
+            {
+                rest
+            }
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let as_shipped: Config<JobConfig> =
+        config::parse(&shipped(), file, "nse-index-update").unwrap();
+    let on = switched_on(&shipped());
+    assert!(
+        on.lines()
+            .filter(|l| !l.starts_with('#') && l.contains(" = "))
+            .count()
+            >= 14,
+        "{on}"
+    );
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "nse-index-update").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    let defaults = Config::<JobConfig>::defaults();
+    assert_eq!(documented.job.indices, defaults.job.indices);
+    assert_eq!(documented.job.base_url, defaults.job.base_url);
+    assert_eq!(
+        format!("{:?}", as_shipped.http),
+        format!("{:?}", defaults.http)
+    );
+    let mut documented_http = documented.http.clone();
+    documented_http.hosts.clear();
+    assert_eq!(
+        format!("{documented_http:?}"),
+        format!("{:?}", defaults.http)
+    );
+    assert_eq!(
+        documented.data_dir.as_deref(),
+        Some(Path::new("/var/lib/upstox-jobs"))
+    );
+    assert_eq!(
+        documented.calendar.holidays_file,
+        defaults.calendar.holidays_file
+    );
+    assert_eq!(
+        documented.database.busy_timeout_secs,
+        defaults.database.busy_timeout_secs
+    );
+}
