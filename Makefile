@@ -4,7 +4,7 @@ CARGO ?= cargo
 # which only exist in builds with this feature; shipped builds never have it.
 TEST_FEATURES := --features nse-index-update/failpoints
 
-.PHONY: all build release demo test lint fmt clean
+.PHONY: all build release demo test e2e lint fmt clean
 
 all: build
 
@@ -17,9 +17,16 @@ release:
 demo: build
 	tests/demo.sh
 
+# Every test: unit and whole-binary tests, then (as root, where systemd-nspawn works) the
+# end-to-end run of the units in a real systemd.
 test:
 	$(CARGO) build --workspace $(TEST_FEATURES)
 	$(CARGO) test --workspace $(TEST_FEATURES)
+	@if [ "$$(id -u)" -eq 0 ]; then tests/e2e.sh; \
+	else echo "make test: the end-to-end run in a real systemd needs root; run 'sudo make e2e'"; fi
+
+e2e: build
+	tests/e2e.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
