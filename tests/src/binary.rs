@@ -87,13 +87,16 @@ impl Sandbox {
 
     /// The command for `bin` with `--config` and `--data-dir` set and text logs.
     pub fn command(&self, bin: &str, args: &[&str]) -> Command {
+        let mut cmd = self.command_without_data_dir(bin, &["--log-format", "text"]);
+        cmd.arg("--data-dir").arg(self.data_dir()).args(args);
+        cmd
+    }
+
+    /// The command for `bin` with `--config` set, in a clean environment, and nothing else.
+    pub fn command_without_data_dir(&self, bin: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary(bin));
         cmd.arg("--config")
             .arg(self.dir.path().join("config.toml"))
-            .arg("--data-dir")
-            .arg(self.data_dir())
-            .arg("--log-format")
-            .arg("text")
             .args(args)
             .env_remove("JOURNAL_STREAM")
             .env_remove("INVOCATION_ID")
@@ -101,6 +104,7 @@ impl Sandbox {
             .env_remove("CREDENTIALS_DIRECTORY")
             .env_remove("RUST_LOG")
             .env_remove("FAILPOINTS")
+            .env_remove("XDG_DATA_HOME")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         cmd

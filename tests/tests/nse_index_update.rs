@@ -776,3 +776,81 @@ fn show_prints_what_was_stored() {
     let out = s.run_ok(&["show", "--index", "niftyit"]);
     assert_eq!(out.stdout.lines().count(), 11, "{}", out.stdout);
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_fields() {
+    let s = setup();
+    let out = s
+        .sandbox
+        .command_without_data_dir(
+            BIN,
+            &["--log-format", "json", "--index", "NIFTYBANK", "--data-dir"],
+        )
+        .arg(s.sandbox.data_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let bank = lines.iter().find(|v| v["index"] == "NIFTYBANK").unwrap();
+    assert_eq!(bank["rows"], 12);
+    assert_eq!(bank["level"], "INFO");
+    assert!(
+        bank["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("NIFTYBANK: 12 constituents")
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(last["status"], "succeeded");
+}
+
+#[test]
+fn the_data_directory_comes_from_systemd_then_the_users_home() {
+    let s = setup();
+    let state = s.sandbox.path().join("state");
+    let out = s
+        .sandbox
+        .command_without_data_dir(BIN, &["--log-format", "text", "--index", "NIFTYIT"])
+        .env("STATE_DIRECTORY", format!("{}:/elsewhere", state.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        state.join("market_data.db").exists(),
+        "$STATE_DIRECTORY's first path"
+    );
+
+    let system = std::path::Path::new("/var/lib/upstox-jobs");
+    if system.is_dir() {
+        eprintln!(
+            "not running the home part: {} exists here and would be used",
+            system.display()
+        );
+        return;
+    }
+    let home = s.sandbox.path().join("home");
+    let out = s
+        .sandbox
+        .command_without_data_dir(BIN, &["--log-format", "text", "--index", "NIFTYIT"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        home.join(".local/share/upstox-jobs/market_data.db")
+            .exists(),
+        "an ad hoc run without /var/lib/upstox-jobs writes to ~/.local/share/upstox-jobs"
+    );
+}

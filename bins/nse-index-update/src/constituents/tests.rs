@@ -144,6 +144,29 @@ fn arbitrary_bytes_never_panic() {
     }
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// Any bytes at all: an error or a file, never a panic.
+    #[test]
+    fn any_bytes_are_refused_or_parsed_never_a_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+        let _ = parse(&bytes, any());
+    }
+
+    /// CSV-shaped input built from the file's own alphabet: whatever parses satisfies every rule.
+    #[test]
+    fn whatever_parses_is_valid(body in "(Company Name,Industry,Symbol,Series,ISIN Code\n)?([A-Za-z &,.'\n-]{0,30}(,[A-Z0-9&-]{0,12}){0,5}\n){0,6}") {
+        if let Ok(file) = parse(body.as_bytes(), 0..=100) {
+            let mut isins = std::collections::HashSet::new();
+            for row in &file.rows {
+                proptest::prop_assert!(crate::security::Isin::parse(row.isin.as_str()).is_some());
+                proptest::prop_assert!(!row.company.is_empty() && !row.industry.is_empty());
+                proptest::prop_assert!(isins.insert(row.isin.clone()));
+            }
+        }
+    }
+}
+
 fn shared_real() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/real/nse");
     dir.is_dir().then_some(dir)
