@@ -4,7 +4,7 @@ CARGO ?= cargo
 # which only exist in builds with this feature; shipped builds never have it.
 TEST_FEATURES := --features nse-index-update/failpoints
 
-.PHONY: all build release demo test e2e lint fmt clean
+.PHONY: all build release demo test e2e bench lint fmt clean
 
 all: build
 
@@ -27,6 +27,9 @@ test:
 
 e2e: build
 	tests/e2e.sh
+
+bench: release
+	tests/bench.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
