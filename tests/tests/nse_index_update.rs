@@ -118,6 +118,18 @@ struct Run {
     exit_code: Option<i64>,
 }
 
+impl Run {
+    /// (status, units ok, units failed, exit code): what most assertions compare.
+    fn outline(&self) -> (&str, i64, i64, Option<i64>) {
+        (
+            self.status.as_str(),
+            self.units_ok,
+            self.units_failed,
+            self.exit_code,
+        )
+    }
+}
+
 fn last_run(conn: &Connection) -> Run {
     conn.query_row(
         "SELECT status, units_ok, units_failed, rows_changed, error, exit_code FROM job_runs ORDER BY id DESC LIMIT 1",
@@ -172,15 +184,7 @@ fn a_clean_run_stores_every_default_index_and_records_the_run() {
         .unwrap();
     assert_eq!(industry, "Automobile and Auto Components");
     let run = last_run(&conn);
-    assert_eq!(
-        (
-            run.status.as_str(),
-            run.units_ok,
-            run.units_failed,
-            run.exit_code
-        ),
-        ("succeeded", 9, 0, Some(0))
-    );
+    assert_eq!(run.outline(), ("succeeded", 9, 0, Some(0)));
     assert!(
         out.summary().contains("nse-index-update succeeded in "),
         "{}",
@@ -299,15 +303,7 @@ fn failure_case(replies: Vec<Reply>, alone_exit: i32, cause: &str) {
         "the others updated"
     );
     let run = last_run(&conn);
-    assert_eq!(
-        (
-            run.status.as_str(),
-            run.units_ok,
-            run.units_failed,
-            run.exit_code
-        ),
-        ("partial", 8, 1, Some(1))
-    );
+    assert_eq!(run.outline(), ("partial", 8, 1, Some(1)));
     assert!(run.error.as_deref().unwrap().contains(cause), "{run:?}");
 
     s.server.script(NIFTY50, replies);
