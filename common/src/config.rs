@@ -96,6 +96,82 @@ pub struct HostConfig {
     pub requests_per_second: f64,
 }
 
+/// `value` must be a finite number in `range`, else an error naming `key`.
+fn check(key: &str, value: f64, low_exclusive: bool, low: f64, high: f64) -> Result<(), String> {
+    let above_low = if low_exclusive {
+        value > low
+    } else {
+        value >= low
+    };
+    if value.is_finite() && above_low && value <= high {
+        Ok(())
+    } else {
+        let bound = if low_exclusive { "above" } else { "at least" };
+        Err(format!(
+            "{key} = {value} is out of range: it must be {bound} {low} and at most {high}"
+        ))
+    }
+}
+
+impl HttpConfig {
+    fn validate(&self) -> Result<(), String> {
+        check(
+            "[http] connect_timeout_secs",
+            self.connect_timeout_secs,
+            true,
+            0.0,
+            600.0,
+        )?;
+        check("[http] timeout_secs", self.timeout_secs, true, 0.0, 3600.0)?;
+        check("[http] retries", self.retries as f64, false, 0.0, 100.0)?;
+        check(
+            "[http] backoff_initial_ms",
+            self.backoff_initial_ms as f64,
+            false,
+            0.0,
+            3_600_000.0,
+        )?;
+        check(
+            "[http] backoff_max_secs",
+            self.backoff_max_secs,
+            true,
+            0.0,
+            3600.0,
+        )?;
+        check(
+            "[http] max_retry_after_secs",
+            self.max_retry_after_secs,
+            false,
+            0.0,
+            86_400.0,
+        )?;
+        check(
+            "[http] max_body_mib",
+            self.max_body_mib as f64,
+            false,
+            1.0,
+            4096.0,
+        )?;
+        check(
+            "[http] requests_per_second",
+            self.requests_per_second,
+            true,
+            0.0,
+            1e6,
+        )?;
+        for (host, limit) in &self.hosts {
+            check(
+                &format!("[http.hosts.\"{host}\"] requests_per_second"),
+                limit.requests_per_second,
+                true,
+                0.0,
+                1e6,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
@@ -121,6 +197,18 @@ impl Default for HttpConfig {
 pub struct DatabaseConfig {
     /// How long a writer waits for another process's lock before giving up.
     pub busy_timeout_secs: f64,
+}
+
+impl DatabaseConfig {
+    fn validate(&self) -> Result<(), String> {
+        check(
+            "[database] busy_timeout_secs",
+            self.busy_timeout_secs,
+            false,
+            0.0,
+            3600.0,
+        )
+    }
 }
 
 impl Default for DatabaseConfig {
@@ -207,20 +295,11 @@ pub fn parse<J: DeserializeOwned + Default>(
 ) -> Result<Config<J>, ConfigError> {
     let layout: FileLayout =
         toml::from_str(text).map_err(|e| ConfigError::new(file, describe(&e, text)))?;
-    for (host, limit) in &layout.http.hosts {
-        if limit.requests_per_second.is_nan() || limit.requests_per_second <= 0.0 {
-            return Err(ConfigError::new(
-                file,
-                format!("[http.hosts.\"{host}\"] requests_per_second must be above 0"),
-            ));
-        }
-    }
-    if layout.http.requests_per_second.is_nan() || layout.http.requests_per_second <= 0.0 {
-        return Err(ConfigError::new(
-            file,
-            "[http] requests_per_second must be above 0",
-        ));
-    }
+    layout
+        .http
+        .validate()
+        .and(layout.database.validate())
+        .map_err(|e| ConfigError::new(file, e))?;
     let mut job_config = None;
     for (name, table) in layout.jobs {
         if !JOB_NAMES.contains(&name.as_str()) {
@@ -353,6 +432,32 @@ mod tests {
     fn wrong_type_is_an_error() {
         let err = parse_demo("[http]\nretries = \"many\"\n").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_rejected_naming_the_key() {
+        for (text, key) in [
+            (
+                "[http]\nbackoff_max_secs = 1e300\n",
+                "[http] backoff_max_secs",
+            ),
+            ("[http]\ntimeout_secs = -5\n", "[http] timeout_secs"),
+            (
+                "[http]\nrequests_per_second = nan\n",
+                "[http] requests_per_second",
+            ),
+            (
+                "[database]\nbusy_timeout_secs = -1\n",
+                "[database] busy_timeout_secs",
+            ),
+            ("[http]\nmax_body_mib = 0\n", "[http] max_body_mib"),
+        ] {
+            let err = parse_demo(text).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{key} = ")) && err.contains("out of range"),
+                "{text}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl fmt::Debug for Secret {
 pub enum CredentialError {
     /// The file exists but cannot be read.
     #[error(
-        "credential `{name}`: cannot read {path}: {source}; check its owner and mode (the jobs run as user `upstox`)"
+        "credential `{name}`: cannot read {path}: {error}; check its owner and mode (the jobs run as user `upstox`)"
     )]
     Unreadable {
         /// The credential's name.
@@ -36,7 +36,7 @@ pub enum CredentialError {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is empty.
     #[error(
@@ -87,10 +87,10 @@ pub fn systemd_directory() -> Option<PathBuf> {
 }
 
 fn read(name: &str, path: &Path) -> Result<Secret, CredentialError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CredentialError::Unreadable {
+    let text = std::fs::read_to_string(path).map_err(|error| CredentialError::Unreadable {
         name: name.to_string(),
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     // Editors add a final newline; a token never contains one.
     let value = text.trim_end_matches(['\r', '\n']).to_string();

@@ -29,12 +29,12 @@ pub struct Schema {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// SQLite refused.
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {error}{}", advice(error))]
     Sqlite {
         /// The file.
         path: PathBuf,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// SQLite's error (in the message, not a source: one line, said once).
+        error: rusqlite::Error,
     },
     /// The file was written by a newer release.
     #[error(
@@ -61,20 +61,56 @@ pub enum DbError {
         component: String,
     },
     /// The file's directory could not be created.
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot create {path}: {error}; give --data-dir a directory this user can write")]
     Create {
         /// The directory.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
 impl DbError {
+    /// Whether another process holding the database is the cause, so trying later may work.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, DbError::Sqlite { error, .. } if is_busy(error))
+    }
+}
+
+/// Whether SQLite gave up waiting for another process's lock.
+pub fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// What to do about a SQLite error, where something can be done.
+fn advice(error: &rusqlite::Error) -> &'static str {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            "; another process held it longer than [database] busy_timeout_secs: try again later"
+        }
+        Some(
+            rusqlite::ErrorCode::ReadOnly
+            | rusqlite::ErrorCode::CannotOpen
+            | rusqlite::ErrorCode::PermissionDenied,
+        ) => {
+            "; check the owner and mode of the file and its directory (the jobs run as user upstox)"
+        }
+        Some(rusqlite::ErrorCode::DiskFull) => "; free some space on its file system",
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            "; restore it from a backup (db-backup) or move it aside"
+        }
+        _ => "",
+    }
+}
+
+impl DbError {
     fn sqlite(path: &Path) -> impl FnOnce(rusqlite::Error) -> DbError + '_ {
-        move |source| DbError::Sqlite {
+        move |error| DbError::Sqlite {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 }
@@ -93,9 +129,9 @@ pub fn open(
     schemas: &[Schema],
 ) -> Result<Connection, DbError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::Create {
+        std::fs::create_dir_all(dir).map_err(|error| DbError::Create {
             path: dir.to_path_buf(),
-            source,
+            error,
         })?;
     }
     let mut conn = Connection::open(path).map_err(DbError::sqlite(path))?;
@@ -111,8 +147,11 @@ pub fn open(
     Ok(conn)
 }
 
-/// Opens an existing file read-only, for `--dry-run`: `Ok(None)` when there is no file yet.
-/// Fails when the file needs a migration, which a dry run must not apply.
+/// Opens an existing file read-only, for `--dry-run` and for people looking: `Ok(None)` when
+/// there is no file yet. Creates nothing: with no `-wal` file beside it (no writer at work, the
+/// usual case) the file is opened immutable, which needs no `-shm` either, so it also works for
+/// a user who may read the directory but not write it. Fails when the file needs a migration,
+/// which a read-only open must not apply.
 pub fn open_read_only(
     path: &Path,
     busy_timeout: Duration,
@@ -121,9 +160,19 @@ pub fn open_read_only(
     if !path.exists() {
         return Ok(None);
     }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let immutable = if Path::new(&wal).exists() {
+        ""
+    } else {
+        "&immutable=1"
+    };
+    let uri = format!("file:{}?mode=ro{immutable}", uri_path(path));
     let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(DbError::sqlite(path))?;
     configure(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
@@ -137,6 +186,18 @@ pub fn open_read_only(
         }
     }
     Ok(Some(conn))
+}
+
+/// A path as the path part of a `file:` URI: the characters a URI gives meaning to, escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
@@ -284,10 +345,41 @@ mod tests {
         open(&path, Duration::from_secs(1), &[B]).unwrap();
         let err = open_read_only(&path, Duration::from_secs(1), &[A]).unwrap_err();
         assert!(matches!(err, DbError::NeedsMigration { .. }));
-        assert!(
-            open_read_only(&path, Duration::from_secs(1), &[B])
+        let files = |dir: &Path| {
+            let mut v: Vec<_> = std::fs::read_dir(dir)
                 .unwrap()
-                .is_some()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            v.sort();
+            v
+        };
+        let before = files(dir.path());
+        let conn = open_read_only(&path, Duration::from_secs(1), &[B])
+            .unwrap()
+            .unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM b1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+        drop(conn);
+        assert_eq!(files(dir.path()), before, "no -wal or -shm left behind");
+    }
+
+    #[test]
+    fn read_only_open_sees_what_a_live_writer_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd ?#% name.db");
+        let writer = open(&path, Duration::from_secs(1), &[B]).unwrap();
+        writer.execute("INSERT INTO b1 VALUES (1)", []).unwrap();
+        let reader = open_read_only(&path, Duration::from_secs(1), &[B])
+            .unwrap()
+            .unwrap();
+        let n: i64 = reader
+            .query_row("SELECT COUNT(*) FROM b1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "the committed row is in the -wal file, which a read-only open must read"
         );
     }
 

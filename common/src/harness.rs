@@ -123,14 +123,23 @@ pub struct Context<C> {
     pub db: Option<Connection>,
     /// The HTTP client.
     pub http: HttpClient,
-    /// Set by SIGTERM/SIGINT: take no new unit once it is.
+    /// Set by SIGTERM/SIGINT; ask [`Context::stop_requested`] before each unit.
     pub shutdown: Shutdown,
     /// When the run started.
     pub started: DateTime<Utc>,
     units: Vec<(String, Result<u64, UnitError>)>,
+    stopped_early: bool,
 }
 
 impl<C> Context<C> {
+    /// Whether to stop before the next unit (SIGTERM/SIGINT). A job that stops because of it
+    /// is recorded `interrupted`; a signal after the last unit changes nothing.
+    pub fn stop_requested(&mut self) -> bool {
+        let stop = self.shutdown.requested();
+        self.stopped_early |= stop;
+        stop
+    }
+
     /// Records a unit that completed, with the rows it changed.
     pub fn unit_done(&mut self, name: &str, rows_changed: u64) {
         self.units.push((name.to_string(), Ok(rows_changed)));
@@ -269,6 +278,7 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         shutdown,
         started,
         units: Vec::new(),
+        stopped_early: false,
     };
     let result = job.run(&mut ctx);
     let finished = Utc::now();
@@ -343,9 +353,9 @@ fn conclude<J: Job>(
     let (status, mut exit) = match &result {
         Err(e) => {
             errors.push(format!("{e:#}"));
-            (RunStatus::Failed, fatal_exit(e))
+            (RunStatus::Failed, exit_for(e))
         }
-        Ok(_) if ctx.shutdown.requested() => {
+        Ok(_) if ctx.stopped_early => {
             errors.push("stopped by a signal".to_string());
             let exit = if ctx.shutdown.signal() == Some(signal_hook::consts::SIGINT) {
                 Exit::Interrupted
@@ -414,8 +424,8 @@ fn exit_of(end: &RunEnd) -> Exit {
     .unwrap_or(Exit::Failure)
 }
 
-/// The exit code for an error that stopped the whole run.
-fn fatal_exit(error: &anyhow::Error) -> Exit {
+/// The exit code for an error that stopped the whole run (or a command of a binary's own).
+pub fn exit_for(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
         if let Some(f) = cause.downcast_ref::<Fatal>() {
             return f.exit;
@@ -423,8 +433,12 @@ fn fatal_exit(error: &anyhow::Error) -> Exit {
         if let Some(e) = cause.downcast_ref::<DbError>() {
             return db_exit(e);
         }
-        if cause.downcast_ref::<rusqlite::Error>().is_some() {
-            return Exit::IoErr;
+        if let Some(e) = cause.downcast_ref::<rusqlite::Error>() {
+            return if db::is_busy(e) {
+                Exit::TempFail
+            } else {
+                Exit::IoErr
+            };
         }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return Exit::Config;
@@ -440,6 +454,7 @@ fn db_exit(error: &DbError) -> Exit {
     match error {
         DbError::Create { .. } => Exit::CantCreate,
         DbError::TooNew { .. } | DbError::NeedsMigration { .. } => Exit::Failure,
+        DbError::Sqlite { .. } if error.is_busy() => Exit::TempFail,
         DbError::Sqlite { .. } => Exit::IoErr,
     }
 }
@@ -506,7 +521,7 @@ mod tests {
     #[test]
     fn fatal_errors_keep_their_exit_code_through_context() {
         let e = anyhow::Error::new(Fatal::new(Exit::DataErr, "bad")).context("outer");
-        assert_eq!(fatal_exit(&e), Exit::DataErr);
-        assert_eq!(fatal_exit(&anyhow::anyhow!("plain")), Exit::Failure);
+        assert_eq!(exit_for(&e), Exit::DataErr);
+        assert_eq!(exit_for(&anyhow::anyhow!("plain")), Exit::Failure);
     }
 }

@@ -33,12 +33,14 @@ pub struct Fetched {
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// A non-2xx status that retrying will not fix (or that retries did not fix).
-    #[error("HTTP {status} from {url}")]
+    #[error("HTTP {status} from {url}{}", retry_after_text(*.retry_after))]
     Status {
         /// The URL.
         url: String,
         /// The status.
         status: StatusCode,
+        /// What `Retry-After` asked for (503 may send it).
+        retry_after: Option<Duration>,
     },
     /// 429 Too Many Requests.
     #[error("rate limited (HTTP 429) by {url}{}", retry_after_text(*.retry_after))]
@@ -196,17 +198,20 @@ impl HttpClient {
             let Some(delay) = backoff.next() else {
                 return Err(give_up(attempts, error));
             };
-            let delay = match &error {
-                HttpError::RateLimited {
-                    retry_after: Some(asked),
-                    ..
-                } => {
-                    if asked.as_secs_f64() > self.config.max_retry_after_secs {
-                        return Err(give_up(attempts, error));
-                    }
-                    *asked
+            // backon's jitter may add up to the delay again; keep the documented ceiling.
+            let delay = delay.min(secs(self.config.backoff_max_secs));
+            let asked = match &error {
+                HttpError::RateLimited { retry_after, .. }
+                | HttpError::Status { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            let delay = match asked {
+                Some(asked) if asked.as_secs_f64() > self.config.max_retry_after_secs => {
+                    return Err(give_up(attempts, error));
                 }
-                _ => delay,
+                // Never sooner than the backoff: `Retry-After: 0` must not become a busy loop.
+                Some(asked) => asked.max(delay),
+                None => delay,
             };
             tracing::warn!(
                 url,
@@ -242,6 +247,7 @@ impl HttpClient {
             return Err(HttpError::Status {
                 url: text.to_string(),
                 status,
+                retry_after: retry_after(response.headers()),
             });
         }
         let limit = self.config.max_body_mib.saturating_mul(1024 * 1024);

@@ -26,12 +26,14 @@ pub enum LockError {
         holder: String,
     },
     /// The lock file could not be opened.
-    #[error("cannot open the lock file {path}: {source}")]
+    #[error(
+        "cannot open the lock file {path}: {error}; give --data-dir a directory this user can write"
+    )]
     Io {
         /// The lock file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -39,9 +41,9 @@ impl JobLock {
     /// Takes the lock at `path` without waiting, recording `holder` (pid, host, start) in the file
     /// so that a process that loses can say who has it.
     pub fn acquire(path: &Path, holder: &str) -> Result<JobLock, LockError> {
-        let io = |source| LockError::Io {
+        let io = |error| LockError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;

@@ -2,7 +2,7 @@
 //! run is recorded `interrupted`, well inside systemd's `TimeoutStopSec`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Shared flag set by the signal handlers. Cheap to clone.
@@ -17,10 +17,19 @@ impl Shutdown {
         Shutdown::default()
     }
 
-    /// Installs handlers for SIGTERM and SIGINT that set the flag.
+    /// Installs handlers for SIGTERM and SIGINT that set the flag. A second signal ends the
+    /// process at once (exit 128+signal), for a person whose first Ctrl-C seems to do nothing.
     pub fn install() -> std::io::Result<Self> {
         let shutdown = Shutdown::default();
+        let received = Arc::new(AtomicBool::new(false));
         for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            // Registered first, so it sees the flag as the previous signal left it.
+            signal_hook::flag::register_conditional_shutdown(
+                signal,
+                128 + signal,
+                Arc::clone(&received),
+            )?;
+            signal_hook::flag::register(signal, Arc::clone(&received))?;
             let flag = Arc::clone(&shutdown.signal);
             // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
             unsafe {

@@ -1,3 +1,4 @@
+use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -110,6 +111,58 @@ fn retry_after_is_waited_for() {
         gap >= Duration::from_millis(950),
         "second request came after {gap:?}"
     );
+}
+
+#[test]
+fn retry_after_on_a_503_is_waited_for_too() {
+    let mut busy = answer(503, "maintenance");
+    busy.headers.push(("Retry-After", "1".to_string()));
+    let s = serve(vec![busy, answer(200, "ok")]);
+    client(&config()).get(&s.url, &[]).unwrap();
+    let arrivals = s.arrivals.lock().unwrap();
+    let gap = arrivals[1].0 - arrivals[0].0;
+    assert!(
+        gap >= Duration::from_millis(950),
+        "second request came after {gap:?}"
+    );
+}
+
+#[test]
+fn retry_after_zero_still_backs_off() {
+    let mut limited = answer(429, "slow down");
+    limited.headers.push(("Retry-After", "0".to_string()));
+    let mut config = config();
+    config.backoff_initial_ms = 300;
+    config.backoff_max_secs = 1.0;
+    let s = serve(vec![limited, answer(200, "ok")]);
+    client(&config).get(&s.url, &[]).unwrap();
+    let arrivals = s.arrivals.lock().unwrap();
+    let gap = arrivals[1].0 - arrivals[0].0;
+    assert!(gap >= Duration::from_millis(290), "retried after {gap:?}");
+}
+
+#[test]
+fn a_chunked_body_over_the_cap_is_refused_while_streaming() {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/big", server.server_addr().to_ip().unwrap());
+    thread::spawn(move || {
+        if let Ok(request) = server.recv() {
+            // No Content-Length: tiny_http sends it chunked, so only the streaming cap can stop it.
+            let body = std::io::repeat(b'x').take(3 * 1024 * 1024);
+            let _ = request.respond(tiny_http::Response::new(
+                200.into(),
+                vec![],
+                body,
+                None,
+                None,
+            ));
+        }
+    });
+    let mut config = config();
+    config.max_body_mib = 1;
+    config.timeout_secs = 10.0;
+    let err = client(&config).get(&url, &[]).unwrap_err();
+    assert!(matches!(err, HttpError::TooLarge { .. }), "{err}");
 }
 
 #[test]
