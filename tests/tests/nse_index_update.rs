@@ -500,7 +500,15 @@ fn dry_run_writes_nothing_and_says_who_would_join_and_leave() {
     );
 
     s.run_ok(&[]);
-    let before = std::fs::read(s.sandbox.db_path()).unwrap();
+    let listing = || {
+        let mut v: Vec<_> = std::fs::read_dir(s.sandbox.data_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    let (before, files) = (std::fs::read(s.sandbox.db_path()).unwrap(), listing());
     s.server.set_root(&rebalanced());
     let out = s.run_ok(&["--dry-run"]);
     assert_eq!(
@@ -508,6 +516,7 @@ fn dry_run_writes_nothing_and_says_who_would_join_and_leave() {
         before,
         "byte-identical"
     );
+    assert_eq!(listing(), files, "no -wal or -shm left behind");
     assert!(
         out.stdout.contains("NIFTY50: 50 constituents; 2 would join (GANDAMTOOL, PIRPANJHFL), 2 would leave (BEASENGG, HARISHCENT), 1 would be renamed (KONKANPGRD → KONKANENGY)"),
         "{}",
@@ -607,6 +616,12 @@ fn configuration_errors_name_the_file_and_key_and_exit_78() {
         out.stderr
     );
 
+    s.sandbox
+        .write_config("[jobs.nse-index-update]\nindices = []\n");
+    let out = s.run(&[]);
+    assert_eq!(out.code, Some(78), "{}", out.stderr);
+    assert!(out.stderr.contains("indices is empty"), "{}", out.stderr);
+
     s.sandbox.write_config("[http]\nretries = -1\n");
     let out = s.run(&[]);
     assert_eq!(out.code, Some(78), "{}", out.stderr);
@@ -635,7 +650,7 @@ fn paused_at(s: &Setup, failpoints: &str, marker: &str) -> (Child, mpsc::Receive
             break;
         }
     }
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(100));
     assert!(
         child.try_wait().unwrap().is_none(),
         "the fail point did not pause the run: build with --features nse-index-update/failpoints (make test does)"
@@ -699,7 +714,7 @@ fn a_second_concurrent_run_exits_75_naming_the_holder() {
     let s = setup();
     let (mut first, _lines) = paused_at(
         &s,
-        "nse-index-update::before-commit=1*sleep(3000)->off",
+        "nse-index-update::before-commit=1*sleep(5000)->off",
         "NIFTY50: written, committing",
     );
     let second = s.run(&[]);
@@ -733,7 +748,7 @@ fn sigterm_finishes_the_index_in_hand_and_records_interrupted() {
     let s = setup();
     let (mut child, _lines) = paused_at(
         &s,
-        "nse-index-update::before-commit=1*sleep(1500)->off",
+        "nse-index-update::before-commit=1*sleep(5000)->off",
         "NIFTY50: written, committing",
     );
     unsafe {
@@ -849,4 +864,54 @@ fn the_data_directory_comes_from_systemd_then_the_users_home() {
             .exists(),
         "an ad hoc run without /var/lib/upstox-jobs writes to ~/.local/share/upstox-jobs"
     );
+}
+
+#[test]
+fn show_exits_with_the_documented_codes() {
+    let s = setup();
+    let out = s.run(&["show"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("does not exist yet; run upstox-nse-index-update first"),
+        "{}",
+        out.stderr
+    );
+    s.sandbox.write_config("[http]\nretrys = 1\n");
+    let out = s.run(&["show"]);
+    assert_eq!(out.code, Some(78), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn a_second_ctrl_c_ends_the_run_at_once() {
+    let s = setup();
+    let (mut child, _lines) = paused_at(
+        &s,
+        "nse-index-update::before-commit=1*sleep(20000)->off",
+        "NIFTY50: written, committing",
+    );
+    let started = Instant::now();
+    for _ in 0..2 {
+        unsafe {
+            libc::kill(child.id() as i32, libc::SIGINT);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited {:?}",
+        started.elapsed()
+    );
+    let conn = s.sandbox.db();
+    assert!(
+        current_symbols(&conn, "NIFTY50").is_empty(),
+        "the write in hand was rolled back"
+    );
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }

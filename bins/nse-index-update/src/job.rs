@@ -54,6 +54,25 @@ struct Totals {
     joined: usize,
     left: usize,
     renamed: usize,
+    reissued: usize,
+    updated: usize,
+}
+
+impl Totals {
+    /// "4 joined, 4 left, 1 renamed", and re-issues and detail updates when there are any.
+    fn describe(&self) -> String {
+        let mut text = format!(
+            "{} joined, {} left, {} renamed",
+            self.joined, self.left, self.renamed
+        );
+        if self.reissued > 0 {
+            text.push_str(&format!(", {} re-issued", self.reissued));
+        }
+        if self.updated > 0 {
+            text.push_str(&format!(", {} with new details", self.updated));
+        }
+        text
+    }
 }
 
 impl Job for NseIndexUpdate {
@@ -71,7 +90,7 @@ impl Job for NseIndexUpdate {
         let today = calendar::today(ctx.started);
         let mut totals = Totals::default();
         for index in &indices {
-            if ctx.shutdown.requested() {
+            if ctx.stop_requested() {
                 break;
             }
             let file = match self.fetch(ctx, index) {
@@ -88,19 +107,18 @@ impl Job for NseIndexUpdate {
                     file.placeholders.join(", ")
                 );
             }
-            match write(ctx, index, &file.rows, today) {
+            match write(ctx, index, &file.rows, today, &indices) {
                 Ok(changes) => {
                     totals.joined += changes.joined.len();
                     totals.left += changes.left.len();
                     totals.renamed += changes.renamed.len();
+                    totals.reissued += changes.reissued.len();
+                    totals.updated += changes.updated.len();
                 }
                 Err(e) => ctx.unit_failed(index.as_str(), e),
             }
         }
-        Ok(Outcome::Done(format!(
-            "{} joined, {} left, {} renamed",
-            totals.joined, totals.left, totals.renamed
-        )))
+        Ok(Outcome::Done(totals.describe()))
     }
 }
 
@@ -151,6 +169,16 @@ impl NseIndexUpdate {
 }
 
 fn configured(ctx: &Context<JobConfig>) -> anyhow::Result<Vec<IndexName>> {
+    if ctx.config.job.indices.is_empty() {
+        return Err(Fatal::new(
+            Exit::Config,
+            format!(
+                "{}: [jobs.nse-index-update] indices is empty; name at least one index, or remove the key for the default nine",
+                ctx.config.source()
+            ),
+        )
+        .into());
+    }
     let mut out = Vec::new();
     for name in &ctx.config.job.indices {
         let index = IndexName::parse_known(name).map_err(|e| {
@@ -174,10 +202,20 @@ fn write(
     index: &IndexName,
     rows: &[Constituent],
     today: chrono::NaiveDate,
+    precedence: &[IndexName],
 ) -> Result<Changes, UnitError> {
-    let io = |e: rusqlite::Error| UnitError {
-        exit: Exit::IoErr,
-        message: format!("database: {e}; nothing of this index was written"),
+    let io = |e: rusqlite::Error| {
+        let busy = common::db::is_busy(&e);
+        UnitError {
+            exit: if busy { Exit::TempFail } else { Exit::IoErr },
+            message: if busy {
+                format!(
+                    "database busy: {e}; another process held it too long, nothing of this index was written; the next run retries"
+                )
+            } else {
+                format!("database: {e}; nothing of this index was written")
+            },
+        }
     };
     if ctx.dry_run {
         let current = match &ctx.db {
@@ -197,7 +235,7 @@ fn write(
         exit: Exit::IoErr,
         message: e.to_string(),
     })?;
-    let applied = store::update_index(conn, index, rows, today).map_err(io)?;
+    let applied = store::update_index(conn, index, rows, today, precedence).map_err(io)?;
     let changes = applied.changes;
     tracing::info!(
         index = index.as_str(),

@@ -35,7 +35,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("upstox-nse-index-update: error: {e:#}");
-                ExitCode::FAILURE
+                common::harness::exit_for(&e).into()
             }
         };
     }

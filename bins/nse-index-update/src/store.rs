@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use common::db::Schema;
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::constituents::Constituent;
 use crate::index::IndexName;
@@ -31,13 +31,28 @@ pub const SCHEMA: Schema = Schema {
         CREATE UNIQUE INDEX nse_index_membership_current
             ON nse_index_membership (index_name, isin) WHERE left_on IS NULL;
         CREATE INDEX nse_index_membership_symbol ON nse_index_membership (symbol);
+        -- The latest name and industry of each security. When two index files of one run
+        -- disagree (NSE updates them at different times), the one listed first in the run
+        -- (source_index) wins, so running twice changes nothing.
         CREATE TABLE nse_sector_info (
             isin TEXT PRIMARY KEY,
-            symbol TEXT NOT NULL UNIQUE,
+            symbol TEXT NOT NULL,
             company_name TEXT NOT NULL,
             industry TEXT NOT NULL,
             series TEXT NOT NULL,
+            source_index TEXT NOT NULL,
             updated_on TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX nse_sector_info_symbol ON nse_sector_info (symbol);
+        -- Renames (same ISIN, new symbol) and re-issues (same symbol, new ISIN): membership
+        -- spells carry the current identifiers, this table the old ones.
+        CREATE TABLE nse_identifier_changes (
+            old_isin TEXT NOT NULL,
+            old_symbol TEXT NOT NULL,
+            new_isin TEXT NOT NULL,
+            new_symbol TEXT NOT NULL,
+            changed_on TEXT NOT NULL,
+            PRIMARY KEY (old_isin, old_symbol, new_isin, new_symbol)
         ) WITHOUT ROWID;
     "],
 };
@@ -80,17 +95,21 @@ pub struct Applied {
 }
 
 /// Brings `index` in line with `file`, in one transaction; `today` is the IST date.
+/// `precedence` is the run's indices in order: for a security whose details two files give
+/// differently, the one listed first wins.
 pub fn update_index(
     conn: &mut Connection,
     index: &IndexName,
     file: &[Constituent],
     today: NaiveDate,
+    precedence: &[IndexName],
 ) -> rusqlite::Result<Applied> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let current = current_members(&tx, index)?;
     let changes = membership::diff(&current, file);
     write_membership(&tx, index, &changes, today)?;
-    let sector_rows = write_sectors(&tx, file, today)?;
+    write_identifier_changes(&tx, &changes, today)?;
+    let sector_rows = write_sectors(&tx, index, file, today, precedence)?;
     tracing::debug!(index = index.as_str(), "{index}: written, committing");
     fail::fail_point!("nse-index-update::before-commit");
     tx.commit()?;
@@ -108,14 +127,19 @@ fn write_membership(
 ) -> rusqlite::Result<()> {
     let day = today.format("%Y-%m-%d").to_string();
     let name = index.as_str();
+    // Left earlier today and back again (a bad file, then a corrected one): the spell goes on.
+    let mut reopen = tx.prepare_cached(
+        "UPDATE nse_index_membership
+         SET left_on = NULL, symbol = ?4, company_name = ?5, series = ?6, industry = ?7
+         WHERE index_name = ?1 AND isin = ?2 AND left_on = ?3",
+    )?;
     let mut join = tx.prepare_cached(
         "INSERT INTO nse_index_membership
              (index_name, isin, joined_on, symbol, company_name, series, industry)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (index_name, isin, joined_on) DO UPDATE SET left_on = NULL",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for c in &changes.joined {
-        join.execute(params![
+        let row = params![
             name,
             c.isin.as_str(),
             day,
@@ -123,7 +147,10 @@ fn write_membership(
             c.company,
             c.series.as_str(),
             c.industry
-        ])?;
+        ];
+        if reopen.execute(row)? == 0 {
+            join.execute(row)?;
+        }
     }
     let mut leave = tx.prepare_cached(
         "UPDATE nse_index_membership SET left_on = ?3
@@ -155,34 +182,93 @@ fn write_membership(
     Ok(())
 }
 
+fn write_identifier_changes(
+    tx: &Transaction,
+    changes: &Changes,
+    today: NaiveDate,
+) -> rusqlite::Result<()> {
+    let mut record = tx.prepare_cached(
+        "INSERT INTO nse_identifier_changes (old_isin, old_symbol, new_isin, new_symbol, changed_on)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+    )?;
+    // The old ISIN of a re-issue no longer trades: its details go with it.
+    let mut retire = tx.prepare_cached("DELETE FROM nse_sector_info WHERE isin = ?1")?;
+    let day = today.format("%Y-%m-%d").to_string();
+    for (m, c) in changes.renamed.iter().chain(&changes.reissued) {
+        record.execute(params![
+            m.isin.as_str(),
+            m.symbol.as_str(),
+            c.isin.as_str(),
+            c.symbol.as_str(),
+            day
+        ])?;
+    }
+    for (m, _) in &changes.reissued {
+        retire.execute([m.isin.as_str()])?;
+    }
+    Ok(())
+}
+
 fn write_sectors(
     tx: &Transaction,
+    index: &IndexName,
     file: &[Constituent],
     today: NaiveDate,
+    precedence: &[IndexName],
 ) -> rusqlite::Result<usize> {
+    let rank = |name: &str| {
+        precedence
+            .iter()
+            .position(|p| p.as_str() == name)
+            .unwrap_or(usize::MAX)
+    };
+    let mine = rank(index.as_str());
     let day = today.format("%Y-%m-%d").to_string();
-    // A symbol now carried by another ISIN (a re-issue) moves to it.
-    let mut release =
-        tx.prepare_cached("DELETE FROM nse_sector_info WHERE symbol = ?1 AND isin <> ?2")?;
+    let mut stored = tx.prepare_cached(
+        "SELECT symbol, company_name, industry, series, source_index FROM nse_sector_info WHERE isin = ?1",
+    )?;
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO nse_sector_info (isin, symbol, company_name, industry, series, updated_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO nse_sector_info (isin, symbol, company_name, industry, series, source_index, updated_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (isin) DO UPDATE SET symbol = excluded.symbol, company_name = excluded.company_name,
-             industry = excluded.industry, series = excluded.series, updated_on = excluded.updated_on
-         WHERE (symbol, company_name, industry, series)
-             IS NOT (excluded.symbol, excluded.company_name, excluded.industry, excluded.series)",
+             industry = excluded.industry, series = excluded.series,
+             source_index = excluded.source_index, updated_on = excluded.updated_on",
     )?;
     let mut changed = 0;
     for c in file {
-        release.execute(params![c.symbol.as_str(), c.isin.as_str()])?;
-        changed += upsert.execute(params![
-            c.isin.as_str(),
-            c.symbol.as_str(),
-            c.company,
-            c.industry,
-            c.series.as_str(),
-            day
-        ])?;
+        let row = stored
+            .query_row([c.isin.as_str()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .optional()?;
+        let write = match row {
+            None => true,
+            Some((symbol, company, industry, series, source)) => {
+                let same = symbol == c.symbol.as_str()
+                    && company == c.company
+                    && industry == c.industry
+                    && series == c.series.as_str();
+                // Another file of this run listed earlier has the say; one not in this run does not.
+                !same && (source == index.as_str() || mine <= rank(&source))
+            }
+        };
+        if write {
+            changed += upsert.execute(params![
+                c.isin.as_str(),
+                c.symbol.as_str(),
+                c.company,
+                c.industry,
+                c.series.as_str(),
+                index.as_str(),
+                day
+            ])?;
+        }
     }
     Ok(changed)
 }
@@ -221,13 +307,13 @@ Infosys Ltd.,Information Technology,INFY,EQ,INE009A01021
         let index = IndexName::parse_any("DEMO").unwrap();
         let day1 = constituents::parse(DAY1.as_bytes(), 1..=10).unwrap().rows;
         let day2 = constituents::parse(DAY2.as_bytes(), 1..=10).unwrap().rows;
-        let a = update_index(&mut conn, &index, &day1, date("2026-11-20")).unwrap();
+        let a = update_index(&mut conn, &index, &day1, date("2026-11-20"), &[]).unwrap();
         assert_eq!(a.changes.joined.len(), 3);
         assert_eq!(a.sector_rows, 3);
-        let again = update_index(&mut conn, &index, &day1, date("2026-11-21")).unwrap();
+        let again = update_index(&mut conn, &index, &day1, date("2026-11-21"), &[]).unwrap();
         assert!(again.changes.is_empty());
         assert_eq!(again.sector_rows, 0);
-        let b = update_index(&mut conn, &index, &day2, date("2026-11-22")).unwrap();
+        let b = update_index(&mut conn, &index, &day2, date("2026-11-22"), &[]).unwrap();
         assert_eq!(
             b.changes.describe(&crate::membership::DONE),
             "1 joined (INFY), 1 left (TCS), 1 renamed (ZOMATO → ETERNAL)"
@@ -249,7 +335,7 @@ Infosys Ltd.,Information Technology,INFY,EQ,INE009A01021
             ]
         );
         // TCS comes back: a second spell, the first kept.
-        update_index(&mut conn, &index, &day1, date("2026-11-23")).unwrap();
+        update_index(&mut conn, &index, &day1, date("2026-11-23"), &[]).unwrap();
         let tcs: i64 = conn
             .query_row(
                 "SELECT COUNT(*) FROM nse_index_membership WHERE symbol = 'TCS'",
@@ -271,42 +357,136 @@ Infosys Ltd.,Information Technology,INFY,EQ,INE009A01021
         );
     }
 
+    fn file(text: &str) -> Vec<Constituent> {
+        constituents::parse(text.as_bytes(), 1..=10).unwrap().rows
+    }
+
+    fn query<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Vec<Vec<T>> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    const HEADER: &str = "Company Name,Industry,Symbol,Series,ISIN Code\n";
+
     #[test]
-    fn a_reissued_isin_moves_the_symbol() {
+    fn a_reissued_isin_continues_the_spell_and_the_old_identifiers_are_kept() {
         let (_dir, mut conn) = open();
         let index = IndexName::parse_any("DEMO").unwrap();
-        let old = "Company Name,Industry,Symbol,Series,ISIN Code\nBajaj Finance Ltd.,Financial Services,BAJFINANCE,EQ,INE296A01024\n";
+        let old =
+            format!("{HEADER}Bajaj Finance Ltd.,Financial Services,BAJFINANCE,EQ,INE296A01024\n");
         let new = old.replace("INE296A01024", "INE296A01032");
+        update_index(&mut conn, &index, &file(&old), date("2026-06-01"), &[]).unwrap();
+        let applied =
+            update_index(&mut conn, &index, &file(&new), date("2026-06-16"), &[]).unwrap();
+        assert_eq!(applied.changes.reissued.len(), 1);
+        assert_eq!(
+            query::<String>(&conn, "SELECT isin, joined_on FROM nse_index_membership"),
+            vec![vec!["INE296A01032".to_string(), "2026-06-01".to_string()]]
+        );
+        assert_eq!(
+            query::<String>(
+                &conn,
+                "SELECT isin FROM nse_sector_info WHERE symbol = 'BAJFINANCE'"
+            ),
+            vec![vec!["INE296A01032".to_string()]],
+            "the retired ISIN's row is gone"
+        );
+        assert_eq!(
+            query::<String>(
+                &conn,
+                "SELECT old_isin, new_isin, changed_on FROM nse_identifier_changes"
+            ),
+            vec![vec![
+                "INE296A01024".to_string(),
+                "INE296A01032".to_string(),
+                "2026-06-16".to_string()
+            ]]
+        );
+    }
+
+    #[test]
+    fn a_rename_is_recorded_once_however_many_indices_carry_it() {
+        let (_dir, mut conn) = open();
+        let day2_rows = file(DAY2);
+        for name in ["A", "B"] {
+            let index = IndexName::parse_any(name).unwrap();
+            update_index(&mut conn, &index, &file(DAY1), date("2026-11-20"), &[]).unwrap();
+            update_index(&mut conn, &index, &day2_rows, date("2026-11-22"), &[]).unwrap();
+        }
+        assert_eq!(
+            query::<String>(
+                &conn,
+                "SELECT old_symbol, new_symbol FROM nse_identifier_changes"
+            ),
+            vec![vec!["ZOMATO".to_string(), "ETERNAL".to_string()]]
+        );
+    }
+
+    #[test]
+    fn leaving_and_rejoining_on_one_day_leaves_no_false_exit() {
+        let (_dir, mut conn) = open();
+        let index = IndexName::parse_any("DEMO").unwrap();
+        update_index(&mut conn, &index, &file(DAY1), date("2026-11-01"), &[]).unwrap();
+        let without_tcs: String = DAY1
+            .lines()
+            .filter(|l| !l.contains(",TCS,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
         update_index(
             &mut conn,
             &index,
-            &constituents::parse(old.as_bytes(), 1..=5).unwrap().rows,
-            date("2026-06-01"),
+            &file(&without_tcs),
+            date("2026-11-22"),
+            &[],
         )
         .unwrap();
-        let applied = update_index(
+        update_index(&mut conn, &index, &file(DAY1), date("2026-11-22"), &[]).unwrap();
+        assert_eq!(
+            query::<Option<String>>(
+                &conn,
+                "SELECT joined_on, left_on FROM nse_index_membership WHERE symbol = 'TCS'"
+            ),
+            vec![vec![Some("2026-11-01".to_string()), None]]
+        );
+    }
+
+    #[test]
+    fn when_two_files_disagree_the_first_listed_wins_and_a_rerun_changes_nothing() {
+        let (_dir, mut conn) = open();
+        let first = IndexName::parse_any("NIFTY50").unwrap();
+        let second = IndexName::parse_any("NIFTY500").unwrap();
+        let run = [first.clone(), second.clone()];
+        let new_words = format!(
+            "{HEADER}Reliance Industries Ltd.,Oil Gas & Consumable Fuels,RELIANCE,EQ,INE002A01018\n"
+        );
+        let old_words =
+            format!("{HEADER}Reliance Industries Ltd.,ENERGY,RELIANCE,EQ,INE002A01018\n");
+        for day in ["2026-11-21", "2026-11-22"] {
+            let a = update_index(&mut conn, &first, &file(&new_words), date(day), &run).unwrap();
+            let b = update_index(&mut conn, &second, &file(&old_words), date(day), &run).unwrap();
+            let written = a.sector_rows + b.sector_rows;
+            assert_eq!(written, if day == "2026-11-21" { 1 } else { 0 }, "{day}");
+        }
+        assert_eq!(
+            query::<String>(&conn, "SELECT industry, source_index FROM nse_sector_info"),
+            vec![vec![
+                "Oil Gas & Consumable Fuels".to_string(),
+                "NIFTY50".to_string()
+            ]]
+        );
+        // Run alone, the other file has the say: NIFTY50 is not there to disagree.
+        let alone = update_index(
             &mut conn,
-            &index,
-            &constituents::parse(new.as_bytes(), 1..=5).unwrap().rows,
-            date("2026-06-16"),
+            &second,
+            &file(&old_words),
+            date("2026-11-23"),
+            std::slice::from_ref(&second),
         )
         .unwrap();
-        assert_eq!(applied.changes.reissued.len(), 1);
-        let rows: Vec<(String, String)> = conn
-            .prepare("SELECT isin, joined_on FROM nse_index_membership")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(rows, vec![("INE296A01032".into(), "2026-06-01".into())]);
-        let isin: String = conn
-            .query_row(
-                "SELECT isin FROM nse_sector_info WHERE symbol = 'BAJFINANCE'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(isin, "INE296A01032");
+        assert_eq!(alone.sector_rows, 1);
     }
 }
