@@ -12,11 +12,12 @@ box=${SYSTEMD_BOX:-$top/../shared/tools/systemd-box/box.sh}
 export BOX_NAME=upstox-e2e BOX_ROOTFS=host
 unit=upstox-nse-index-update
 
-# Staged under target/ before the box starts: the host rootfs is the box's lower layer.
+# Staged here, then pushed into the box's /opt (the host's /tmp, say, is hidden in the box).
 stage=$top/target/e2e
+inside=/opt/upstox-e2e
 rm -rf "$stage" && mkdir -p "$stage/units"
 cp "$top/target/debug/upstox-nse-index-update" "$stage/"
-sed "s#/usr/bin/upstox-nse-index-update#$stage/upstox-nse-index-update#" \
+sed "s#/usr/bin/upstox-nse-index-update#$inside/upstox-nse-index-update#" \
   "$top/systemd/$unit.service" > "$stage/units/$unit.service"
 cp "$top/systemd/$unit.timer" "$stage/units/"
 
@@ -31,10 +32,11 @@ printf '[jobs.nse-index-update]\nbase_url = "%s"\n' "$url" > "$stage/good.toml"
 printf '[http]\nretries = 1\nbackoff_initial_ms = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:9"\n' > "$stage/bad.toml"
 
 bash "$box" up >/dev/null || { echo "e2e: the box did not boot" >&2; exit 1; }
+bash "$box" push "$stage" "$inside" || { echo "e2e: cannot copy into the box" >&2; exit 1; }
 in_box() { bash "$box" exec "$@"; }
 in_box sh -c "useradd --system --no-create-home --shell /usr/sbin/nologin upstox &&
-  mkdir -p /etc/upstox-jobs && cp $stage/good.toml /etc/upstox-jobs/config.toml &&
-  cp $stage/units/* /etc/systemd/system/ && systemctl daemon-reload &&
+  mkdir -p /etc/upstox-jobs && cp $inside/good.toml /etc/upstox-jobs/config.toml &&
+  cp $inside/units/* /etc/systemd/system/ && systemctl daemon-reload &&
   systemctl enable --now $unit.timer" >/dev/null 2>&1
 
 passed=0 failed=0
@@ -65,7 +67,7 @@ check "the data went to StateDirectory, owned by upstox" \
 check "job_runs records the run with systemd's invocation id" \
   sh -c "bash '$box' exec sqlite3 /var/lib/upstox-jobs/market_data.db \"SELECT status FROM job_runs WHERE invocation_id = '$invocation'\" | grep -qx succeeded"
 
-in_box cp "$stage/bad.toml" /etc/upstox-jobs/config.toml
+in_box cp "$inside/bad.toml" /etc/upstox-jobs/config.toml
 in_box systemctl start $unit.service >/dev/null 2>&1
 check "an unreachable source fails the unit with exit status 69" \
   test "$(in_box systemctl show -P ExecMainStatus $unit.service)" = 69
