@@ -52,6 +52,15 @@ impl Setup {
     }
 }
 
+/// The run's last line, its summary, contains `part`.
+fn assert_summary(out: &Outcome, part: &str) {
+    assert!(
+        out.summary().contains(part),
+        "`{part}` not in: {}",
+        out.summary()
+    );
+}
+
 type Spell = (String, String, String, Option<String>, String, String);
 
 /// Every spell of `index`: (symbol, isin, joined_on, left_on, company, industry).
@@ -185,21 +194,9 @@ fn a_clean_run_stores_every_default_index_and_records_the_run() {
     assert_eq!(industry, "Automobile and Auto Components");
     let run = last_run(&conn);
     assert_eq!(run.outline(), ("succeeded", 9, 0, Some(0)));
-    assert!(
-        out.summary().contains("nse-index-update succeeded in "),
-        "{}",
-        out.summary()
-    );
-    assert!(
-        out.summary().contains("s: 9/9 indices done"),
-        "{}",
-        out.summary()
-    );
-    assert!(
-        out.summary().contains("1322 joined, 0 left"),
-        "{}",
-        out.summary()
-    );
+    assert_summary(&out, "nse-index-update succeeded in ");
+    assert_summary(&out, "s: 9/9 indices done");
+    assert_summary(&out, "1322 joined, 0 left");
 }
 
 #[test]
@@ -209,11 +206,7 @@ fn a_second_run_changes_nothing() {
     let before = tables(&s.sandbox.db());
     let out = s.run_ok(&[]);
     assert_eq!(tables(&s.sandbox.db()), before);
-    assert!(
-        out.summary().contains("0 joined, 0 left, 0 renamed"),
-        "{}",
-        out.summary()
-    );
+    assert_summary(&out, "0 joined, 0 left, 0 renamed");
     let run = last_run(&s.sandbox.db());
     assert_eq!(run.rows_changed, 0);
 }
@@ -286,16 +279,8 @@ fn failure_case(replies: Vec<Reply>, alone_exit: i32, cause: &str) {
         .collect();
     assert_eq!(error_lines.len(), 1, "{}", out.stderr);
     assert!(error_lines[0].contains(cause), "{}", error_lines[0]);
-    assert!(
-        out.summary().contains("nse-index-update partial in "),
-        "{}",
-        out.summary()
-    );
-    assert!(
-        out.summary().contains("s: 8/9 indices done"),
-        "{}",
-        out.summary()
-    );
+    assert_summary(&out, "nse-index-update partial in ");
+    assert_summary(&out, "s: 8/9 indices done");
     assert_eq!(spells(&conn, "NIFTY50"), old_nifty50, "NIFTY50 kept");
     assert_ne!(
         spells(&conn, "NIFTYNEXT50"),
@@ -309,7 +294,7 @@ fn failure_case(replies: Vec<Reply>, alone_exit: i32, cause: &str) {
     s.server.script(NIFTY50, replies);
     let out = s.run(&["--index", "nifty50"]);
     assert_eq!(out.code, Some(alone_exit), "{}", out.stderr);
-    assert!(out.summary().contains(" failed in "), "{}", out.summary());
+    assert_summary(&out, " failed in ");
     assert!(
         out.summary()
             .contains("s: 0/1 index done, 0 joined, 0 left, 0 renamed; errors: NIFTY50: "),

@@ -99,45 +99,38 @@ fn forbidden_is_not_retried() {
     );
 }
 
+/// Serves `first`, then a 200; returns how long the client waited before the second request.
+fn wait_after(first: Answer, config: &HttpConfig) -> Duration {
+    let s = serve(vec![first, answer(200, "ok")]);
+    client(config).get(&s.url, &[]).unwrap();
+    let arrivals = s.arrivals.lock().unwrap();
+    arrivals[1].0 - arrivals[0].0
+}
+
+fn with_retry_after(status: u16, value: &str) -> Answer {
+    let mut a = answer(status, "wait");
+    a.headers.push(("Retry-After", value.to_string()));
+    a
+}
+
 #[test]
 fn retry_after_is_waited_for() {
-    let mut limited = answer(429, "slow down");
-    limited.headers.push(("Retry-After", "1".to_string()));
-    let s = serve(vec![limited, answer(200, "ok")]);
-    client(&config()).get(&s.url, &[]).unwrap();
-    let arrivals = s.arrivals.lock().unwrap();
-    let gap = arrivals[1].0 - arrivals[0].0;
-    assert!(
-        gap >= Duration::from_millis(950),
-        "second request came after {gap:?}"
-    );
+    let gap = wait_after(with_retry_after(429, "1"), &config());
+    assert!(gap >= Duration::from_millis(950), "retried after {gap:?}");
 }
 
 #[test]
 fn retry_after_on_a_503_is_waited_for_too() {
-    let mut busy = answer(503, "maintenance");
-    busy.headers.push(("Retry-After", "1".to_string()));
-    let s = serve(vec![busy, answer(200, "ok")]);
-    client(&config()).get(&s.url, &[]).unwrap();
-    let arrivals = s.arrivals.lock().unwrap();
-    let gap = arrivals[1].0 - arrivals[0].0;
-    assert!(
-        gap >= Duration::from_millis(950),
-        "second request came after {gap:?}"
-    );
+    let gap = wait_after(with_retry_after(503, "1"), &config());
+    assert!(gap >= Duration::from_millis(950), "retried after {gap:?}");
 }
 
 #[test]
 fn retry_after_zero_still_backs_off() {
-    let mut limited = answer(429, "slow down");
-    limited.headers.push(("Retry-After", "0".to_string()));
     let mut config = config();
     config.backoff_initial_ms = 300;
     config.backoff_max_secs = 1.0;
-    let s = serve(vec![limited, answer(200, "ok")]);
-    client(&config).get(&s.url, &[]).unwrap();
-    let arrivals = s.arrivals.lock().unwrap();
-    let gap = arrivals[1].0 - arrivals[0].0;
+    let gap = wait_after(with_retry_after(429, "0"), &config);
     assert!(gap >= Duration::from_millis(290), "retried after {gap:?}");
 }
 
@@ -167,9 +160,7 @@ fn a_chunked_body_over_the_cap_is_refused_while_streaming() {
 
 #[test]
 fn retry_after_beyond_the_limit_fails_at_once_as_temporary() {
-    let mut limited = answer(429, "slow down");
-    limited.headers.push(("Retry-After", "3600".to_string()));
-    let s = serve(vec![limited]);
+    let s = serve(vec![with_retry_after(429, "3600")]);
     let err = client(&config()).get(&s.url, &[]).unwrap_err();
     assert_eq!(err.exit(), Exit::TempFail);
     assert!(err.to_string().contains("Retry-After 3600s"), "{err}");
