@@ -1,0 +1,129 @@
+//! upstox-jobs: the binary for people: what ran, what failed, what runs next.
+//!
+//! - [`cli`]: the command line
+//! - [`catalogue`]: the eight jobs and their schedules
+//! - [`status`]: last run, overdue, next run per job
+//! - [`timers`]: next runs from systemd
+//! - [`runs`]: the run history
+//! - [`docs`]: man pages and completions for every binary
+
+pub mod catalogue;
+pub mod cli;
+pub mod docs;
+pub mod runs;
+pub mod status;
+pub mod timers;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use common::Exit;
+use common::calendar::TradingCalendar;
+use common::config::{self, Config, ConfigPath};
+use common::harness::{self, Fatal};
+use rusqlite::Connection;
+use serde::de::IgnoredAny;
+
+pub use cli::{Cli, Command};
+
+/// Runs the command line `cli`.
+pub fn main(cli: Cli) -> ExitCode {
+    match run(&cli) {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            eprintln!("upstox-jobs: error: {e:#}");
+            harness::exit_for(&e).into()
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    match &cli.command {
+        Command::GenerateDocs { out } => {
+            docs::generate(out).with_context(|| format!("writing into {}", out.display()))?;
+            Ok(Exit::Success)
+        }
+        Command::Status => {
+            let (config, db, conn) = open(cli)?;
+            let mut calendar = TradingCalendar::load(&config.calendar.holidays_file)?;
+            if let Some(c) = &conn {
+                calendar = calendar.with_table(c)?;
+            }
+            let systemd = timers::systemd_running();
+            let next = |job: &str| {
+                if systemd {
+                    timers::next_run(job)
+                } else {
+                    timers::NextRun::NoSystemd
+                }
+            };
+            let statuses = status::collect(conn.as_ref(), Utc::now(), &calendar, &next)?;
+            let mut notes = Vec::new();
+            if conn.is_none() {
+                notes.push(format!(
+                    "no runs recorded yet: {} does not exist",
+                    db.display()
+                ));
+            }
+            if !systemd {
+                notes.push(
+                    "systemd is not running here: next runs unknown; the rest is from the database"
+                        .to_string(),
+                );
+            }
+            let note = (!notes.is_empty()).then(|| notes.join("\n"));
+            print!("{}", status::render(&statuses, note.as_deref()));
+            let attention = statuses.iter().any(status::JobStatus::needs_attention);
+            Ok(if attention {
+                Exit::Failure
+            } else {
+                Exit::Success
+            })
+        }
+        Command::Runs {
+            job,
+            failed,
+            since,
+            limit,
+        } => {
+            let since = since
+                .as_deref()
+                .map(|s| runs::parse_since(s, Utc::now()))
+                .transpose()
+                .map_err(|e| Fatal::new(Exit::Usage, e))?;
+            let (_, db, conn) = open(cli)?;
+            let conn = conn.ok_or_else(|| {
+                Fatal::new(
+                    Exit::Failure,
+                    format!("{} does not exist: no job has run yet", db.display()),
+                )
+            })?;
+            let filter = runs::Filter {
+                job: job.clone(),
+                failed: *failed,
+                since,
+                limit: *limit,
+            };
+            print!("{}", runs::render(&conn, &filter)?);
+            Ok(Exit::Success)
+        }
+    }
+}
+
+/// The configuration, the database's path, and the database read-only if it exists.
+fn open(cli: &Cli) -> anyhow::Result<(Config<IgnoredAny>, PathBuf, Option<Connection>)> {
+    let path = match &cli.config {
+        Some(p) => ConfigPath::Explicit(p.clone()),
+        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
+    };
+    let config: Config<IgnoredAny> = config::load(&path, "")?;
+    let dir = harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref())
+        .ok_or_else(|| Fatal::new(Exit::Config, "no data directory: give --data-dir"))?;
+    let db = dir.join(common::db::MARKET_DATA_DB);
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
+    let conn = common::db::open_read_only(&db, busy, &[common::runs::SCHEMA])?;
+    Ok((config, db, conn))
+}

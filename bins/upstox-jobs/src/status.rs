@@ -1,0 +1,211 @@
+//! `upstox-jobs status`: per job, the last run from `job_runs`, whether the job is overdue, and
+//! the next run from its systemd timer.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use common::calendar::{IST, TradingCalendar};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::catalogue::{JOBS, JobInfo};
+use crate::timers::NextRun;
+
+/// The last run of a job, as `job_runs` has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastRun {
+    /// Final (or current) status.
+    pub status: String,
+    /// When it started.
+    pub started: DateTime<Utc>,
+    /// How long it took, if it ended.
+    pub duration_ms: Option<i64>,
+    /// Units done.
+    pub units_ok: i64,
+    /// Units failed.
+    pub units_failed: i64,
+    /// Rows changed.
+    pub rows: i64,
+    /// The error, if any.
+    pub error: Option<String>,
+}
+
+/// One job's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobStatus {
+    /// The job.
+    pub job: &'static JobInfo,
+    /// Its last run.
+    pub last: Option<LastRun>,
+    /// When a run was due that never succeeded: the silent non-run.
+    pub overdue_since: Option<DateTime<Utc>>,
+    /// Its last success.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The timer's next run.
+    pub next: NextRun,
+}
+
+impl JobStatus {
+    /// Whether this line needs a person: the last run did not succeed, or a run is missing.
+    pub fn needs_attention(&self) -> bool {
+        self.overdue_since.is_some()
+            || self
+                .last
+                .as_ref()
+                .is_some_and(|r| matches!(r.status.as_str(), "failed" | "partial" | "interrupted"))
+    }
+}
+
+fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+/// Reads every job's state at `now`; `next` says when each timer fires next.
+pub fn collect(
+    conn: Option<&Connection>,
+    now: DateTime<Utc>,
+    calendar: &TradingCalendar,
+    next: &dyn Fn(&str) -> NextRun,
+) -> rusqlite::Result<Vec<JobStatus>> {
+    let birth = match conn {
+        Some(c) => c
+            .query_row("SELECT MIN(started_at) FROM job_runs", [], |r| {
+                r.get::<_, Option<String>>(0)
+            })?
+            .map(|t| parse_time(&t))
+            .transpose()?,
+        None => None,
+    };
+    let mut out = Vec::new();
+    for job in &JOBS {
+        let (last, last_success) = match conn {
+            Some(c) => (last_run(c, job.name)?, last_success(c, job.name)?),
+            None => (None, None),
+        };
+        // Due before the database existed (a new install) is not missed.
+        let overdue_since = match (job.last_due(now, calendar), birth) {
+            (Some(due), Some(birth)) if due > birth && last_success.is_none_or(|s| s < due) => {
+                Some(due)
+            }
+            _ => None,
+        };
+        out.push(JobStatus {
+            job,
+            last,
+            overdue_since,
+            last_success,
+            next: next(job.name),
+        });
+    }
+    Ok(out)
+}
+
+fn last_run(conn: &Connection, job: &str) -> rusqlite::Result<Option<LastRun>> {
+    conn.query_row(
+        "SELECT status, started_at, duration_ms, units_ok, units_failed, rows_changed, error
+         FROM job_runs WHERE job = ?1 ORDER BY id DESC LIMIT 1",
+        [job],
+        |r| {
+            Ok(LastRun {
+                status: r.get(0)?,
+                started: parse_time(&r.get::<_, String>(1)?)?,
+                duration_ms: r.get(2)?,
+                units_ok: r.get(3)?,
+                units_failed: r.get(4)?,
+                rows: r.get(5)?,
+                error: r.get(6)?,
+            })
+        },
+    )
+    .optional()
+}
+
+fn last_success(conn: &Connection, job: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    conn.query_row(
+        "SELECT MAX(started_at) FROM job_runs WHERE job = ?1 AND status IN ('succeeded', 'skipped')",
+        [job],
+        |r| r.get::<_, Option<String>>(0),
+    )?
+    .map(|t| parse_time(&t))
+    .transpose()
+}
+
+/// IST, to the minute: what the desk reads.
+pub fn ist(at: DateTime<Utc>) -> String {
+    at.with_timezone(&IST).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn took(ms: Option<i64>) -> String {
+    match ms {
+        None => "-".to_string(),
+        Some(ms) if ms < 60_000 => format!("{:.1}s", ms as f64 / 1000.0),
+        Some(ms) => format!("{}m{:02}s", ms / 60_000, ms / 1000 % 60),
+    }
+}
+
+/// The table a person reads, with a line under each job that needs attention.
+pub fn render(statuses: &[JobStatus], note: Option<&str>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<24} {:<16} {:<11} {:>7} {:>7} {:>6}  NEXT RUN (IST)",
+        "JOB", "LAST RUN (IST)", "STATUS", "TOOK", "UNITS", "ROWS"
+    );
+    for s in statuses {
+        let (when, status, duration, units, rows) = match &s.last {
+            None => (
+                "never".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+            ),
+            Some(r) => (
+                ist(r.started),
+                r.status.clone(),
+                took(r.duration_ms),
+                format!("{}/{}", r.units_ok, r.units_ok + r.units_failed),
+                r.rows.to_string(),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "{:<24} {when:<16} {status:<11} {duration:>7} {units:>7} {rows:>6}  {}",
+            s.job.name,
+            s.next.describe()
+        );
+        if let Some(due) = s.overdue_since {
+            let since = match s.last_success {
+                Some(t) => format!("last success {}", ist(t)),
+                None => "never succeeded".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  ! overdue: no successful run for the one due by {} ({since})",
+                ist(due)
+            );
+        }
+        if let Some(r) = &s.last
+            && r.status != "succeeded"
+            && let Some(error) = &r.error
+        {
+            let short: String = error.chars().take(200).collect();
+            let more = if error.chars().count() > 200 {
+                "…"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  ! {}: {short}{more}", r.status);
+        }
+    }
+    if let Some(note) = note {
+        let _ = writeln!(out, "{note}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
