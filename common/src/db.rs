@@ -96,7 +96,7 @@ fn advice(error: &rusqlite::Error) -> &'static str {
             | rusqlite::ErrorCode::CannotOpen
             | rusqlite::ErrorCode::PermissionDenied,
         ) => {
-            "; check the owner and mode of the file and its directory (the jobs run as user upstox)"
+            "; check the owner and mode of the file and its directory (the jobs run as user upstox; to read as yourself, join its group: adduser $USER upstox)"
         }
         Some(rusqlite::ErrorCode::DiskFull) => "; free some space on its file system",
         Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {

@@ -197,7 +197,11 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         Err(e) => return config_error(&e),
     };
     tracing::debug!("configuration: {}", config.source());
-    let data_dir = match resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref()) {
+    let data_dir = match resolve_data_dir(
+        args.data_dir.as_deref(),
+        config.data_dir.as_deref(),
+        Access::Write,
+    ) {
         Some(d) => d,
         None => {
             return fail(
@@ -468,10 +472,24 @@ fn fail(exit: Exit, message: &str) -> Exit {
     exit
 }
 
+/// What a data directory is wanted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A job that writes.
+    Write,
+    /// A person looking (`status`, `show`): the system directory serves whenever it exists.
+    Read,
+}
+
 /// The data directory: `--data-dir`, else `data_dir` in the configuration, else systemd's
-/// `$STATE_DIRECTORY`, else `/var/lib/upstox-jobs` when this user may write there, else the
-/// user's XDG data directory (so an ad hoc run by a normal user works).
-pub fn resolve_data_dir(flag: Option<&Path>, configured: Option<&Path>) -> Option<PathBuf> {
+/// `$STATE_DIRECTORY`, else `/var/lib/upstox-jobs` when this user may write there (or, to
+/// read, when it exists), else the user's XDG data directory (so an ad hoc run by a normal
+/// user works).
+pub fn resolve_data_dir(
+    flag: Option<&Path>,
+    configured: Option<&Path>,
+    access: Access,
+) -> Option<PathBuf> {
     if let Some(p) = flag.or(configured) {
         return Some(p.to_path_buf());
     }
@@ -482,7 +500,7 @@ pub fn resolve_data_dir(flag: Option<&Path>, configured: Option<&Path>) -> Optio
         }
     }
     let system = Path::new("/var/lib/upstox-jobs");
-    if is_writable_dir(system) {
+    if (access == Access::Read && system.is_dir()) || is_writable_dir(system) {
         return Some(system.to_path_buf());
     }
     let xdg = std::env::var_os("XDG_DATA_HOME")
@@ -514,8 +532,14 @@ mod tests {
     fn data_dir_prefers_flag_then_config() {
         let flag = Path::new("/tmp/a");
         let conf = Path::new("/tmp/b");
-        assert_eq!(resolve_data_dir(Some(flag), Some(conf)).unwrap(), flag);
-        assert_eq!(resolve_data_dir(None, Some(conf)).unwrap(), conf);
+        assert_eq!(
+            resolve_data_dir(Some(flag), Some(conf), Access::Write).unwrap(),
+            flag
+        );
+        assert_eq!(
+            resolve_data_dir(None, Some(conf), Access::Read).unwrap(),
+            conf
+        );
     }
 
     #[test]

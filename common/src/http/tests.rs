@@ -252,3 +252,28 @@ fn retry_after_accepts_an_http_date() {
         "{wait:?}"
     );
 }
+
+#[test]
+fn a_stop_does_not_wait_for_a_server_that_never_answers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hang", listener.local_addr().unwrap());
+    let held = thread::spawn(move || listener.accept());
+    let shutdown = Shutdown::never();
+    let mut config = config();
+    config.timeout_secs = 60.0;
+    let client = HttpClient::new(&config, shutdown.clone()).unwrap();
+    let trigger = shutdown.clone();
+    thread::spawn(move || {
+        thread::sleep(Duration::from_millis(300));
+        trigger.trigger(signal_hook::consts::SIGTERM);
+    });
+    let started = Instant::now();
+    let err = client.get(&url, &[]).unwrap_err();
+    assert!(matches!(err, HttpError::Interrupted { .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(held);
+}
