@@ -4,7 +4,7 @@ CARGO ?= cargo
 # which only exist in builds with this feature; shipped builds never have it.
 TEST_FEATURES := --features nse-index-update/failpoints
 
-.PHONY: all build release demo test e2e bench lint fmt clean
+.PHONY: all build release demo test e2e bench deb lint fmt clean
 
 all: build
 
@@ -19,14 +19,23 @@ demo: build
 
 # Every test: unit and whole-binary tests, then (as root, where systemd-nspawn works) the
 # end-to-end run of the units in a real systemd.
-test:
+test: deb
 	$(CARGO) build --workspace $(TEST_FEATURES)
 	$(CARGO) test --workspace $(TEST_FEATURES)
 	@if [ "$$(id -u)" -eq 0 ]; then tests/e2e.sh; \
 	else echo "make test: the end-to-end run in a real systemd needs root; run 'sudo make e2e'"; fi
 
-e2e: build
+e2e: build deb
 	tests/e2e.sh
+
+# The .deb: release binaries, man pages and completions rendered from the clap definitions,
+# then cargo-deb (cargo install cargo-deb) with the metadata in bins/upstox-jobs/Cargo.toml.
+deb: release
+	rm -rf target/docs
+	target/release/upstox-jobs generate-docs target/docs
+	gzip -9n target/docs/man1/*.1
+	gzip -9nc packaging/changelog > target/docs/changelog.gz
+	$(CARGO) deb -p upstox-jobs --no-build
 
 bench: release
 	tests/bench.sh

@@ -1,80 +1,114 @@
 #!/usr/bin/env bash
-# make e2e: the shipped units in a real systemd. Boots Debian 12's systemd as PID 1 in a
+# make e2e: the .deb in a real systemd. Boots Debian 12's systemd as PID 1 in a
 # systemd-nspawn container (../shared/tools/systemd-box, host rootfs, about 10 s), installs
-# the units with the built binary, and checks what a user would: the timer's next run in IST,
-# a sandboxed run as user upstox, the journal's lines and fields, the job_runs row, and a
-# failing run's exit status. Needs root. Ends with an "N passed, N failed" line.
+# target/debian/upstox-jobs_*.deb with apt, and checks what a user would: install creates the
+# user and starts the timer without running a job, the timer's next run is in IST, a run is
+# sandboxed as user upstox, the journal has its lines and fields, job_runs and
+# `upstox-jobs status` agree, a failing run exits 69, an upgrade leaves a running job alone,
+# a stop is clean, and purge removes the state. Needs root. Ends with "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 box=${SYSTEMD_BOX:-$top/../shared/tools/systemd-box/box.sh}
 [ -f "$box" ] || { echo "e2e: $box is missing: ../shared must be beside the checkout" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "e2e: needs root (systemd-nspawn)" >&2; exit 1; }
+deb=$(ls "$top"/target/debian/upstox-jobs_*_amd64.deb 2>/dev/null | head -n1)
+[ -n "$deb" ] || { echo "e2e: no .deb in target/debian: run make deb first" >&2; exit 1; }
 export BOX_NAME=upstox-e2e BOX_ROOTFS=host
 unit=upstox-nse-index-update
+db=/var/lib/upstox-jobs/market_data.db
 
-# Staged here, then pushed into the box's /opt (the host's /tmp, say, is hidden in the box).
 stage=$top/target/e2e
 inside=/opt/upstox-e2e
-rm -rf "$stage" && mkdir -p "$stage/units"
-cp "$top/target/debug/upstox-nse-index-update" "$stage/"
-sed "s#/usr/bin/upstox-nse-index-update#$inside/upstox-nse-index-update#" \
-  "$top/systemd/$unit.service" > "$stage/units/$unit.service"
-cp "$top/systemd/$unit.timer" "$stage/units/"
-
+rm -rf "$stage" && mkdir -p "$stage"
 "$top/target/debug/fixture-server" "$top/tests/fixtures/nse" > "$stage/url" &
 server=$!
+# A source that accepts connections and never answers: a run that stays busy.
+python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+while True: held.append(s.accept())' > "$stage/hang.port" &
+hang=$!
 bash "$box" down >/dev/null 2>&1
-trap 'bash "$box" down >/dev/null 2>&1; kill $server 2>/dev/null' EXIT
-for _ in $(seq 50); do [ -s "$stage/url" ] && break; sleep 0.1; done
+trap 'bash "$box" down >/dev/null 2>&1; kill $server $hang 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$stage/url" ] && [ -s "$stage/hang.port" ] && break; sleep 0.1; done
 url=$(head -n1 "$stage/url")
 printf '[jobs.nse-index-update]\nbase_url = "%s"\n' "$url" > "$stage/good.toml"
 # Nothing listens on port 9 of loopback: every download fails to connect.
 printf '[http]\nretries = 1\nbackoff_initial_ms = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:9"\n' > "$stage/bad.toml"
+printf '[http]\nretries = 0\ntimeout_secs = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:%s"\n' \
+  "$(head -n1 "$stage/hang.port")" > "$stage/hang.toml"
 
 bash "$box" up >/dev/null || { echo "e2e: the box did not boot" >&2; exit 1; }
 bash "$box" push "$stage" "$inside" || { echo "e2e: cannot copy into the box" >&2; exit 1; }
 in_box() { bash "$box" exec "$@"; }
-in_box sh -c "useradd --system --no-create-home --shell /usr/sbin/nologin upstox &&
-  mkdir -p /etc/upstox-jobs && cp $inside/good.toml /etc/upstox-jobs/config.toml &&
-  cp $inside/units/* /etc/systemd/system/ && systemctl daemon-reload &&
-  systemctl enable --now $unit.timer" >/dev/null 2>&1
+sql() { in_box sqlite3 "$db" "$1"; }
 
 passed=0 failed=0
 check() {
   local what=$1; shift
-  if "$@"; then echo "ok - $what"; passed=$((passed + 1)); else echo "FAILED - $what"; failed=$((failed + 1)); fi
+  if "$@"; then echo "ok - $what"; passed=$((passed + 1)); else echo "FAILED - $what"; failed=$((failed + 1)); return 1; fi
 }
+contains() { grep -q -- "$1" <<< "$2"; }
 
+check "apt installs the .deb" bash "$box" install "$deb"
+check "install created the system user upstox" in_box id -u upstox
+check "install started the timer" test "$(in_box systemctl is-active $unit.timer)" = active
+check "install ran no job" test "$(in_box systemctl show -P ExecMainStartTimestampMonotonic $unit.service)" = 0
+check "the man page is installed" in_box man -w $unit
 next=$(in_box systemctl show -P NextElapseUSecRealtime $unit.timer)
 next_ist=$(TZ=Asia/Kolkata date -d "$next" +%H:%M 2>/dev/null)
 check "the timer's next run is 23:30-23:35 IST (got '$next', $next_ist IST)" \
   test "$next_ist" \> "23:29" -a "$next_ist" \< "23:36"
-check "list-timers shows the timer" sh -c "bash '$box' exec systemctl list-timers --no-pager 'upstox-*' | grep -q '$unit.timer'"
+check "list-timers shows the timer" contains "$unit.timer" "$(in_box systemctl list-timers --no-pager 'upstox-*')"
 
+in_box cp "$inside/good.toml" /etc/upstox-jobs/config.toml
 check "systemctl start runs the job to success, sandboxed, as user upstox" in_box systemctl start $unit.service
 invocation=$(in_box systemctl show -P InvocationID $unit.service)
-journal() { in_box journalctl --no-pager "$@"; }
 check "journalctl -u shows the one-line summary" \
-  sh -c "bash '$box' exec journalctl --no-pager -u $unit -o cat | grep -q '^nse-index-update succeeded in .*: 9/9 indices done'"
+  contains "^nse-index-update succeeded in .*: 9/9 indices done" "$(in_box journalctl --no-pager -u $unit -o cat)"
 check "lines carry structured fields: JOB, INDEX, ROWS" \
-  sh -c "bash '$box' exec journalctl --no-pager JOB=nse-index-update INDEX=NIFTY50 -o verbose | grep -q '^ *ROWS=50$'"
+  contains "^ *ROWS=50$" "$(in_box journalctl --no-pager JOB=nse-index-update INDEX=NIFTY50 -o verbose)"
 check "logged natively, never twice through stderr" \
-  test "$(journal _SYSTEMD_INVOCATION_ID="$invocation" _TRANSPORT=stdout -o cat | grep -c .)" = 0
+  test -z "$(in_box journalctl --no-pager _SYSTEMD_INVOCATION_ID="$invocation" _TRANSPORT=stdout -o cat)"
 check "SYSLOG_IDENTIFIER is the binary's name" \
-  sh -c "bash '$box' exec journalctl --no-pager -t upstox-nse-index-update -o cat | grep -q 'NIFTYBANK: 12 constituents'"
-check "the data went to StateDirectory, owned by upstox" \
-  test "$(in_box stat -c %U /var/lib/upstox-jobs/market_data.db)" = upstox
+  contains "NIFTYBANK: 12 constituents" "$(in_box journalctl --no-pager -t $unit -o cat)"
+check "the data went to StateDirectory, owned by upstox" test "$(in_box stat -c %U $db)" = upstox
 check "job_runs records the run with systemd's invocation id" \
-  sh -c "bash '$box' exec sqlite3 /var/lib/upstox-jobs/market_data.db \"SELECT status FROM job_runs WHERE invocation_id = '$invocation'\" | grep -qx succeeded"
+  test "$(sql "SELECT status FROM job_runs WHERE invocation_id = '$invocation'")" = succeeded
+status=$(in_box upstox-jobs status)
+next_ist=$(TZ=Asia/Kolkata date -d "$(in_box systemctl show -P NextElapseUSecRealtime $unit.timer)" '+%Y-%m-%d %H:%M')
+check "upstox-jobs status shows the run and the timer's next run ($next_ist)" \
+  contains "^nse-index-update .* succeeded .* 9/9 .* $next_ist" "$status" || echo "$status"
 
 in_box cp "$inside/bad.toml" /etc/upstox-jobs/config.toml
 in_box systemctl start $unit.service >/dev/null 2>&1
 check "an unreachable source fails the unit with exit status 69" \
   test "$(in_box systemctl show -P ExecMainStatus $unit.service)" = 69
 check "the failure is in the journal, naming the index and the cause" \
-  sh -c "bash '$box' exec journalctl --no-pager -u $unit -p err -o cat | grep -q '^NIFTY50: connection to http://127.0.0.1:9/ind_nifty50list.csv failed'"
+  contains "^NIFTY50: connection to http://127.0.0.1:9/ind_nifty50list.csv failed" \
+  "$(in_box journalctl --no-pager -u $unit -p err -o cat)"
 check "job_runs says failed and keeps the data" \
-  sh -c "bash '$box' exec sqlite3 /var/lib/upstox-jobs/market_data.db \"SELECT status || ' ' || (SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50') FROM job_runs ORDER BY id DESC LIMIT 1\" | grep -qx 'failed 50'"
+  test "$(sql "SELECT status || ' ' || (SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50') FROM job_runs ORDER BY id DESC LIMIT 1")" = "failed 50"
+
+in_box cp "$inside/hang.toml" /etc/upstox-jobs/config.toml
+in_box systemctl start --no-block $unit.service
+for _ in $(seq 50); do [ "$(in_box systemctl is-active $unit.service)" = activating ] && break; sleep 0.1; done
+busy=$(in_box systemctl show -P InvocationID $unit.service)
+in_box dpkg -i "/var/tmp/box-debs/$(basename "$deb")" >/dev/null 2>&1
+check "an upgrade leaves a running job alone" \
+  test "$(in_box systemctl is-active $unit.service) $(in_box systemctl show -P InvocationID $unit.service)" = "activating $busy"
+stop_started=$(date +%s)
+in_box systemctl stop $unit.service 2>/dev/null
+stop_took=$(( $(date +%s) - stop_started ))
+check "a stop during a run is clean and quick: exit 143, unit not failed, ${stop_took}s" \
+  test "$(in_box systemctl show -P ExecMainStatus $unit.service) $(in_box systemctl is-failed $unit.service) $((stop_took < 10))" = "143 inactive 1"
+check "job_runs records the stopped run as interrupted" \
+  test "$(sql "SELECT status FROM job_runs WHERE invocation_id = '$busy'")" = interrupted
+
+in_box apt-get purge -y -qq upstox-jobs >/dev/null 2>&1
+check "purge removes the state and the units" \
+  test "$(in_box sh -c "ls /var/lib/upstox-jobs /usr/lib/systemd/system/$unit.timer 2>/dev/null | wc -l")" = 0
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

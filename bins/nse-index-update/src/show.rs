@@ -19,8 +19,12 @@ pub fn run(args: &CommonArgs, index: Option<&str>, history: bool) -> anyhow::Res
         None => ConfigPath::Default(config::DEFAULT_PATH.into()),
     };
     let config: config::Config<JobConfig> = config::load(&path, "nse-index-update")?;
-    let dir = harness::resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref())
-        .context("no data directory: give --data-dir")?;
+    let dir = harness::resolve_data_dir(
+        args.data_dir.as_deref(),
+        config.data_dir.as_deref(),
+        harness::Access::Read,
+    )
+    .context("no data directory: give --data-dir")?;
     let db = dir.join(common::db::MARKET_DATA_DB);
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
     let conn = common::db::open_read_only(&db, busy, &[common::runs::SCHEMA, store::SCHEMA])?

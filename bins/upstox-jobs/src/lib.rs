@@ -120,8 +120,12 @@ fn open(cli: &Cli) -> anyhow::Result<(Config<IgnoredAny>, PathBuf, Option<Connec
         None => ConfigPath::Default(config::DEFAULT_PATH.into()),
     };
     let config: Config<IgnoredAny> = config::load(&path, "")?;
-    let dir = harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref())
-        .ok_or_else(|| Fatal::new(Exit::Config, "no data directory: give --data-dir"))?;
+    let dir = harness::resolve_data_dir(
+        cli.data_dir.as_deref(),
+        config.data_dir.as_deref(),
+        harness::Access::Read,
+    )
+    .ok_or_else(|| Fatal::new(Exit::Config, "no data directory: give --data-dir"))?;
     let db = dir.join(common::db::MARKET_DATA_DB);
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
     let conn = common::db::open_read_only(&db, busy, &[common::runs::SCHEMA])?;

@@ -43,13 +43,14 @@ pub fn systemd_running() -> bool {
 /// Asks systemd about `upstox-<job>.timer`.
 pub fn next_run(job: &str) -> NextRun {
     let unit = format!("upstox-{job}.timer");
+    // systemd 252 prints this property as a date whatever --timestamp says: in UTC with TZ=UTC.
     let output = Command::new("systemctl")
         .args([
             "show",
-            "--timestamp=unix",
             "--property=LoadState,ActiveState,NextElapseUSecRealtime",
             &unit,
         ])
+        .env("TZ", "UTC")
         .output();
     let output = match output {
         Ok(o) if o.status.success() => o,
@@ -73,11 +74,19 @@ fn parse_show(text: &str) -> NextRun {
         return NextRun::Inactive;
     }
     let next = value("NextElapseUSecRealtime");
-    match next.strip_prefix('@').and_then(|s| s.parse::<i64>().ok()) {
-        Some(secs) => DateTime::from_timestamp(secs, 0)
-            .map_or(NextRun::Unknown(next.to_string()), NextRun::At),
-        None => NextRun::Unknown(format!("NextElapseUSecRealtime={next}")),
-    }
+    let at = match next.strip_prefix('@') {
+        Some(secs) => secs
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| DateTime::from_timestamp(s, 0)),
+        None => chrono::NaiveDateTime::parse_from_str(next, "%a %Y-%m-%d %H:%M:%S UTC")
+            .ok()
+            .map(|t| t.and_utc()),
+    };
+    at.map_or_else(
+        || NextRun::Unknown(format!("NextElapseUSecRealtime={next}")),
+        NextRun::At,
+    )
 }
 
 #[cfg(test)]
@@ -104,5 +113,15 @@ mod tests {
             parse_show("LoadState=loaded\nActiveState=active\nNextElapseUSecRealtime=n/a\n"),
             NextRun::Unknown(_)
         ));
+        assert_eq!(
+            parse_show(
+                "LoadState=loaded\nActiveState=active\nNextElapseUSecRealtime=Sun 2026-11-22 18:04:42 UTC\n"
+            ),
+            NextRun::At(
+                DateTime::parse_from_rfc3339("2026-11-22T18:04:42Z")
+                    .unwrap()
+                    .to_utc()
+            )
+        );
     }
 }

@@ -1,0 +1,176 @@
+//! The .deb `make deb` builds: its contents, maintainer scripts and lintian's verdict.
+//! `make test` builds it first.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn deb() -> PathBuf {
+    let path = top().join(format!(
+        "target/debian/upstox-jobs_{}_amd64.deb",
+        env!("CARGO_PKG_VERSION")
+    ));
+    assert!(
+        path.exists(),
+        "{} is missing: run `make deb` (make test does)",
+        path.display()
+    );
+    path
+}
+
+fn output(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn control_file(name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    output(
+        Command::new("dpkg-deb")
+            .arg("-e")
+            .arg(deb())
+            .arg(dir.path()),
+    );
+    std::fs::read_to_string(dir.path().join(name)).unwrap_or_default()
+}
+
+fn listing() -> Vec<String> {
+    output(Command::new("dpkg-deb").arg("-c").arg(deb()))
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .map(|p| p.trim_start_matches('.').to_string())
+        .collect()
+}
+
+/// The binaries the workspace builds, by the names of their units and man pages.
+fn binaries() -> Vec<String> {
+    let mut v = vec!["upstox-jobs".to_string()];
+    for entry in std::fs::read_dir(top().join("systemd")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if let Some(stem) = name.strip_suffix(".service")
+            && !stem.contains('@')
+        {
+            v.push(stem.to_string());
+        }
+    }
+    v
+}
+
+#[test]
+fn the_package_holds_every_binary_unit_page_completion_and_the_configuration() {
+    let files = listing();
+    let has = |path: &str| files.iter().any(|f| f == path);
+    for bin in binaries() {
+        for path in [
+            format!("/usr/bin/{bin}"),
+            format!("/usr/share/man/man1/{bin}.1.gz"),
+            format!("/usr/share/bash-completion/completions/{bin}"),
+            format!("/usr/share/zsh/vendor-completions/_{bin}"),
+            format!("/usr/share/fish/vendor_completions.d/{bin}.fish"),
+        ] {
+            assert!(has(&path), "{path} is not in the package");
+        }
+    }
+    for entry in std::fs::read_dir(top().join("systemd")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        assert!(
+            has(&format!("/usr/lib/systemd/system/{name}")),
+            "unit {name} is not in the package"
+        );
+    }
+    for path in [
+        "/etc/upstox-jobs/config.toml",
+        "/usr/lib/sysusers.d/upstox-jobs.conf",
+        "/usr/share/upstox-jobs/nse-holidays.json",
+        "/usr/share/doc/upstox-jobs/copyright",
+        "/usr/share/doc/upstox-jobs/changelog.gz",
+    ] {
+        assert!(has(path), "{path} is not in the package");
+    }
+    assert_eq!(
+        control_file("conffiles").trim(),
+        "/etc/upstox-jobs/config.toml"
+    );
+    let control = control_file("control");
+    assert!(
+        control.contains(&format!("Version: {}\n", env!("CARGO_PKG_VERSION"))),
+        "{control}"
+    );
+    assert!(
+        control
+            .lines()
+            .any(|l| l.starts_with("Depends:") && l.contains("systemd")),
+        "{control}"
+    );
+}
+
+#[test]
+fn installing_enables_and_starts_timers_but_never_runs_a_job() {
+    let postinst = control_file("postinst");
+    assert!(
+        postinst.contains("systemd-sysusers"),
+        "the upstox user is created: {postinst}"
+    );
+    for bin in binaries().iter().filter(|b| *b != "upstox-jobs") {
+        assert!(
+            postinst.contains(&format!("deb-systemd-helper enable {bin}.timer")),
+            "{bin}.timer enabled"
+        );
+    }
+    for line in postinst
+        .lines()
+        .filter(|l| l.contains("deb-systemd-invoke"))
+    {
+        assert!(
+            !line.contains(".service"),
+            "a service is started inside dpkg: {line}"
+        );
+        assert!(
+            !line.contains("restart"),
+            "an upgrade restarts units: {line}"
+        );
+    }
+    assert!(
+        postinst.contains("deb-systemd-invoke start \"$name\""),
+        "the timers are started: {postinst}"
+    );
+    let prerm = control_file("prerm");
+    assert!(!prerm.contains("restart"), "{prerm}");
+    assert!(
+        prerm.contains("\"$1\" = remove"),
+        "units stop on remove only, not on upgrade: {prerm}"
+    );
+    let postrm = control_file("postrm");
+    assert!(
+        postrm.contains("rm -rf /var/lib/upstox-jobs"),
+        "purge removes the state: {postrm}"
+    );
+}
+
+#[test]
+fn lintian_reports_no_errors_and_no_warnings() {
+    let out = Command::new("lintian")
+        .arg("--fail-on")
+        .arg("error,warning")
+        .arg(deb())
+        .output()
+        .expect("lintian is installed (.ci/run installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tags: Vec<_> = text
+        .lines()
+        .filter(|l| l.starts_with("E:") || l.starts_with("W:"))
+        .collect();
+    assert!(
+        tags.is_empty() && out.status.success(),
+        "lintian:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
