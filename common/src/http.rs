@@ -170,6 +170,21 @@ impl HttpClient {
 
     /// GETs `url` with extra `headers`, retrying what is transient.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
+        self.send(url, headers, None)
+    }
+
+    /// POSTs `json` to `url`, retrying what is transient.
+    pub fn post_json(&self, url: &str, json: &serde_json::Value) -> Result<Fetched, HttpError> {
+        let body = serde_json::to_vec(json).unwrap_or_default();
+        self.send(url, &[("Content-Type", "application/json")], Some(body))
+    }
+
+    fn send(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Fetched, HttpError> {
         let parsed = reqwest::Url::parse(url).map_err(|e| HttpError::InvalidUrl {
             url: url.to_string(),
             detail: e.to_string(),
@@ -185,7 +200,7 @@ impl HttpClient {
         loop {
             self.pace(&host, url)?;
             attempts += 1;
-            let error = match self.attempt(&parsed, headers) {
+            let error = match self.attempt(&parsed, headers, body.clone()) {
                 Ok(mut fetched) => {
                     fetched.attempts = attempts;
                     return Ok(fetched);
@@ -231,7 +246,12 @@ impl HttpClient {
 
     /// One request, on a thread of its own so that SIGTERM never waits for a slow server: the
     /// run stops within a tenth of a second and the abandoned request ends with the process.
-    fn attempt(&self, url: &reqwest::Url, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
+    fn attempt(
+        &self,
+        url: &reqwest::Url,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Fetched, HttpError> {
         let (client, config, target) = (self.client.clone(), self.config.clone(), url.clone());
         let headers: Vec<(String, String)> = headers
             .iter()
@@ -239,7 +259,7 @@ impl HttpClient {
             .collect();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send(fetch_once(&client, &config, &target, &headers));
+            let _ = tx.send(fetch_once(&client, &config, &target, &headers, body));
         });
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
@@ -290,9 +310,13 @@ fn fetch_once(
     config: &HttpConfig,
     url: &reqwest::Url,
     headers: &[(String, String)],
+    body: Option<Vec<u8>>,
 ) -> Result<Fetched, HttpError> {
     let text = url.as_str();
-    let mut request = client.get(url.clone());
+    let mut request = match body {
+        Some(body) => client.post(url.clone()).body(body),
+        None => client.get(url.clone()),
+    };
     for (name, value) in headers {
         request = request.header(name, value);
     }
@@ -301,9 +325,22 @@ fn fetch_once(
         .map_err(|e| transport_error(config, text, e))?;
     let status = response.status();
     if status == StatusCode::TOO_MANY_REQUESTS {
+        let header = retry_after(response.headers());
+        // The Telegram Bot API says how long to wait in its JSON body, not in a header.
+        let retry_after = header.or_else(|| {
+            let mut text = String::new();
+            (&mut response)
+                .take(64 * 1024)
+                .read_to_string(&mut text)
+                .ok()?;
+            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            json["parameters"]["retry_after"]
+                .as_u64()
+                .map(Duration::from_secs)
+        });
         return Err(HttpError::RateLimited {
             url: text.to_string(),
-            retry_after: retry_after(response.headers()),
+            retry_after,
         });
     }
     if !status.is_success() {
