@@ -29,13 +29,18 @@ print(s.getsockname()[1], flush=True)
 held = []
 while True: held.append(s.accept())' > "$stage/hang.port" &
 hang=$!
+# A real SMTP server on the host's loopback (the box shares the network): failure reports land here.
+smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$stage/maildir" &
+smtp=$!
 bash "$box" down >/dev/null 2>&1
-trap 'bash "$box" down >/dev/null 2>&1; kill $server $hang 2>/dev/null' EXIT
+trap 'bash "$box" down >/dev/null 2>&1; kill $server $hang $smtp 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$stage/url" ] && [ -s "$stage/hang.port" ] && break; sleep 0.1; done
 url=$(head -n1 "$stage/url")
-printf '[jobs.nse-index-update]\nbase_url = "%s"\n' "$url" > "$stage/good.toml"
+email=$(printf '[notify.email]\nhost = "127.0.0.1"\nport = %s\nsecurity = "none"\nfrom = "jobs@desk.example"\nto = ["desk@desk.example"]' "$smtp_port")
+printf '%s\n[jobs.nse-index-update]\nbase_url = "%s"\n' "$email" "$url" > "$stage/good.toml"
 # Nothing listens on port 9 of loopback: every download fails to connect.
-printf '[http]\nretries = 1\nbackoff_initial_ms = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:9"\n' > "$stage/bad.toml"
+printf '[http]\nretries = 1\nbackoff_initial_ms = 100\n%s\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:9"\n' "$email" > "$stage/bad.toml"
 printf '[http]\nretries = 0\ntimeout_secs = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:%s"\n' \
   "$(head -n1 "$stage/hang.port")" > "$stage/hang.toml"
 
@@ -88,6 +93,26 @@ check "an unreachable source fails the unit with exit status 69" \
 check "the failure is in the journal, naming the index and the cause" \
   contains "^NIFTY50: connection to http://127.0.0.1:9/ind_nifty50list.csv failed" \
   "$(in_box journalctl --no-pager -u $unit -p err -o cat)"
+for _ in $(seq 100); do [ -n "$(ls "$stage/maildir/new" 2>/dev/null)" ] && break; sleep 0.1; done
+# The message as a reader sees it: headers unfolded, quoted-printable decoded.
+report=$(python3 -c 'import email, glob, sys
+for f in glob.glob(sys.argv[1] + "/new/*"):
+    m = email.message_from_file(open(f))
+    print("Subject:", " ".join(m["Subject"].split()))
+    print(m.get_payload(decode=True).decode())' "$stage/maildir" 2>/dev/null)
+check "the failure unit emailed the report: unit, result, exit status, last run, journal lines" \
+  sh -c 'grep -q "^Subject: \[upstox-jobs\] upstox-nse-index-update.service failed on .* (exit-code)$" <<EOT &&
+$0
+EOT
+grep -q "^Exit status: 69$" <<EOT &&
+$0
+EOT
+grep -q "^Last run in job_runs: failed: NIFTY50: connection to" <<EOT &&
+$0
+EOT
+grep -q "upstox-nse-index-update\[[0-9]*\]: NIFTYIT: connection to http://127.0.0.1:9" <<EOT
+$0
+EOT' "$report" || echo "$report" | head -20
 check "job_runs says failed and keeps the data" \
   test "$(sql "SELECT status || ' ' || (SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50') FROM job_runs ORDER BY id DESC LIMIT 1")" = "failed 50"
 

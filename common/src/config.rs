@@ -58,8 +58,74 @@ pub struct Config<J> {
     pub calendar: CalendarConfig,
     /// `[credentials]`: credential name → file holding the secret.
     pub credentials: BTreeMap<String, PathBuf>,
+    /// `[notify.email]` and `[notify.telegram]`: where notifications go.
+    pub notify: NotifyConfig,
+    /// `[pings]`: job → dead-man's-switch URL (healthchecks style).
+    pub pings: BTreeMap<String, String>,
     /// `[jobs.<this job>]`.
     pub job: J,
+}
+
+/// `[notify]`: the channels; a channel whose table is absent is off.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// `[notify.email]`.
+    pub email: Option<EmailConfig>,
+    /// `[notify.telegram]`.
+    pub telegram: Option<TelegramConfig>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on this machine.
+    None,
+}
+
+/// `[notify.email]`. The password is the credential `smtp_password`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// SMTP server.
+    pub host: String,
+    /// SMTP port.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// starttls, tls or none.
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    /// User name, when the server wants one.
+    pub username: Option<String>,
+    /// Sender address.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+/// `[notify.telegram]`. The bot token is the credential `telegram_bot_token`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramConfig {
+    /// The chat (user, group or channel id) messages go to.
+    pub chat_id: String,
+    /// The Bot API's address.
+    #[serde(default = "default_telegram_api")]
+    pub api_base: String,
+}
+
+fn default_telegram_api() -> String {
+    "https://api.telegram.org".to_string()
 }
 
 /// `[http]`: how every job talks to the outside.
@@ -249,6 +315,10 @@ struct FileLayout {
     #[serde(default)]
     credentials: BTreeMap<String, PathBuf>,
     #[serde(default)]
+    notify: NotifyConfig,
+    #[serde(default)]
+    pings: BTreeMap<String, String>,
+    #[serde(default)]
     jobs: BTreeMap<String, toml::Table>,
 }
 
@@ -300,6 +370,31 @@ pub fn parse<J: DeserializeOwned + Default>(
         .validate()
         .and(layout.database.validate())
         .map_err(|e| ConfigError::new(file, e))?;
+    for (name, url) in &layout.pings {
+        if !JOB_NAMES.contains(&name.as_str()) {
+            return Err(ConfigError::new(
+                file,
+                format!(
+                    "[pings] `{name}` is not a job; the jobs are: {}",
+                    JOB_NAMES.join(", ")
+                ),
+            ));
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError::new(
+                file,
+                format!("[pings] {name} = \"{url}\" is not an http(s) URL"),
+            ));
+        }
+    }
+    if let Some(email) = &layout.notify.email
+        && email.to.is_empty()
+    {
+        return Err(ConfigError::new(
+            file,
+            "[notify.email] to is empty: name at least one recipient",
+        ));
+    }
     let mut job_config = None;
     for (name, table) in layout.jobs {
         if !JOB_NAMES.contains(&name.as_str()) {
@@ -325,6 +420,8 @@ pub fn parse<J: DeserializeOwned + Default>(
         database: layout.database,
         calendar: layout.calendar,
         credentials: layout.credentials,
+        notify: layout.notify,
+        pings: layout.pings,
         job: job_config.unwrap_or_default(),
     })
 }
@@ -339,6 +436,8 @@ impl<J: Default> Config<J> {
             database: DatabaseConfig::default(),
             calendar: CalendarConfig::default(),
             credentials: BTreeMap::new(),
+            notify: NotifyConfig::default(),
+            pings: BTreeMap::new(),
             job: J::default(),
         }
     }
@@ -458,6 +557,39 @@ mod tests {
                 "{text}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn notification_channels_and_pings_are_read_and_checked() {
+        let config = parse_demo(
+            "[notify.email]\nhost = \"smtp.example.org\"\nfrom = \"jobs@example.org\"\nto = [\"desk@example.org\"]\n\
+             [notify.telegram]\nchat_id = \"-100123\"\n[pings]\nnse-index-update = \"https://hc-ping.com/abc\"\n",
+        )
+        .unwrap();
+        let email = config.notify.email.unwrap();
+        assert_eq!((email.port, email.security), (587, SmtpSecurity::Starttls));
+        assert_eq!(
+            config.notify.telegram.unwrap().api_base,
+            "https://api.telegram.org"
+        );
+        assert_eq!(config.pings["nse-index-update"], "https://hc-ping.com/abc");
+        let err = parse_demo("[pings]\nnse-index-updat = \"https://x\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[pings] `nse-index-updat` is not a job"),
+            "{err}"
+        );
+        let err =
+            parse_demo("[notify.email]\nhost = \"h\"\nfrom = \"f@x\"\nto = []\n").unwrap_err();
+        assert!(err.to_string().contains("to is empty"), "{err}");
+        let err = parse_demo(
+            "[notify.email]\nhost = \"h\"\nfrom = \"f@x\"\nto = [\"a@x\"]\nsecurity = \"ssl\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("line 5: unknown variant `ssl`"),
+            "{err}"
+        );
     }
 
     #[test]

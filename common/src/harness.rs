@@ -16,6 +16,7 @@ use crate::exit::Exit;
 use crate::http::{HttpClient, HttpError};
 use crate::lock::{JobLock, LockError};
 use crate::logging::{self, LogFormat};
+use crate::notify::{self, Senders};
 use crate::runs::{self, RunEnd, RunIdentity, RunStatus};
 use crate::shutdown::Shutdown;
 
@@ -284,9 +285,32 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         units: Vec::new(),
         stopped_early: false,
     };
+    let pinger = (!args.dry_run)
+        .then(|| {
+            ctx.config
+                .pings
+                .get(J::NAME)
+                .map(|url| Pinger::new(url, &ctx.config.http, &ctx.shutdown))
+        })
+        .flatten();
+    if let Some(p) = &pinger {
+        p.ping("/start");
+    }
     let result = job.run(&mut ctx);
+    if !args.dry_run
+        && !ctx.shutdown.requested()
+        && let Some(conn) = ctx.db.as_ref()
+    {
+        deliver_outbox(conn, &ctx.config, &ctx.http);
+    }
     let finished = Utc::now();
     let end = conclude::<J>(&ctx, result, finished - started);
+    if let Some(p) = &pinger {
+        p.ping(match end.status {
+            RunStatus::Succeeded | RunStatus::Skipped => "",
+            _ => "/fail",
+        });
+    }
     let line = &end.summary;
     let mut exit = exit_of(&end);
     if let (Some(id), Some(conn)) = (run_id, ctx.db.as_ref())
@@ -319,6 +343,58 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         }
     }
     exit
+}
+
+/// Retries what the outbox holds (this run's notifications and earlier failures); a channel
+/// that fails is logged and its messages wait for the next run of any job.
+pub fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClient) {
+    let senders = Senders::new(
+        &config.notify,
+        crate::credentials::systemd_directory().as_deref(),
+        &config.credentials,
+        http,
+    );
+    match notify::deliver_due(conn, &senders, Utc::now()) {
+        Ok(d) if d.failed > 0 => tracing::warn!(
+            "notifications: {} sent, {} failed and wait in the outbox",
+            d.delivered,
+            d.failed
+        ),
+        Ok(d) if d.delivered > 0 => tracing::info!("notifications: {} sent", d.delivered),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("notification outbox: {e}"),
+    }
+}
+
+/// The dead-man's switch: `<url>/start`, then `<url>` or `<url>/fail` (healthchecks.io's
+/// convention), so an outside monitor notices a job that stopped running at all.
+struct Pinger {
+    url: String,
+    http: Option<HttpClient>,
+}
+
+impl Pinger {
+    fn new(url: &str, http: &crate::config::HttpConfig, shutdown: &Shutdown) -> Self {
+        // Quick and nearly without retries: a monitor being down must not slow the job.
+        let config = crate::config::HttpConfig {
+            retries: 1,
+            timeout_secs: http.timeout_secs.min(10.0),
+            ..http.clone()
+        };
+        Pinger {
+            url: url.trim_end_matches('/').to_string(),
+            http: HttpClient::new(&config, shutdown.clone()).ok(),
+        }
+    }
+
+    fn ping(&self, suffix: &str) {
+        let url = format!("{}{suffix}", self.url);
+        match self.http.as_ref().map(|h| h.get(&url, &[])) {
+            Some(Ok(_)) => tracing::debug!("pinged {url}"),
+            Some(Err(e)) => tracing::warn!("dead-man's switch ping failed: {e}"),
+            None => tracing::warn!("dead-man's switch: no HTTP client for {url}"),
+        }
+    }
 }
 
 fn start_row(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {

@@ -5,6 +5,7 @@
 //! - [`db`] and [`runs`]: opening SQLite files, per-component migrations, the `job_runs` table
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`logging`]: journald, text or JSON
+//! - [`notify`]: the notification outbox, email and Telegram
 //! - [`calendar`]: the NSE trading calendar in Asia/Kolkata
 //! - [`lock`]: per-job file locks
 //! - [`exit`]: the documented exit codes
@@ -18,6 +19,7 @@ pub mod harness;
 pub mod http;
 pub mod lock;
 pub mod logging;
+pub mod notify;
 pub mod runs;
 pub mod shutdown;
 

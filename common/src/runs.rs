@@ -11,7 +11,8 @@ use crate::db::Schema;
 /// Common's tables in every database the jobs write.
 pub const SCHEMA: Schema = Schema {
     component: "common",
-    migrations: &["CREATE TABLE job_runs (
+    migrations: &[
+        "CREATE TABLE job_runs (
             id INTEGER PRIMARY KEY,
             job TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN
@@ -37,7 +38,9 @@ pub const SCHEMA: Schema = Schema {
             open_time TEXT,
             close_time TEXT,
             source TEXT NOT NULL
-        ) WITHOUT ROWID;"],
+        ) WITHOUT ROWID;",
+        crate::notify::outbox::MIGRATION,
+    ],
 };
 
 /// How a run ended (or that it has not yet).

@@ -3,6 +3,8 @@
 
 pub mod binary;
 pub mod server;
+pub mod smtp;
 
 pub use binary::{Outcome, Sandbox};
 pub use server::{FixtureServer, Reply};
+pub use smtp::SmtpServer;

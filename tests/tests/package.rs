@@ -125,6 +125,10 @@ fn installing_enables_and_starts_timers_but_never_runs_a_job() {
             "{bin}.timer enabled"
         );
     }
+    assert!(
+        !postinst.contains("upstox-job-failure@"),
+        "the failure template is never enabled or started"
+    );
     for line in postinst
         .lines()
         .filter(|l| l.contains("deb-systemd-invoke"))

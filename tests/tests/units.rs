@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clap::CommandFactory;
-
 fn systemd_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../systemd")
 }
@@ -56,12 +54,7 @@ fn staged() -> tempfile::TempDir {
         let body = text(&unit).replace("/usr/bin/", &format!("{}/", bin_dir.display()));
         std::fs::write(dir.path().join(unit.file_name().unwrap()), body).unwrap();
     }
-    let man1 = dir.path().join("man/man1");
-    std::fs::create_dir_all(&man1).unwrap();
-    let cmd = nse_index_update::Cli::command();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut page).unwrap();
-    std::fs::write(man1.join("upstox-nse-index-update.1"), page).unwrap();
+    upstox_jobs::docs::generate(&dir.path().join("man")).unwrap();
     dir
 }
 
@@ -176,6 +169,10 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
         );
         let timeout = values(&body, "TimeoutStartSec");
         assert_eq!(timeout.len(), 1, "{name}: a oneshot needs TimeoutStartSec=");
+        if name.contains('@') {
+            // The failure reporter: started by OnFailure=, not by a timer.
+            continue;
+        }
         let (_, period) = periods
             .iter()
             .find(|(n, _)| *n == name)
@@ -216,5 +213,34 @@ fn services_are_sandboxed_to_an_exposure_of_2_or_less() {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("cannot read `{line}`"));
         assert!(score <= 2.0, "{}: exposure {score}", file.display());
+    }
+}
+
+#[test]
+fn every_job_reports_its_failure_through_the_failure_unit() {
+    let failure = systemd_dir().join("upstox-job-failure@.service");
+    let body = text(&failure);
+    assert_eq!(
+        values(&body, "ExecStart"),
+        vec!["/usr/bin/upstox-jobs notify-failure %i"]
+    );
+    assert!(
+        !values(&body, "SupplementaryGroups").is_empty(),
+        "it reads the journal"
+    );
+    assert!(
+        values(&body, "OnFailure").is_empty(),
+        "a failing reporter must not report itself"
+    );
+    for service in units("service")
+        .into_iter()
+        .filter(|s| !s.to_string_lossy().contains('@'))
+    {
+        assert_eq!(
+            values(&text(&service), "OnFailure"),
+            vec!["upstox-job-failure@%n.service"],
+            "{}",
+            service.display()
+        );
     }
 }

@@ -6,7 +6,7 @@ const AFTER_HELP: &str = "\
 Exit status:
   0   status: every job ran as expected; runs: listed
   1   status: a job's last run failed, was partial or interrupted, or a run is overdue;
-      runs: no database yet
+      runs: no database yet; notify-failure: a channel failed (the report waits in the outbox)
   2   bad command line
   74  the database cannot be read
   78  configuration error
@@ -51,6 +51,12 @@ pub enum Command {
         /// At most this many
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+    },
+    /// Report a failed unit by email and Telegram (what upstox-job-failure@.service runs)
+    NotifyFailure {
+        /// The unit that failed, e.g. upstox-market-sync.service
+        #[arg(value_name = "UNIT")]
+        unit: String,
     },
     /// Write man pages and shell completions for every binary into DIR (for packaging)
     #[command(hide = true)]

@@ -5,11 +5,13 @@
 //! - [`status`]: last run, overdue, next run per job
 //! - [`timers`]: next runs from systemd
 //! - [`runs`]: the run history
+//! - [`failure`]: the report of a failed unit, by email and Telegram
 //! - [`docs`]: man pages and completions for every binary
 
 pub mod catalogue;
 pub mod cli;
 pub mod docs;
+pub mod failure;
 pub mod runs;
 pub mod status;
 pub mod timers;
@@ -45,6 +47,12 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::GenerateDocs { out } => {
             docs::generate(out).with_context(|| format!("writing into {}", out.display()))?;
             Ok(Exit::Success)
+        }
+        Command::NotifyFailure { unit } => {
+            let (config, db, _) = open(cli)?;
+            let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
+            let conn = common::db::open(&db, busy, &[common::runs::SCHEMA])?;
+            failure::run(&config, &conn, unit)
         }
         Command::Status => {
             let (config, db, conn) = open(cli)?;

@@ -1,0 +1,163 @@
+//! The `notification_outbox` table.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::runs::timestamp;
+
+/// Attempts before a message is given up (the delays add up to about two days).
+pub const MAX_ATTEMPTS: i64 = 14;
+
+/// The migration that creates the table (appended to common's schema).
+pub const MIGRATION: &str = "CREATE TABLE notification_outbox (
+    id INTEGER PRIMARY KEY,
+    dedupe_key TEXT NOT NULL,
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'telegram')),
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_until TEXT,
+    delivered_at TEXT,
+    abandoned INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    UNIQUE (dedupe_key, channel)
+);
+CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at)
+    WHERE delivered_at IS NULL AND abandoned = 0;";
+
+/// A channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// SMTP.
+    Email,
+    /// The Telegram Bot API.
+    Telegram,
+}
+
+impl Channel {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Telegram => "telegram",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "email" => Some(Channel::Email),
+            "telegram" => Some(Channel::Telegram),
+            _ => None,
+        }
+    }
+}
+
+/// A message to send.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// What makes it unique (`failure:<unit>:<invocation>`, `alert:<rule>:<bar>`): enqueuing
+    /// the same key twice sends once.
+    pub key: String,
+    /// The subject (email) or first line (Telegram).
+    pub subject: String,
+    /// The text.
+    pub body: String,
+}
+
+/// Queues `n` for each of `channels`; returns how many rows were new.
+pub fn enqueue(
+    conn: &Connection,
+    n: &Notification,
+    channels: &[Channel],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    let mut added = 0;
+    for channel in channels {
+        added += conn.execute(
+            "INSERT INTO notification_outbox (dedupe_key, channel, subject, body, created_at, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (dedupe_key, channel) DO NOTHING",
+            params![n.key, channel.as_str(), n.subject, n.body, timestamp(now)],
+        )?;
+    }
+    Ok(added)
+}
+
+/// A claimed row.
+#[derive(Debug)]
+pub struct Claimed {
+    /// Row id.
+    pub id: i64,
+    /// Channel.
+    pub channel: Channel,
+    /// Subject.
+    pub subject: String,
+    /// Body.
+    pub body: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+}
+
+/// Claims the oldest due message for five minutes, so no other process sends it meanwhile.
+pub fn claim_next(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Option<Claimed>> {
+    let at = timestamp(now);
+    let row = conn
+        .query_row(
+            "UPDATE notification_outbox SET claimed_until = ?2, attempts = attempts + 1
+             WHERE id = (SELECT id FROM notification_outbox
+                         WHERE delivered_at IS NULL AND abandoned = 0 AND next_attempt_at <= ?1
+                           AND (claimed_until IS NULL OR claimed_until < ?1)
+                         ORDER BY id LIMIT 1)
+             RETURNING id, channel, subject, body, attempts",
+            params![at, timestamp(now + Duration::minutes(5))],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(row.and_then(|(id, channel, subject, body, attempts)| {
+        Channel::parse(&channel).map(|channel| Claimed {
+            id,
+            channel,
+            subject,
+            body,
+            attempts,
+        })
+    }))
+}
+
+/// Records a sent message.
+pub fn delivered(conn: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE notification_outbox SET delivered_at = ?2, claimed_until = NULL, last_error = NULL WHERE id = ?1",
+        params![id, timestamp(now)],
+    )?;
+    Ok(())
+}
+
+/// Records a failed attempt; returns when it is retried, or `None` once given up.
+pub fn failed(
+    conn: &Connection,
+    id: i64,
+    attempts: i64,
+    error: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let give_up = attempts >= MAX_ATTEMPTS;
+    // One minute, doubling, at most six hours apart.
+    let delay = Duration::minutes(1i64 << (attempts - 1).clamp(0, 9)).min(Duration::hours(6));
+    let next = now + delay;
+    conn.execute(
+        "UPDATE notification_outbox SET claimed_until = NULL, last_error = ?2, next_attempt_at = ?3, abandoned = ?4
+         WHERE id = ?1",
+        params![id, error, timestamp(next), give_up],
+    )?;
+    Ok((!give_up).then_some(next))
+}

@@ -1,0 +1,166 @@
+//! Failure reports and the notification outbox, end to end: the built binaries, a real SMTP
+//! server process on loopback, and the dead-man's-switch pings.
+
+use std::path::PathBuf;
+
+use testkit::{FixtureServer, Reply, Sandbox, SmtpServer};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/nse")
+}
+
+fn config(url: &str, smtp_port: u16, extra: &str) -> String {
+    format!(
+        "[http]\nrequests_per_second = 1000\nretries = 0\n\
+         [notify.email]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
+         from = \"jobs@desk.example\"\nto = [\"desk@desk.example\"]\n{extra}\
+         [jobs.nse-index-update]\nbase_url = \"{url}\"\n"
+    )
+}
+
+fn notify_failure(sandbox: &Sandbox) -> testkit::Outcome {
+    let mut cmd = sandbox.command_without_data_dir("upstox-jobs", &[]);
+    cmd.arg("--data-dir")
+        .arg(sandbox.data_dir())
+        .args(["notify-failure", "upstox-nse-index-update.service"]);
+    cmd.output().unwrap().into()
+}
+
+fn outbox(sandbox: &Sandbox) -> Vec<(String, i64, bool)> {
+    let conn = sandbox.db();
+    let mut stmt = conn
+        .prepare("SELECT channel, attempts, delivered_at IS NOT NULL FROM notification_outbox ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_failure_report_arrives_by_email_with_the_unit_and_the_last_run() {
+    let server = FixtureServer::start(&fixtures(), 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(dir.path(), 0);
+    let sandbox = Sandbox::new(&config(server.url(), smtp.port, ""));
+    server.script(
+        "ind_niftyitlist.csv",
+        vec![Reply::Status(403, "denied".into())],
+    );
+    assert_eq!(
+        sandbox
+            .run("upstox-nse-index-update", &["--index", "NIFTYIT"])
+            .code,
+        Some(69)
+    );
+
+    let out = notify_failure(&sandbox);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("Subject: [upstox-jobs] upstox-nse-index-update.service failed on "),
+        "{}",
+        mail[0]
+    );
+    assert!(mail[0].contains("To: desk@desk.example"), "{}", mail[0]);
+    assert!(
+        mail[0].contains("Unit: upstox-nse-index-update.service"),
+        "{}",
+        mail[0]
+    );
+    assert!(
+        mail[0].contains("Last run in job_runs: failed: NIFTYIT: HTTP 403 Forbidden"),
+        "{}",
+        mail[0]
+    );
+    assert!(mail[0].contains("journal lines:"), "{}", mail[0]);
+    assert_eq!(outbox(&sandbox), vec![("email".to_string(), 1, true)]);
+}
+
+#[test]
+fn with_the_smtp_server_down_the_outbox_keeps_the_report_and_the_next_run_delivers_it_once() {
+    let server = FixtureServer::start(&fixtures(), 0).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sandbox = Sandbox::new(&config(server.url(), port, ""));
+
+    let out = notify_failure(&sandbox);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("0 notification(s) sent, 1 waiting in the outbox"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(outbox(&sandbox), vec![("email".to_string(), 1, false)]);
+
+    // The retry waits for its backoff; make it due now, as a minute later would.
+    sandbox
+        .db()
+        .execute(
+            "UPDATE notification_outbox SET next_attempt_at = '2000-01-01T00:00:00.000Z'",
+            [],
+        )
+        .unwrap();
+    let smtp = SmtpServer::start(dir.path(), port);
+    let run = sandbox.run("upstox-nse-index-update", &["--index", "NIFTYBANK"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("notifications: 1 sent"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(smtp.messages().len(), 1);
+    sandbox.run("upstox-nse-index-update", &["--index", "NIFTYBANK"]);
+    assert_eq!(smtp.messages().len(), 1, "delivered once");
+    assert_eq!(outbox(&sandbox), vec![("email".to_string(), 2, true)]);
+}
+
+#[test]
+fn the_dead_mans_switch_is_pinged_at_start_success_and_failure() {
+    let server = FixtureServer::start(&fixtures(), 0).unwrap();
+    for path in ["ping/abc/start", "ping/abc", "ping/abc/fail"] {
+        server.script(path, vec![Reply::Body(b"OK".to_vec())]);
+    }
+    let pings = format!(
+        "[pings]\nnse-index-update = \"{}/ping/abc\"\n",
+        server.url()
+    );
+    let sandbox = Sandbox::new(&config(server.url(), 9, &pings));
+    assert_eq!(
+        sandbox
+            .run("upstox-nse-index-update", &["--index", "NIFTYBANK"])
+            .code,
+        Some(0)
+    );
+    assert_eq!(server.arrivals("ping/abc/start").len(), 1);
+    assert_eq!(server.arrivals("ping/abc").len(), 1);
+    assert!(server.arrivals("ping/abc/fail").is_empty());
+    server.script(
+        "ind_niftybanklist.csv",
+        vec![Reply::Status(500, "x".into())],
+    );
+    assert_eq!(
+        sandbox
+            .run("upstox-nse-index-update", &["--index", "NIFTYBANK"])
+            .code,
+        Some(69)
+    );
+    assert_eq!(server.arrivals("ping/abc/fail").len(), 1);
+    assert_eq!(server.arrivals("ping/abc/start").len(), 2);
+    let dry = sandbox.run(
+        "upstox-nse-index-update",
+        &["--index", "NIFTYBANK", "--dry-run"],
+    );
+    assert_eq!(dry.code, Some(69));
+    assert_eq!(
+        server.arrivals("ping/abc/start").len(),
+        2,
+        "a dry run pings nothing"
+    );
+}
