@@ -43,10 +43,7 @@ fn record(
     }
 }
 
-/// A desk on Monday 23 Nov 2026 at 11:50 IST: the index update ran last night, market-sync's
-/// 11:15 run failed after a good 10:15 one, alert-scan was killed at 09:20 and has not run
-/// since, the rest never ran.
-fn desk() -> (tempfile::TempDir, Connection) {
+fn empty_db() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let conn = common::db::open(
         &dir.path().join("m.db"),
@@ -54,6 +51,14 @@ fn desk() -> (tempfile::TempDir, Connection) {
         &[runs::SCHEMA],
     )
     .unwrap();
+    (dir, conn)
+}
+
+/// A desk on Monday 23 Nov 2026 at 11:50 IST: the index update ran last night, market-sync's
+/// 11:15 run failed after a good 10:15 one, alert-scan was killed at 09:20 and has not run
+/// since, the rest never ran.
+fn desk() -> (tempfile::TempDir, Connection) {
+    let (dir, conn) = empty_db();
     record(
         &conn,
         "nse-index-update",
@@ -139,13 +144,7 @@ db-maintenance           never            -                 -       -      -  no
 
 #[test]
 fn a_new_install_owes_nothing_due_before_its_first_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let conn = common::db::open(
-        &dir.path().join("m.db"),
-        StdDuration::from_secs(1),
-        &[runs::SCHEMA],
-    )
-    .unwrap();
+    let (_dir, conn) = empty_db();
     record(
         &conn,
         "nse-index-update",
