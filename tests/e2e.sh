@@ -131,9 +131,10 @@ check "a stop during a run is clean and quick: exit 143, unit not failed, ${stop
 check "job_runs records the stopped run as interrupted" \
   test "$(sql "SELECT status FROM job_runs WHERE invocation_id = '$busy'")" = interrupted
 
+in_box sh -c "mkdir -p /var/lib/upstox-jobs/backups && touch /var/lib/upstox-jobs/backups/market_data.db.zst"
 in_box apt-get purge -y -qq upstox-jobs >/dev/null 2>&1
-check "purge removes the state and the units" \
-  test "$(in_box sh -c "ls /var/lib/upstox-jobs /usr/lib/systemd/system/$unit.timer 2>/dev/null | wc -l")" = 0
+check "purge removes the state and the units and keeps the backups" \
+  test "$(in_box sh -c "ls /var/lib/upstox-jobs; ls /usr/lib/systemd/system/$unit.timer 2>/dev/null")" = backups
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -95,9 +95,8 @@ pub enum SmtpSecurity {
 pub struct EmailConfig {
     /// SMTP server.
     pub host: String,
-    /// SMTP port.
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
+    /// SMTP port [default: 587 for starttls, 465 for tls, 25 for none].
+    pub port: Option<u16>,
     /// starttls, tls or none.
     #[serde(default)]
     pub security: SmtpSecurity,
@@ -109,8 +108,15 @@ pub struct EmailConfig {
     pub to: Vec<String>,
 }
 
-fn default_smtp_port() -> u16 {
-    587
+impl EmailConfig {
+    /// The port: as configured, else the usual one for the security mode.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::None => 25,
+        })
+    }
 }
 
 /// `[notify.telegram]`. The bot token is the credential `telegram_bot_token`.
@@ -567,7 +573,10 @@ mod tests {
         )
         .unwrap();
         let email = config.notify.email.unwrap();
-        assert_eq!((email.port, email.security), (587, SmtpSecurity::Starttls));
+        assert_eq!(
+            (email.port(), email.security),
+            (587, SmtpSecurity::Starttls)
+        );
         assert_eq!(
             config.notify.telegram.unwrap().api_base,
             "https://api.telegram.org"

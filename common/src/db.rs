@@ -60,6 +60,16 @@ pub enum DbError {
         /// The schema.
         component: String,
     },
+    /// The file cannot even be looked at (a directory this user may not enter).
+    #[error(
+        "cannot read {path}: {error}; the data belongs to user upstox: to read it as yourself, join its group (sudo adduser $USER upstox, then log in again)"
+    )]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
     /// The file's directory could not be created.
     #[error("cannot create {path}: {error}; give --data-dir a directory this user can write")]
     Create {
@@ -157,8 +167,15 @@ pub fn open_read_only(
     busy_timeout: Duration,
     schemas: &[Schema],
 ) -> Result<Option<Connection>, DbError> {
-    if !path.exists() {
-        return Ok(None);
+    match std::fs::metadata(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(DbError::Unreadable {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
     }
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");

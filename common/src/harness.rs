@@ -375,10 +375,11 @@ struct Pinger {
 
 impl Pinger {
     fn new(url: &str, http: &crate::config::HttpConfig, shutdown: &Shutdown) -> Self {
-        // Quick and nearly without retries: a monitor being down must not slow the job.
+        // Quick and without retries: a monitor being down must not slow the job.
         let config = crate::config::HttpConfig {
-            retries: 1,
+            retries: 0,
             timeout_secs: http.timeout_secs.min(10.0),
+            max_retry_after_secs: 0.0,
             ..http.clone()
         };
         Pinger {
@@ -389,10 +390,15 @@ impl Pinger {
 
     fn ping(&self, suffix: &str) {
         let url = format!("{}{suffix}", self.url);
+        // The URL is the monitor's secret: whoever has it can report for the job.
+        let shown = format!("[pings] URL{suffix}");
         match self.http.as_ref().map(|h| h.get(&url, &[])) {
-            Some(Ok(_)) => tracing::debug!("pinged {url}"),
-            Some(Err(e)) => tracing::warn!("dead-man's switch ping failed: {e}"),
-            None => tracing::warn!("dead-man's switch: no HTTP client for {url}"),
+            Some(Ok(_)) => tracing::debug!("pinged {shown}"),
+            Some(Err(e)) => tracing::warn!(
+                "dead-man's switch ping to {shown} failed: {}",
+                e.to_string().replace(&self.url, "<ping url>")
+            ),
+            None => tracing::warn!("dead-man's switch: no HTTP client for {shown}"),
         }
     }
 }
@@ -533,6 +539,7 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
 fn db_exit(error: &DbError) -> Exit {
     match error {
         DbError::Create { .. } => Exit::CantCreate,
+        DbError::Unreadable { .. } => Exit::IoErr,
         DbError::TooNew { .. } | DbError::NeedsMigration { .. } => Exit::Failure,
         DbError::Sqlite { .. } if error.is_busy() => Exit::TempFail,
         DbError::Sqlite { .. } => Exit::IoErr,

@@ -65,6 +65,8 @@ pub enum HttpError {
         url: String,
         /// What went wrong.
         detail: String,
+        /// Whether it failed while connecting, so the server never saw the request.
+        connect: bool,
     },
     /// The body is larger than `[http] max_body_mib`.
     #[error("response from {url} is larger than the {limit}-byte limit ([http] max_body_mib)")]
@@ -107,14 +109,16 @@ fn retry_after_text(retry_after: Option<Duration>) -> String {
 
 impl HttpError {
     /// Whether another attempt may succeed.
-    fn is_transient(&self) -> bool {
+    /// Whether another attempt may succeed. A request that is not idempotent (a POST that
+    /// sends a message) is retried only when the server surely did not act on it.
+    fn is_transient(&self, idempotent: bool) -> bool {
         match self {
             HttpError::Status { status, .. } => {
                 status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
             }
-            HttpError::RateLimited { .. }
-            | HttpError::Timeout { .. }
-            | HttpError::Connection { .. } => true,
+            HttpError::RateLimited { .. } => true,
+            HttpError::Connection { connect, .. } => idempotent || *connect,
+            HttpError::Timeout { .. } => idempotent,
             _ => false,
         }
     }
@@ -170,13 +174,24 @@ impl HttpClient {
 
     /// GETs `url` with extra `headers`, retrying what is transient.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
-        self.send(url, headers, None)
+        self.send(url, headers, None, None)
     }
 
-    /// POSTs `json` to `url`, retrying what is transient.
-    pub fn post_json(&self, url: &str, json: &serde_json::Value) -> Result<Fetched, HttpError> {
+    /// POSTs `json` to `url`, retrying only what the server surely did not act on. `secret`,
+    /// when the URL carries one (a bot token), is never written to the log.
+    pub fn post_json(
+        &self,
+        url: &str,
+        json: &serde_json::Value,
+        secret: Option<&str>,
+    ) -> Result<Fetched, HttpError> {
         let body = serde_json::to_vec(json).unwrap_or_default();
-        self.send(url, &[("Content-Type", "application/json")], Some(body))
+        self.send(
+            url,
+            &[("Content-Type", "application/json")],
+            Some(body),
+            secret,
+        )
     }
 
     fn send(
@@ -184,7 +199,13 @@ impl HttpClient {
         url: &str,
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
+        secret: Option<&str>,
     ) -> Result<Fetched, HttpError> {
+        let idempotent = body.is_none();
+        let redact = |text: String| match secret {
+            Some(secret) if !secret.is_empty() => text.replace(secret, "<secret>"),
+            _ => text,
+        };
         let parsed = reqwest::Url::parse(url).map_err(|e| HttpError::InvalidUrl {
             url: url.to_string(),
             detail: e.to_string(),
@@ -207,7 +228,7 @@ impl HttpClient {
                 }
                 Err(e) => e,
             };
-            if !error.is_transient() {
+            if !error.is_transient(idempotent) {
                 return Err(error);
             }
             let Some(delay) = backoff.next() else {
@@ -229,9 +250,10 @@ impl HttpClient {
                 None => delay,
             };
             tracing::warn!(
-                url,
+                url = redact(url.to_string()),
                 attempt = attempts,
-                "{error}; retrying in {:.1}s (retry {} of {})",
+                "{}; retrying in {:.1}s (retry {} of {})",
+                redact(error.to_string()),
                 delay.as_secs_f64(),
                 attempts,
                 self.config.retries
@@ -274,6 +296,7 @@ impl HttpClient {
                     return Err(HttpError::Connection {
                         url: url.to_string(),
                         detail: "the request thread ended without an answer".to_string(),
+                        connect: false,
                     });
                 }
             }
@@ -380,6 +403,7 @@ fn fetch_once(
                 _ => HttpError::Connection {
                     url: text.to_string(),
                     detail: format!("the body broke off: {e}"),
+                    connect: false,
                 },
             }
         })?;
@@ -404,6 +428,7 @@ fn transport_error(config: &HttpConfig, url: &str, e: reqwest::Error) -> HttpErr
         HttpError::Connection {
             url: url.to_string(),
             detail: error_chain(&e),
+            connect: e.is_connect(),
         }
     }
 }

@@ -99,21 +99,29 @@ pub struct Delivery {
     pub failed: usize,
 }
 
-/// Sends every message due in the outbox once; failures are logged and kept for later.
+/// How long one delivery pass may take, so a job's run is never held up for long.
+const PASS_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Sends the messages due in the outbox, each once; failures are logged and kept for later.
+/// A channel that fails is not tried again in this pass, and the pass ends after a minute.
 pub fn deliver_due(
     conn: &Connection,
     senders: &Senders,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Delivery> {
+    let started = std::time::Instant::now();
     let mut report = Delivery::default();
     let mut seen = std::collections::HashSet::new();
-    while let Some(row) = outbox::claim_next(conn, now)? {
+    let mut down: Vec<Channel> = Vec::new();
+    while started.elapsed() < PASS_LIMIT
+        && let Some(row) = outbox::claim_next(conn, now, &down)?
+    {
         if !seen.insert(row.id) {
             break;
         }
         match senders.send(row.channel, &row.subject, &row.body) {
             Ok(()) => {
-                outbox::delivered(conn, row.id, now)?;
+                outbox::delivered(conn, &row, now)?;
                 tracing::info!(
                     channel = row.channel.as_str(),
                     "notification sent by {}: {}",
@@ -123,7 +131,8 @@ pub fn deliver_due(
                 report.delivered += 1;
             }
             Err(e) => {
-                let retry = outbox::failed(conn, row.id, row.attempts, &e, now)?;
+                let retry = outbox::failed(conn, &row, &e, now)?;
+                down.push(row.channel);
                 let when = match retry {
                     Some(at) => format!("retried after {}", crate::runs::timestamp(at)),
                     None => format!("given up after {} attempts", row.attempts),

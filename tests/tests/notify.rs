@@ -90,7 +90,7 @@ fn with_the_smtp_server_down_the_outbox_keeps_the_report_and_the_next_run_delive
     let sandbox = Sandbox::new(&config(server.url(), port, ""));
 
     let out = notify_failure(&sandbox);
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.code, Some(0), "queued is enough: {}", out.stderr);
     assert!(
         out.stderr
             .contains("0 notification(s) sent, 1 waiting in the outbox"),

@@ -154,8 +154,15 @@ fn installing_enables_and_starts_timers_but_never_runs_a_job() {
     );
     let postrm = control_file("postrm");
     assert!(
-        postrm.contains("rm -rf /var/lib/upstox-jobs"),
-        "purge removes the state: {postrm}"
+        postrm.contains(
+            "find /var/lib/upstox-jobs -mindepth 1 -maxdepth 1 ! -name backups -exec rm -rf {} +"
+        ),
+        "purge removes the state but the backups: {postrm}"
+    );
+    assert!(
+        postrm.contains("[ \"$1\" = \"remove\" ] || [ \"$1\" = \"purge\" ]")
+            && postrm.contains("rm -f /var/lib/systemd/timers/stamp-upstox-*.timer"),
+        "remove clears the timer stamps, or a reinstall runs a job inside dpkg: {postrm}"
     );
 }
 

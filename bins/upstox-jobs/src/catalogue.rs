@@ -2,7 +2,7 @@
 //! running (which `OnFailure=` never reports) from one that simply is not due.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use common::calendar::{IST, TradingCalendar};
+use common::calendar::{Day, IST, Session, TradingCalendar};
 
 /// When a job's timer fires, in IST, as its `.timer` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,12 +112,12 @@ impl JobInfo {
                 .filter_map(|d| at(d, t))
                 .find(|&due| due <= limit),
             Schedule::TradingDays(t) => days_back
-                .filter(|d| calendar.session(*d).is_some())
+                .filter(|d| regular_session(calendar, *d).is_some())
                 .filter_map(|d| at(d, t))
                 .find(|&due| due <= limit),
             Schedule::MarketHours { minutes } => {
                 for day in days_back {
-                    let Some(session) = calendar.session(day) else {
+                    let Some(session) = regular_session(calendar, day) else {
                         continue;
                     };
                     let (Some(open), Some(close)) = (at(day, session.open), at(day, session.close))
@@ -136,6 +136,15 @@ impl JobInfo {
                 None
             }
         }
+    }
+}
+
+/// The session on `date` if it is a regular trading day: the timers fire Mon–Fri in regular
+/// hours only, so a special session (Muhurat, a Saturday) owes no run.
+fn regular_session(calendar: &TradingCalendar, date: NaiveDate) -> Option<Session> {
+    match calendar.day(date) {
+        Day::Trading(session) => Some(session),
+        _ => None,
     }
 }
 

@@ -6,7 +6,8 @@ const AFTER_HELP: &str = "\
 Exit status:
   0   status: every job ran as expected; runs: listed
   1   status: a job's last run failed, was partial or interrupted, or a run is overdue;
-      runs: no database yet; notify-failure: a channel failed (the report waits in the outbox)
+      runs: no database yet
+  74/75  notify-failure: the report could not be queued (database error or busy)
   2   bad command line
   74  the database cannot be read
   78  configuration error

@@ -25,7 +25,24 @@ struct UnitFacts {
     invocation: String,
 }
 
+/// The failed run's facts. systemd (251+) passes them to an OnFailure= unit as
+/// `$MONITOR_*`, which is exact even when the job has started again since; `systemctl show`
+/// (the unit's latest run) fills in what is missing.
 fn unit_facts(unit: &str) -> UnitFacts {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let shown = if crate::timers::systemd_running() {
+        shown_facts(unit)
+    } else {
+        UnitFacts::default()
+    };
+    UnitFacts {
+        result: env("MONITOR_SERVICE_RESULT").unwrap_or(shown.result),
+        status: env("MONITOR_EXIT_STATUS").unwrap_or(shown.status),
+        invocation: env("MONITOR_INVOCATION_ID").unwrap_or(shown.invocation),
+    }
+}
+
+fn shown_facts(unit: &str) -> UnitFacts {
     let out = Command::new("systemctl")
         .args([
             "show",
@@ -74,23 +91,25 @@ fn journal(unit: &str, invocation: &str) -> String {
     }
 }
 
-fn last_run(conn: &Connection, job: &str) -> rusqlite::Result<Option<(String, String)>> {
+/// The failed run's row: the one with its invocation id, else the job's latest.
+fn last_run(
+    conn: &Connection,
+    job: &str,
+    invocation: &str,
+) -> rusqlite::Result<Option<(String, String)>> {
     conn.query_row(
-        "SELECT status, COALESCE(error, summary, '') FROM job_runs WHERE job = ?1 ORDER BY id DESC LIMIT 1",
-        [job],
+        "SELECT status, COALESCE(error, summary, '') FROM job_runs
+         WHERE job = ?1 AND (?2 = '' OR invocation_id = ?2) ORDER BY id DESC LIMIT 1",
+        [job, invocation],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
 }
 
-/// Queues and sends the report of `unit`'s failure; exit 1 if a channel failed (the report
-/// waits in the outbox for the next run of any job).
+/// Queues and sends the report of `unit`'s failure. A channel that fails leaves the report in
+/// the outbox for the next run of any job; only a report that cannot be queued is an error.
 pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow::Result<Exit> {
-    let facts = if crate::timers::systemd_running() {
-        unit_facts(unit)
-    } else {
-        UnitFacts::default()
-    };
+    let facts = unit_facts(unit);
     let host = hostname_text();
     let job = unit
         .strip_prefix("upstox-")
@@ -109,7 +128,7 @@ pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow
         crate::status::ist(Utc::now()),
     );
     if let Some(job) = job
-        && let Some((status, text)) = last_run(conn, job)?
+        && let Some((status, text)) = last_run(conn, job, &facts.invocation)?
     {
         body.push_str(&format!("Last run in job_runs: {status}: {text}\n"));
     }
@@ -154,11 +173,9 @@ pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow
         "upstox-jobs: failure of {unit}: {} notification(s) sent, {} waiting in the outbox",
         delivery.delivered, delivery.failed
     );
-    Ok(if delivery.failed > 0 {
-        Exit::Failure
-    } else {
-        Exit::Success
-    })
+    // Queued is enough: the outbox delivers it on the next run of any job. Only a report that
+    // could not be queued fails the unit, whose Restart= then tries again.
+    Ok(Exit::Success)
 }
 
 fn hostname_text() -> String {

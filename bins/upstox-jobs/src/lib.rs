@@ -49,7 +49,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::NotifyFailure { unit } => {
-            let (config, db, _) = open(cli)?;
+            let (config, db) = locate(cli, harness::Access::Write)?;
             let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
             let conn = common::db::open(&db, busy, &[common::runs::SCHEMA])?;
             failure::run(&config, &conn, unit)
@@ -121,21 +121,25 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
     }
 }
 
-/// The configuration, the database's path, and the database read-only if it exists.
-fn open(cli: &Cli) -> anyhow::Result<(Config<IgnoredAny>, PathBuf, Option<Connection>)> {
+/// The configuration and the database's path.
+fn locate(cli: &Cli, access: harness::Access) -> anyhow::Result<(Config<IgnoredAny>, PathBuf)> {
     let path = match &cli.config {
         Some(p) => ConfigPath::Explicit(p.clone()),
         None => ConfigPath::Default(config::DEFAULT_PATH.into()),
     };
     let config: Config<IgnoredAny> = config::load(&path, "")?;
-    let dir = harness::resolve_data_dir(
-        cli.data_dir.as_deref(),
-        config.data_dir.as_deref(),
-        harness::Access::Read,
-    )
-    .ok_or_else(|| Fatal::new(Exit::Config, "no data directory: give --data-dir"))?;
-    let db = dir.join(common::db::MARKET_DATA_DB);
+    let dir =
+        harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref(), access)
+            .ok_or_else(|| Fatal::new(Exit::Config, "no data directory: give --data-dir"))?;
+    Ok((config, dir.join(common::db::MARKET_DATA_DB)))
+}
+
+/// The configuration, the database's path, and the database read-only if it exists. No
+/// schema version is required: job_runs has been there since the first, and a reader must
+/// work on a file the next job run has not migrated yet.
+fn open(cli: &Cli) -> anyhow::Result<(Config<IgnoredAny>, PathBuf, Option<Connection>)> {
+    let (config, db) = locate(cli, harness::Access::Read)?;
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
-    let conn = common::db::open_read_only(&db, busy, &[common::runs::SCHEMA])?;
+    let conn = common::db::open_read_only(&db, busy, &[])?;
     Ok((config, db, conn))
 }

@@ -39,12 +39,13 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
     let n: i64 = number.parse().map_err(|_| bad())?;
     let span = match unit {
-        "m" => Duration::minutes(n),
-        "h" => Duration::hours(n),
-        "d" => Duration::days(n),
+        "m" => Duration::try_minutes(n),
+        "h" => Duration::try_hours(n),
+        "d" => Duration::try_days(n),
         _ => return Err(bad()),
     };
-    Ok(now - span)
+    span.and_then(|span| now.checked_sub_signed(span))
+        .ok_or_else(bad)
 }
 
 /// The runs `filter` selects, as a table.
@@ -123,5 +124,9 @@ mod tests {
                 .contains("--since `yesterday`")
         );
         assert!(parse_since("5w", now).is_err());
+        assert!(
+            parse_since("99999999999999d", now).is_err(),
+            "no overflow panic"
+        );
     }
 }

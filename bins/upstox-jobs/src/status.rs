@@ -85,8 +85,11 @@ pub fn collect(
             Some(c) => (last_run(c, job.name)?, last_success(c, job.name)?),
             None => (None, None),
         };
-        // Due before the database existed (a new install) is not missed.
+        let next = next(job.name);
+        // Due before the database existed (a new install) is not missed, and a job whose
+        // timer is not installed here is not expected to run.
         let overdue_since = match (job.last_due(now, calendar), birth) {
+            _ if next == NextRun::NotInstalled => None,
             (Some(due), Some(birth)) if due > birth && last_success.is_none_or(|s| s < due) => {
                 Some(due)
             }
@@ -97,7 +100,7 @@ pub fn collect(
             last,
             overdue_since,
             last_success,
-            next: next(job.name),
+            next,
         });
     }
     Ok(out)

@@ -24,14 +24,28 @@ impl Email {
     /// Sends one plain-text message to every recipient.
     pub fn send(&self, subject: &str, body: &str) -> Result<(), String> {
         let c = &self.config;
-        let at = format!("SMTP {}:{}", c.host, c.port);
+        let at = format!("SMTP {}:{}", c.host, c.port());
+        if c.username.is_some() && self.password.is_none() {
+            return Err(format!(
+                "{at}: [notify.email] username is set but the credential smtp_password is not; \
+                 put the password in $CREDENTIALS_DIRECTORY/smtp_password or name its file under [credentials]"
+            ));
+        }
+        let local = matches!(c.host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if c.security == SmtpSecurity::None && c.username.is_some() && !local {
+            return Err(format!(
+                "{at}: refusing to send the SMTP password unencrypted; set [notify.email] security = \"starttls\" or \"tls\""
+            ));
+        }
         let builder = match c.security {
             SmtpSecurity::Starttls => SmtpTransport::starttls_relay(&c.host),
             SmtpSecurity::Tls => SmtpTransport::relay(&c.host),
             SmtpSecurity::None => Ok(SmtpTransport::builder_dangerous(&c.host)),
         }
         .map_err(|e| format!("{at}: {e}"))?;
-        let mut builder = builder.port(c.port).timeout(Some(Duration::from_secs(30)));
+        let mut builder = builder
+            .port(c.port())
+            .timeout(Some(Duration::from_secs(30)));
         if let (Some(user), Some(password)) = (&c.username, &self.password) {
             builder = builder.credentials(Credentials::new(
                 user.clone(),

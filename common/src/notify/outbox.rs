@@ -19,6 +19,7 @@ pub const MIGRATION: &str = "CREATE TABLE notification_outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
     claimed_until TEXT,
+    claimed_by TEXT,
     delivered_at TEXT,
     abandoned INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
@@ -97,20 +98,45 @@ pub struct Claimed {
     pub body: String,
     /// Attempts including this one.
     pub attempts: i64,
+    /// Who holds the claim: only the holder may record the outcome.
+    pub token: String,
 }
 
-/// Claims the oldest due message for five minutes, so no other process sends it meanwhile.
-pub fn claim_next(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Option<Claimed>> {
-    let at = timestamp(now);
+/// How long a claim lasts: longer than the slowest send (retries with Retry-After included),
+/// so a slow sender's message is never taken over and sent twice.
+pub const LEASE: Duration = Duration::minutes(30);
+
+/// Claims the oldest message due at `now` on a channel not in `skip`, for [`LEASE`] from the
+/// moment of claiming, so no other process sends it meanwhile.
+pub fn claim_next(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    skip: &[Channel],
+) -> rusqlite::Result<Option<Claimed>> {
+    let claimed_at = Utc::now().max(now);
+    let token = format!(
+        "{}:{}",
+        std::process::id(),
+        claimed_at.timestamp_nanos_opt().unwrap_or_default()
+    );
+    let skipped = |i: usize| skip.get(i).map(|c| c.as_str());
     let row = conn
         .query_row(
-            "UPDATE notification_outbox SET claimed_until = ?2, attempts = attempts + 1
+            "UPDATE notification_outbox SET claimed_until = ?2, claimed_by = ?3, attempts = attempts + 1
              WHERE id = (SELECT id FROM notification_outbox
                          WHERE delivered_at IS NULL AND abandoned = 0 AND next_attempt_at <= ?1
-                           AND (claimed_until IS NULL OR claimed_until < ?1)
+                           AND (claimed_until IS NULL OR claimed_until < ?6)
+                           AND channel IS NOT ?4 AND channel IS NOT ?5
                          ORDER BY id LIMIT 1)
              RETURNING id, channel, subject, body, attempts",
-            params![at, timestamp(now + Duration::minutes(5))],
+            params![
+                timestamp(now),
+                timestamp(claimed_at + LEASE),
+                token,
+                skipped(0),
+                skipped(1),
+                timestamp(claimed_at)
+            ],
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
@@ -129,35 +155,39 @@ pub fn claim_next(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Opt
             subject,
             body,
             attempts,
+            token: token.clone(),
         })
     }))
 }
 
-/// Records a sent message.
-pub fn delivered(conn: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+/// Records a sent message (only the claim's holder can).
+pub fn delivered(conn: &Connection, claim: &Claimed, now: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE notification_outbox SET delivered_at = ?2, claimed_until = NULL, last_error = NULL WHERE id = ?1",
-        params![id, timestamp(now)],
+        "UPDATE notification_outbox
+         SET delivered_at = ?2, claimed_until = NULL, claimed_by = NULL, last_error = NULL
+         WHERE id = ?1 AND claimed_by = ?3",
+        params![claim.id, timestamp(now), claim.token],
     )?;
     Ok(())
 }
 
-/// Records a failed attempt; returns when it is retried, or `None` once given up.
+/// Records a failed attempt (only the claim's holder can); returns when it is retried, or
+/// `None` once given up.
 pub fn failed(
     conn: &Connection,
-    id: i64,
-    attempts: i64,
+    claim: &Claimed,
     error: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let give_up = attempts >= MAX_ATTEMPTS;
+    let give_up = claim.attempts >= MAX_ATTEMPTS;
     // One minute, doubling, at most six hours apart.
-    let delay = Duration::minutes(1i64 << (attempts - 1).clamp(0, 9)).min(Duration::hours(6));
+    let delay = Duration::minutes(1i64 << (claim.attempts - 1).clamp(0, 9)).min(Duration::hours(6));
     let next = now + delay;
     conn.execute(
-        "UPDATE notification_outbox SET claimed_until = NULL, last_error = ?2, next_attempt_at = ?3, abandoned = ?4
-         WHERE id = ?1",
-        params![id, error, timestamp(next), give_up],
+        "UPDATE notification_outbox SET claimed_until = NULL, claimed_by = NULL, last_error = ?2,
+             next_attempt_at = ?3, abandoned = ?4
+         WHERE id = ?1 AND claimed_by = ?5",
+        params![claim.id, error, timestamp(next), give_up, claim.token],
     )?;
     Ok((!give_up).then_some(next))
 }

@@ -67,6 +67,7 @@ fn http() -> HttpClient {
     let config = HttpConfig {
         backoff_initial_ms: 10,
         requests_per_second: 1000.0,
+        timeout_secs: 2.0,
         ..HttpConfig::default()
     };
     HttpClient::new(&config, Shutdown::never()).unwrap()
@@ -177,16 +178,93 @@ fn a_claimed_message_is_not_taken_by_another_process() {
     let (_dir, conn) = db();
     let now = Utc::now();
     outbox::enqueue(&conn, &note("k"), &[Channel::Email], now).unwrap();
-    let first = outbox::claim_next(&conn, now).unwrap();
-    assert!(first.is_some());
+    let first = outbox::claim_next(&conn, now, &[]).unwrap().unwrap();
     assert!(
-        outbox::claim_next(&conn, now).unwrap().is_none(),
-        "claimed for five minutes"
+        outbox::claim_next(&conn, now, &[]).unwrap().is_none(),
+        "claimed"
     );
-    let later = now + chrono::Duration::minutes(6);
-    assert!(
-        outbox::claim_next(&conn, later).unwrap().is_some(),
-        "a claim of a dead process lapses"
+    // Half an hour later the first holder's claim has lapsed (it died, or is still stuck).
+    std::thread::sleep(Duration::from_millis(5));
+    conn.execute(
+        "UPDATE notification_outbox SET claimed_until = '2000-01-01T00:00:00.000Z'",
+        [],
+    )
+    .unwrap();
+    let second = outbox::claim_next(&conn, now, &[]).unwrap().unwrap();
+    assert_ne!(first.token, second.token);
+    // The first holder was only slow: its late outcome must not undo the new holder's claim.
+    outbox::failed(&conn, &first, "late", now).unwrap();
+    let holder: Option<String> = conn
+        .query_row("SELECT claimed_by FROM notification_outbox", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(holder.as_deref(), Some(second.token.as_str()));
+    outbox::delivered(&conn, &second, now).unwrap();
+    let delivered: bool = conn
+        .query_row(
+            "SELECT delivered_at IS NOT NULL FROM notification_outbox",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(delivered);
+}
+
+#[test]
+fn a_channel_that_is_down_does_not_stop_the_other() {
+    let (api, seen) = bot_api(vec![(200, r#"{"ok":true,"result":{"message_id":1}}"#)]);
+    let creds = tempfile::tempdir().unwrap();
+    let http = http();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(creds.path().join("telegram_bot_token"), TOKEN).unwrap();
+    let config = crate::config::NotifyConfig {
+        email: Some(crate::config::EmailConfig {
+            host: "127.0.0.1".to_string(),
+            port: Some(port),
+            security: crate::config::SmtpSecurity::None,
+            username: None,
+            from: "jobs@desk.example".to_string(),
+            to: vec!["desk@desk.example".to_string()],
+        }),
+        telegram: Some(TelegramConfig {
+            chat_id: "1".to_string(),
+            api_base: api,
+        }),
+    };
+    let senders = Senders::new(&config, Some(creds.path()), &BTreeMap::new(), &http);
+    let (_dir, conn) = db();
+    let now = Utc::now();
+    for key in ["a", "b"] {
+        outbox::enqueue(&conn, &note(key), &[Channel::Email, Channel::Telegram], now).unwrap();
+    }
+    let report = deliver_due(&conn, &senders, now).unwrap();
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "telegram got the first; the stand-in answers once"
+    );
+    assert_eq!(report.delivered, 1);
+    let attempts: Vec<(String, i64)> = conn
+        .prepare("SELECT channel, attempts FROM notification_outbox ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        attempts,
+        vec![
+            ("email".into(), 1),
+            ("telegram".into(), 1),
+            ("email".into(), 0),
+            ("telegram".into(), 1)
+        ],
+        "email failed once and was not tried again in the pass; telegram went on"
     );
 }
 
@@ -195,19 +273,21 @@ fn backoff_doubles_to_six_hours_and_gives_up() {
     let (_dir, conn) = db();
     let now = Utc::now();
     outbox::enqueue(&conn, &note("k"), &[Channel::Email], now).unwrap();
-    let id: i64 = conn
-        .query_row("SELECT id FROM notification_outbox", [], |r| r.get(0))
+    let mut claim = outbox::claim_next(&conn, now, &[]).unwrap().unwrap();
+    for (attempts, delay) in [
+        (3, Some(chrono::Duration::minutes(4))),
+        (13, Some(chrono::Duration::hours(6))),
+        (outbox::MAX_ATTEMPTS, None),
+    ] {
+        claim.attempts = attempts;
+        conn.execute(
+            "UPDATE notification_outbox SET claimed_by = ?1",
+            [&claim.token],
+        )
         .unwrap();
-    assert_eq!(
-        outbox::failed(&conn, id, 3, "x", now).unwrap(),
-        Some(now + chrono::Duration::minutes(4))
-    );
-    assert_eq!(
-        outbox::failed(&conn, id, 13, "x", now).unwrap(),
-        Some(now + chrono::Duration::hours(6))
-    );
-    assert_eq!(
-        outbox::failed(&conn, id, outbox::MAX_ATTEMPTS, "x", now).unwrap(),
-        None
-    );
+        assert_eq!(
+            outbox::failed(&conn, &claim, "x", now).unwrap(),
+            delay.map(|d| now + d)
+        );
+    }
 }

@@ -101,6 +101,7 @@ fn next(job: &str) -> NextRun {
         "nse-index-update" => NextRun::At(at("2026-11-23T18:02:00Z")),
         "market-sync" => NextRun::At(at("2026-11-23T06:45:00Z")),
         "alert-scan" => NextRun::Inactive,
+        "db-backup" => NextRun::At(at("2026-11-23T20:30:00Z")),
         _ => NextRun::NotInstalled,
     }
 }
@@ -115,7 +116,6 @@ fn status_tells_succeeded_failed_interrupted_overdue_and_never_run_apart() {
 JOB                      LAST RUN (IST)   STATUS         TOOK   UNITS   ROWS  NEXT RUN (IST)
 nse-index-update         2026-11-22 23:33 succeeded      2.4s     9/9     12  2026-11-23 23:32
 corporate-announcements  never            -                 -       -      -  no timer
-  ! overdue: no successful run for the one due by 2026-11-22 23:00 (never succeeded)
 market-sync              2026-11-23 11:15 failed         2.4s    0/60      0  2026-11-23 12:15
   ! overdue: no successful run for the one due by 2026-11-23 11:15 (last success 2026-11-23 10:15)
   ! failed: upstox: HTTP 401 Unauthorized from https://api.upstox.com/v3/historical-candle; renew the access token
@@ -123,13 +123,12 @@ alert-scan               2026-11-23 09:20 interrupted       -     0/0      0  ti
   ! overdue: no successful run for the one due by 2026-11-23 11:45 (never succeeded)
   ! interrupted: the process died before recording an end (killed, crashed or power lost)
 news-sentiment           never            -                 -       -      -  no timer
-  ! overdue: no successful run for the one due by 2026-11-23 10:50 (never succeeded)
 performance-analytics    never            -                 -       -      -  no timer
-db-backup                never            -                 -       -      -  no timer
+db-backup                never            -                 -       -      -  2026-11-24 02:00
   ! overdue: no successful run for the one due by 2026-11-23 02:00 (never succeeded)
 db-maintenance           never            -                 -       -      -  no timer
-  ! overdue: no successful run for the one due by 2026-11-22 02:30 (never succeeded)
 ";
+    // A job with no timer installed here owes nothing; an inactive timer is a silent stop.
     // performance-analytics was last due Friday 16:00, before this database's first run.
     assert_eq!(text, expected, "\n{text}");
     assert!(
