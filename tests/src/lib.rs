@@ -2,6 +2,7 @@
 //! formats (and misbehaves on request), and a runner for the built binaries.
 
 pub mod binary;
+pub mod nse;
 pub mod server;
 pub mod smtp;
 

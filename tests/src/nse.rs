@@ -1,0 +1,200 @@
+//! What the nse-index-update whole-binary tests share: the fixture setup, readers of the
+//! tables it writes, and a run paused inside its transaction by a fail point.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::Child;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::{FixtureServer, Outcome, Sandbox};
+
+pub const BIN: &str = "upstox-nse-index-update";
+pub const NIFTY50: &str = "ind_nifty50list.csv";
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/nse")
+}
+
+pub fn rebalanced() -> PathBuf {
+    fixtures().join("rebalanced")
+}
+
+pub struct Setup {
+    /// The loopback server.
+    pub server: FixtureServer,
+    /// The sandbox.
+    pub sandbox: Sandbox,
+}
+
+pub fn config(url: &str) -> String {
+    format!(
+        "[http]\nrequests_per_second = 1000\nretries = 2\nbackoff_initial_ms = 50\nbackoff_max_secs = 0.2\n\
+         timeout_secs = 1\nconnect_timeout_secs = 1\nmax_retry_after_secs = 10\n\
+         [jobs.nse-index-update]\nbase_url = \"{url}\"\n"
+    )
+}
+
+pub fn setup() -> Setup {
+    let server = FixtureServer::start(&fixtures(), 0).unwrap();
+    let sandbox = Sandbox::new(&config(server.url()));
+    Setup { server, sandbox }
+}
+
+impl Setup {
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        self.sandbox.run(BIN, args)
+    }
+
+    pub fn run_ok(&self, args: &[&str]) -> Outcome {
+        let out = self.run(args);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        out
+    }
+}
+
+/// The run's last line, its summary, contains `part`.
+pub fn assert_summary(out: &Outcome, part: &str) {
+    assert!(
+        out.summary().contains(part),
+        "`{part}` not in: {}",
+        out.summary()
+    );
+}
+
+pub type Spell = (String, String, String, Option<String>, String, String);
+
+/// Every spell of `index`: (symbol, isin, joined_on, left_on, company, industry).
+pub fn spells(conn: &Connection, index: &str) -> Vec<Spell> {
+    conn.prepare(
+        "SELECT symbol, isin, joined_on, left_on, company_name, industry FROM nse_index_membership
+         WHERE index_name = ?1 ORDER BY isin, joined_on",
+    )
+    .unwrap()
+    .query_map([index], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+pub fn current_symbols(conn: &Connection, index: &str) -> Vec<String> {
+    let mut v: Vec<String> = spells(conn, index)
+        .into_iter()
+        .filter(|s| s.3.is_none())
+        .map(|s| s.0)
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn tables(conn: &Connection) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let dump = |sql: &str| -> Vec<Vec<String>> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    r.get::<_, Option<String>>(i)
+                        .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    (
+        dump("SELECT * FROM nse_index_membership ORDER BY index_name, isin, joined_on"),
+        dump("SELECT * FROM nse_sector_info ORDER BY isin"),
+    )
+}
+
+#[derive(Debug, PartialEq)]
+pub struct Run {
+    pub status: String,
+    pub units_ok: i64,
+    pub units_failed: i64,
+    pub rows_changed: i64,
+    pub error: Option<String>,
+    pub exit_code: Option<i64>,
+}
+
+impl Run {
+    /// (status, units ok, units failed, exit code): what most assertions compare.
+    pub fn outline(&self) -> (&str, i64, i64, Option<i64>) {
+        (
+            self.status.as_str(),
+            self.units_ok,
+            self.units_failed,
+            self.exit_code,
+        )
+    }
+}
+
+pub fn last_run(conn: &Connection) -> Run {
+    conn.query_row(
+        "SELECT status, units_ok, units_failed, rows_changed, error, exit_code FROM job_runs ORDER BY id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(Run {
+                status: r.get(0)?,
+                units_ok: r.get(1)?,
+                units_failed: r.get(2)?,
+                rows_changed: r.get(3)?,
+                error: r.get(4)?,
+                exit_code: r.get(5)?,
+            })
+        },
+    )
+    .unwrap()
+}
+
+pub fn count_runs(conn: &Connection) -> i64 {
+    conn.query_row("SELECT COUNT(*) FROM job_runs", [], |r| r.get(0))
+        .unwrap()
+}
+
+pub fn nifty50_bytes() -> Vec<u8> {
+    std::fs::read(rebalanced().join(NIFTY50)).unwrap()
+}
+
+/// Starts a run whose NIFTY100 write pauses inside its transaction (a fail point), and returns
+/// once it is there, with the lines it logged so far.
+pub fn paused_at(s: &Setup, failpoints: &str, marker: &str) -> (Child, mpsc::Receiver<String>) {
+    let mut child = s.sandbox.spawn(BIN, &["-v"], &[("FAILPOINTS", failpoints)]);
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("the run never reached `{marker}`"));
+        if line.contains(marker) {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the fail point did not pause the run: build with --features nse-index-update/failpoints (make test does)"
+    );
+    (child, rx)
+}
