@@ -198,3 +198,13 @@ pub fn paused_at(s: &Setup, failpoints: &str, marker: &str) -> (Child, mpsc::Rec
     );
     (child, rx)
 }
+
+/// The industry `nse_sector_info` holds for `symbol`.
+pub fn industry_of(conn: &Connection, symbol: &str) -> String {
+    conn.query_row(
+        "SELECT industry FROM nse_sector_info WHERE symbol = ?1",
+        [symbol],
+        |r| r.get(0),
+    )
+    .unwrap()
+}

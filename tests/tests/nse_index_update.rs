@@ -26,14 +26,10 @@ fn a_clean_run_stores_every_default_index_and_records_the_run() {
         .query_row("SELECT COUNT(*) FROM nse_sector_info", [], |r| r.get(0))
         .unwrap();
     assert_eq!(sectors, 500);
-    let industry: String = conn
-        .query_row(
-            "SELECT industry FROM nse_sector_info WHERE symbol = 'S&SMOTORS'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(industry, "Automobile and Auto Components");
+    assert_eq!(
+        industry_of(&conn, "S&SMOTORS"),
+        "Automobile and Auto Components"
+    );
     let run = last_run(&conn);
     assert_eq!(run.outline(), ("succeeded", 9, 0, Some(0)));
     assert_summary(&out, "nse-index-update succeeded in ");
@@ -80,14 +76,7 @@ fn a_rebalance_records_joins_exits_renames_and_keeps_history() {
         2,
         "the leavers' spells are kept, closed: {left:?}"
     );
-    let industry: String = conn
-        .query_row(
-            "SELECT industry FROM nse_sector_info WHERE symbol = 'VASUNDHIND'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(industry, "Capital Goods");
+    assert_eq!(industry_of(&conn, "VASUNDHIND"), "Capital Goods");
     assert!(
         out.stderr.contains("NIFTY50: 50 constituents; 2 joined"),
         "{}",
