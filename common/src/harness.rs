@@ -128,6 +128,9 @@ pub struct Context<C> {
     pub shutdown: Shutdown,
     /// When the run started.
     pub started: DateTime<Utc>,
+    /// The time the run works for (which bars are complete, whether the market is open): the
+    /// start, unless a test build pinned it (see [`market_now`]).
+    pub now: DateTime<Utc>,
     units: Vec<(String, Result<u64, UnitError>)>,
     stopped_early: bool,
 }
@@ -163,6 +166,63 @@ impl<C> Context<C> {
             .as_mut()
             .ok_or_else(|| anyhow::anyhow!("no database is open (dry run)"))
     }
+}
+
+/// The exit of a command that is not a run (`show`, `gaps`): 0, or the error on stderr and
+/// its exit code.
+pub fn command_exit(bin: &str, result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{bin}: error: {e:#}");
+            exit_for(&e).into()
+        }
+    }
+}
+
+/// The market time a run works for: `started`, or in builds with the `pinned-clock` feature
+/// (the whole-binary tests; never a shipped build) the RFC 3339 time in `$UPSTOX_JOBS_NOW`,
+/// so a test can be a Friday 15:45 IST run whenever it runs.
+pub fn market_now(started: DateTime<Utc>) -> DateTime<Utc> {
+    #[cfg(feature = "pinned-clock")]
+    if let Some(pinned) = std::env::var("UPSTOX_JOBS_NOW")
+        .ok()
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+    {
+        return pinned.with_timezone(&Utc);
+    }
+    started
+}
+
+/// Opens `market_data.db` read-only for a command that shows what `job` stored (`show`,
+/// `gaps`): the configuration and data directory resolved as a run would, nothing created.
+pub fn open_for_reading<C: DeserializeOwned + Default>(
+    args: &CommonArgs,
+    job: &str,
+    schemas: &[Schema],
+) -> anyhow::Result<Connection> {
+    use anyhow::Context as _;
+    let path = match &args.config {
+        Some(p) => ConfigPath::Explicit(p.clone()),
+        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
+    };
+    let config: Config<C> = config::load(&path, job)?;
+    let dir = resolve_data_dir(
+        args.data_dir.as_deref(),
+        config.data_dir.as_deref(),
+        Access::Read,
+    )
+    .context("no data directory: give --data-dir")?;
+    let db = dir.join(db::MARKET_DATA_DB);
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
+    let mut all = vec![runs::SCHEMA];
+    all.extend_from_slice(schemas);
+    db::open_read_only(&db, busy, &all)?.with_context(|| {
+        format!(
+            "{} does not exist yet; run upstox-{job} first",
+            db.display()
+        )
+    })
 }
 
 /// Runs `job` with `args`: everything DESIGN's "job harness" promises. Returns the exit code.
@@ -282,6 +342,7 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         http,
         shutdown,
         started,
+        now: market_now(started),
         units: Vec::new(),
         stopped_early: false,
     };

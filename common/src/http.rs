@@ -146,6 +146,13 @@ impl HttpError {
     }
 }
 
+/// A gate every attempt of a request passes before it is sent: a provider's request budget,
+/// which may make the caller wait, or refuse.
+pub trait Admission {
+    /// Returns when `url` may be requested, or why it may not.
+    fn admit(&self, url: &str) -> Result<(), HttpError>;
+}
+
 /// The client. One per run; it keeps cookies and the per-host pacing between requests.
 pub struct HttpClient {
     client: reqwest::blocking::Client,
@@ -174,7 +181,18 @@ impl HttpClient {
 
     /// GETs `url` with extra `headers`, retrying what is transient.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
-        self.send(url, headers, None, None)
+        self.send(url, headers, None, None, None)
+    }
+
+    /// [`HttpClient::get`], with every attempt (retries included) first admitted by
+    /// `admission`: a request budget that other processes share.
+    pub fn get_admitted(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        admission: &dyn Admission,
+    ) -> Result<Fetched, HttpError> {
+        self.send(url, headers, None, None, Some(admission))
     }
 
     /// POSTs `json` to `url`, retrying only what the server surely did not act on. `secret`,
@@ -191,6 +209,7 @@ impl HttpClient {
             &[("Content-Type", "application/json")],
             Some(body),
             secret,
+            None,
         )
     }
 
@@ -200,6 +219,7 @@ impl HttpClient {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
         secret: Option<&str>,
+        admission: Option<&dyn Admission>,
     ) -> Result<Fetched, HttpError> {
         let idempotent = body.is_none();
         let redact = |text: String| match secret {
@@ -220,6 +240,9 @@ impl HttpClient {
         let mut attempts = 0;
         loop {
             self.pace(&host, url)?;
+            if let Some(admission) = admission {
+                admission.admit(url)?;
+            }
             attempts += 1;
             let error = match self.attempt(&parsed, headers, body.clone()) {
                 Ok(mut fetched) => {

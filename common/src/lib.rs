@@ -4,12 +4,14 @@
 //! - [`config`] and [`credentials`]: the TOML file, its defaults, and secrets
 //! - [`db`] and [`runs`]: opening SQLite files, per-component migrations, the `job_runs` table
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
+//! - [`budget`]: a provider's request limits, kept across processes
 //! - [`logging`]: journald, text or JSON
 //! - [`notify`]: the notification outbox, email and Telegram
 //! - [`calendar`]: the NSE trading calendar in Asia/Kolkata
 //! - [`lock`]: per-job file locks
 //! - [`exit`]: the documented exit codes
 
+pub mod budget;
 pub mod calendar;
 pub mod config;
 pub mod credentials;

@@ -40,6 +40,7 @@ pub const SCHEMA: Schema = Schema {
             source TEXT NOT NULL
         ) WITHOUT ROWID;",
         crate::notify::outbox::MIGRATION,
+        crate::budget::MIGRATION,
     ],
 };
 

@@ -31,13 +31,10 @@ pub fn main(cli: Cli) -> ExitCode {
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
     if let Some(Command::Show { index, history }) = &cli.command {
-        return match show::run(&cli.common, index.as_deref(), *history) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("upstox-nse-index-update: error: {e:#}");
-                common::harness::exit_for(&e).into()
-            }
-        };
+        return common::harness::command_exit(
+            "upstox-nse-index-update",
+            show::run(&cli.common, index.as_deref(), *history),
+        );
     }
     let selection = match selection(&cli) {
         Ok(s) => s,

@@ -1,10 +1,7 @@
 //! `show`: the stored membership, read-only.
 
 use std::io::Write;
-use std::time::Duration;
 
-use anyhow::Context as _;
-use common::config::{self, ConfigPath};
 use common::harness::{self, CommonArgs};
 use rusqlite::Connection;
 
@@ -14,26 +11,7 @@ use crate::store;
 
 /// Prints a line per index, or the members of `index` (with `history`, past ones too).
 pub fn run(args: &CommonArgs, index: Option<&str>, history: bool) -> anyhow::Result<()> {
-    let path = match &args.config {
-        Some(p) => ConfigPath::Explicit(p.clone()),
-        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
-    };
-    let config: config::Config<JobConfig> = config::load(&path, "nse-index-update")?;
-    let dir = harness::resolve_data_dir(
-        args.data_dir.as_deref(),
-        config.data_dir.as_deref(),
-        harness::Access::Read,
-    )
-    .context("no data directory: give --data-dir")?;
-    let db = dir.join(common::db::MARKET_DATA_DB);
-    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
-    let conn = common::db::open_read_only(&db, busy, &[common::runs::SCHEMA, store::SCHEMA])?
-        .with_context(|| {
-            format!(
-                "{} does not exist yet; run upstox-nse-index-update first",
-                db.display()
-            )
-        })?;
+    let conn = harness::open_for_reading::<JobConfig>(args, "nse-index-update", &[store::SCHEMA])?;
     let mut out = std::io::stdout().lock();
     match index {
         None => overview(&conn, &mut out),

@@ -231,8 +231,10 @@ fn requests_to_one_host_are_paced_and_carry_the_user_agent() {
     }
     let arrivals = s.arrivals.lock().unwrap();
     let span = arrivals[2].0 - arrivals[0].0;
+    // Paced at 200 ms when sent; arrivals may bunch by the time a loaded machine takes to
+    // start the first request. Unpaced, the three would arrive within a few milliseconds.
     assert!(
-        span >= Duration::from_millis(390),
+        span >= Duration::from_millis(300),
         "three requests within {span:?}"
     );
     assert!(arrivals[0].1.as_deref().unwrap().starts_with("Mozilla/5.0"));
