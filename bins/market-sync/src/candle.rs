@@ -1,0 +1,212 @@
+//! Candles, and the checks every candle passes before it is stored.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use common::calendar::{IST, Session, TradingCalendar};
+
+use crate::interval::Interval;
+
+/// One OHLCV bar. `ts` is the bar's start in UTC epoch seconds; a day bar starts at 00:00 IST
+/// of its session's date (Upstox's convention, which Yahoo's day bars are converted to).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candle {
+    /// Bar start, UTC epoch seconds.
+    pub ts: i64,
+    /// Open.
+    pub open: f64,
+    /// High.
+    pub high: f64,
+    /// Low.
+    pub low: f64,
+    /// Close.
+    pub close: f64,
+    /// Traded volume (0 for indices).
+    pub volume: i64,
+    /// Open interest, for derivatives; `None` when the provider does not give it.
+    pub oi: Option<i64>,
+}
+
+/// Why a candle was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Problem {
+    /// A price is zero, negative, NaN or infinite.
+    BadPrice,
+    /// high < max(open, close) or high < low.
+    HighTooLow,
+    /// low > min(open, close).
+    LowTooHigh,
+    /// Negative volume or open interest.
+    NegativeVolume,
+    /// Not inside a trading session of the NSE calendar.
+    OutsideSession,
+    /// Inside a session but not on the interval's grid (09:15 + k × interval).
+    Misaligned,
+    /// The same bar twice in one response.
+    Duplicate,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Problem::BadPrice => "price not a positive number",
+            Problem::HighTooLow => "high below open, close or low",
+            Problem::LowTooHigh => "low above open or close",
+            Problem::NegativeVolume => "negative volume",
+            Problem::OutsideSession => "outside a trading session",
+            Problem::Misaligned => "not aligned to the interval",
+            Problem::Duplicate => "duplicate bar",
+        })
+    }
+}
+
+/// A refused candle: which and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// The candle as received.
+    pub candle: Candle,
+    /// The first problem found.
+    pub problem: Problem,
+}
+
+/// The outcome of [`check`]: what may be stored, oldest first, and what may not.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Valid, complete bars, oldest first, one per timestamp.
+    pub candles: Vec<Candle>,
+    /// Refused bars.
+    pub rejected: Vec<Rejection>,
+    /// Bars still forming at `now` (valid, but not stored until complete).
+    pub forming: usize,
+}
+
+/// The IST date of a UTC epoch second.
+pub fn ist_date(ts: i64) -> NaiveDate {
+    utc(ts).with_timezone(&IST).date_naive()
+}
+
+/// A UTC epoch second as a time.
+pub fn utc(ts: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(ts, 0).unwrap_or_default()
+}
+
+/// The epoch second of `time` IST on `date`.
+pub fn ist_epoch(date: NaiveDate, time: NaiveTime) -> i64 {
+    IST.from_local_datetime(&date.and_time(time))
+        .single()
+        .map_or(0, |t| t.timestamp())
+}
+
+/// 00:00 IST of `ts`'s IST date: where day bars are stored.
+pub fn day_start(ts: i64) -> i64 {
+    ist_epoch(ist_date(ts), NaiveTime::MIN)
+}
+
+/// The bar starts the calendar expects on `date` for `interval`: nothing on a closed day, one
+/// bar for `Day`, and `open + k × interval` while before the close otherwise.
+pub fn expected_bars(calendar: &TradingCalendar, date: NaiveDate, interval: Interval) -> Vec<i64> {
+    let Some(session) = calendar.session(date) else {
+        return Vec::new();
+    };
+    match interval.minutes() {
+        None => vec![ist_epoch(date, NaiveTime::MIN)],
+        Some(m) => {
+            let (open, close) = (
+                ist_epoch(date, session.open),
+                ist_epoch(date, session.close),
+            );
+            (open..close).step_by(m as usize * 60).collect()
+        }
+    }
+}
+
+/// When the bar starting at `ts` ends: `ts + interval`, or the session close for a day bar.
+pub fn bar_end(ts: i64, interval: Interval, session: Session) -> i64 {
+    match interval.minutes() {
+        Some(m) => ts + i64::from(m) * 60,
+        None => ist_epoch(ist_date(ts), session.close),
+    }
+}
+
+fn problem(c: &Candle) -> Option<Problem> {
+    let prices = [c.open, c.high, c.low, c.close];
+    if prices.iter().any(|p| !p.is_finite() || *p <= 0.0) {
+        Some(Problem::BadPrice)
+    } else if c.high < c.open.max(c.close) || c.high < c.low {
+        Some(Problem::HighTooLow)
+    } else if c.low > c.open.min(c.close) {
+        Some(Problem::LowTooHigh)
+    } else if c.volume < 0 || c.oi.is_some_and(|oi| oi < 0) {
+        Some(Problem::NegativeVolume)
+    } else {
+        None
+    }
+}
+
+/// Where `ts` falls for `interval`: its session, or the reason it has none.
+fn placement(ts: i64, interval: Interval, calendar: &TradingCalendar) -> Result<Session, Problem> {
+    let local = utc(ts).with_timezone(&IST);
+    let session = calendar
+        .session(local.date_naive())
+        .ok_or(Problem::OutsideSession)?;
+    match interval.minutes() {
+        None => Ok(session),
+        Some(m) => {
+            let t = local.time();
+            if t < session.open || t >= session.close {
+                return Err(Problem::OutsideSession);
+            }
+            let since_open = (t - session.open).num_seconds();
+            if t.nanosecond() != 0 || since_open % (i64::from(m) * 60) != 0 {
+                return Err(Problem::Misaligned);
+            }
+            Ok(session)
+        }
+    }
+}
+
+/// Checks `candles` (any order) for `interval`: OHLC consistency, volume, a session of the
+/// calendar, the interval's grid; day bars are moved to 00:00 IST. Bars that end after `now`
+/// are counted as forming and left out.
+pub fn check(
+    candles: Vec<Candle>,
+    interval: Interval,
+    calendar: &TradingCalendar,
+    now: DateTime<Utc>,
+) -> Checked {
+    let mut out = Checked::default();
+    let mut candles = candles;
+    if interval == Interval::Day {
+        for c in &mut candles {
+            c.ts = day_start(c.ts);
+        }
+    }
+    candles.sort_by_key(|c| c.ts);
+    out.candles.reserve(candles.len());
+    let mut last_ts = None;
+    for candle in candles {
+        let verdict = problem(&candle)
+            .map_or_else(|| placement(candle.ts, interval, calendar), Err)
+            .and_then(|session| {
+                if last_ts == Some(candle.ts) {
+                    Err(Problem::Duplicate)
+                } else {
+                    Ok(session)
+                }
+            });
+        match verdict {
+            Ok(session) if bar_end(candle.ts, interval, session) > now.timestamp() => {
+                out.forming += 1;
+            }
+            Ok(_) => {
+                last_ts = Some(candle.ts);
+                out.candles.push(candle);
+            }
+            Err(problem) => out.rejected.push(Rejection { candle, problem }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,152 @@
+//! The command line.
+
+use chrono::{Months, NaiveDate};
+use common::harness::CommonArgs;
+
+use crate::config::SourceChoice;
+use crate::interval::Interval;
+
+const AFTER_HELP: &str = "\
+Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force;
+a run with --from or --period is a backfill a person asked for and is never skipped.
+
+Exit status:
+  0   everything synced (or skipped: market closed)
+  1   some instruments synced, others failed (partial); each failure is logged
+  2   bad command line
+  65  a provider's answer failed validation (bad candles are dropped, counted and reported)
+  69  the provider was unavailable after retries (5xx, timeouts)
+  73  cannot create the data directory or lock file
+  74  database or file I/O error
+  75  another run holds the lock, or the provider kept rate-limiting; try again later
+  78  configuration error, or the Upstox token was refused (expired: log in again)
+  130/143  stopped by SIGINT/SIGTERM; the instrument in hand was rolled back
+
+Examples:
+  upstox-market-sync                                     the configured universe, what is missing
+  upstox-market-sync --symbols RELIANCE,TCS --interval 1minute --dry-run
+  upstox-market-sync --symbols RELIANCE --interval day --period 2y   backfill two years
+  upstox-market-sync --source yahoo --symbols \"NSE_INDEX|Nifty 50\"
+  upstox-market-sync gaps --status open";
+
+/// Sync OHLCV candles (1, 5, 15 minutes, day), quotes, option chains with greeks and index
+/// values from Upstox (or Yahoo Finance without a token); find gaps against the NSE calendar
+/// and backfill them.
+#[derive(Debug, clap::Parser)]
+#[command(name = "upstox-market-sync", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The flags every job takes.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// NSE symbols or instrument keys to sync, comma-separated (RELIANCE,TCS or
+    /// "NSE_INDEX|Nifty 50") [default: the configured universe]
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub symbols: Vec<String>,
+    /// Candle interval: 1minute, 5minute, 15minute or day; repeatable [default: the configured ones]
+    #[arg(long = "interval", value_name = "INTERVAL")]
+    pub intervals: Vec<Interval>,
+    /// Backfill from this IST date (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", conflicts_with = "period")]
+    pub from: Option<NaiveDate>,
+    /// Backfill up to this IST date [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    /// Backfill this far back from --to: 30d, 12w, 6m, 2y
+    #[arg(long, value_name = "SPAN")]
+    pub period: Option<Period>,
+    /// Which provider [default: the configured one; auto = Upstox with a token, else Yahoo]
+    #[arg(long, value_enum)]
+    pub source: Option<SourceChoice>,
+    /// Do not store quote snapshots this run
+    #[arg(long)]
+    pub no_quotes: bool,
+    /// Do not fetch option chains this run
+    #[arg(long)]
+    pub no_options: bool,
+    /// What to do instead of syncing.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List the recorded gaps in stored candles
+    Gaps {
+        /// Which: open, unfillable, filled or all
+        #[arg(long, default_value = "open", value_parser = ["open", "unfillable", "filled", "all"])]
+        status: String,
+    },
+}
+
+/// A span back in time: days, weeks, months or years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Days.
+    Days(u32),
+    /// Months (a year is 12).
+    Months(u32),
+}
+
+impl Period {
+    /// The date this span before `end`.
+    pub fn before(self, end: NaiveDate) -> NaiveDate {
+        match self {
+            Period::Days(n) => end - chrono::Days::new(u64::from(n)),
+            Period::Months(n) => end
+                .checked_sub_months(Months::new(n))
+                .unwrap_or(NaiveDate::MIN),
+        }
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad =
+            || format!("{s:?} is not a span: use a number and d, w, m or y (30d, 12w, 6m, 2y)");
+        let s = s.trim();
+        let unit = s.chars().last().ok_or_else(bad)?;
+        let n: u32 = s[..s.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
+        if n == 0 || n > 50 * 366 {
+            return Err(bad());
+        }
+        match unit.to_ascii_lowercase() {
+            'd' => Ok(Period::Days(n)),
+            'w' => Ok(Period::Days(n * 7)),
+            'm' => Ok(Period::Months(n)),
+            'y' => Ok(Period::Months(n * 12)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_parse_and_count_back() {
+        let end = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let two_years: Period = "2y".parse().unwrap();
+        assert_eq!(
+            two_years.before(end),
+            NaiveDate::from_ymd_opt(2024, 11, 23).unwrap()
+        );
+        let weeks: Period = "2w".parse().unwrap();
+        assert_eq!(
+            weeks.before(end),
+            NaiveDate::from_ymd_opt(2026, 11, 9).unwrap()
+        );
+        for bad in ["", "y", "0d", "3x", "-2d"] {
+            assert!(bad.parse::<Period>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,204 @@
+//! `[jobs.market-sync]`: the universe, intervals, windows, providers and their limits.
+
+use std::collections::BTreeMap;
+
+use common::budget::{self, Limit};
+use serde::Deserialize;
+
+use crate::instrument::MAIN_INDICES;
+use crate::interval::{self, Interval};
+
+/// Which provider serves the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceChoice {
+    /// Upstox when its access token is configured, else Yahoo Finance.
+    Auto,
+    /// Upstox (needs the `upstox_token` credential).
+    Upstox,
+    /// Yahoo Finance's chart API (no key; no option chains).
+    Yahoo,
+}
+
+/// `[jobs.market-sync]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobConfig {
+    /// Which provider.
+    pub source: SourceChoice,
+    /// The index whose active members (from nse-index-update's table) are synced.
+    pub members_of: String,
+    /// NSE symbols synced besides the index members.
+    pub watchlist: Vec<String>,
+    /// Index instrument keys synced (their candles, and their quotes into `index_values`).
+    pub indices: Vec<String>,
+    /// The intervals a run keeps current.
+    pub intervals: Vec<String>,
+    /// Days fetched for an (instrument, interval) with nothing stored yet, per interval.
+    pub initial_days: BTreeMap<String, i64>,
+    /// How far back gaps are looked for, in days.
+    pub gap_lookback_days: i64,
+    /// Requests a run may spend backfilling gaps.
+    pub gap_requests_per_run: u32,
+    /// Empty answers after which a gap is given up as unfillable.
+    pub unfillable_after: i64,
+    /// Whether to store a quote snapshot of every instrument each run.
+    pub quotes: bool,
+    /// Underlyings whose option chains are stored (Upstox only).
+    pub option_underlyings: Vec<String>,
+    /// How many of the nearest expiries of each underlying.
+    pub option_expiries: usize,
+    /// A scheduled run this many minutes after the close still works (the after-close run).
+    pub after_close_minutes: i64,
+    /// `[jobs.market-sync.upstox]`.
+    pub upstox: UpstoxConfig,
+    /// `[jobs.market-sync.yahoo]`.
+    pub yahoo: YahooConfig,
+}
+
+/// `[jobs.market-sync.upstox]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpstoxConfig {
+    /// The API host.
+    pub base_url: String,
+    /// The daily instrument master (gzipped JSON).
+    pub instruments_url: String,
+    /// Request limits of the account, shared with every job that calls Upstox.
+    pub limits: Vec<Limit>,
+}
+
+/// `[jobs.market-sync.yahoo]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct YahooConfig {
+    /// The chart API host.
+    pub base_url: String,
+    /// Request limits (Yahoo publishes none; it answers 429 to bursts).
+    pub limits: Vec<Limit>,
+}
+
+impl Default for JobConfig {
+    fn default() -> Self {
+        JobConfig {
+            source: SourceChoice::Auto,
+            members_of: "NIFTY50".to_string(),
+            watchlist: Vec::new(),
+            indices: MAIN_INDICES.iter().map(|(k, _)| k.to_string()).collect(),
+            intervals: interval::ALL.iter().map(|i| i.to_string()).collect(),
+            initial_days: interval::ALL
+                .iter()
+                .map(|i| (i.to_string(), default_initial_days(*i)))
+                .collect(),
+            gap_lookback_days: 30,
+            gap_requests_per_run: 20,
+            unfillable_after: 3,
+            quotes: true,
+            option_underlyings: vec![
+                "NSE_INDEX|Nifty 50".to_string(),
+                "NSE_INDEX|Nifty Bank".to_string(),
+            ],
+            option_expiries: 2,
+            after_close_minutes: 120,
+            upstox: UpstoxConfig::default(),
+            yahoo: YahooConfig::default(),
+        }
+    }
+}
+
+impl Default for UpstoxConfig {
+    fn default() -> Self {
+        UpstoxConfig {
+            base_url: "https://api.upstox.com".to_string(),
+            instruments_url:
+                "https://assets.upstox.com/market-quote/instruments/exchange/NSE.json.gz"
+                    .to_string(),
+            limits: budget::upstox_standard(),
+        }
+    }
+}
+
+impl Default for YahooConfig {
+    fn default() -> Self {
+        YahooConfig {
+            base_url: "https://query1.finance.yahoo.com".to_string(),
+            limits: vec![
+                Limit {
+                    requests: 2,
+                    per_secs: 1.0,
+                },
+                Limit {
+                    requests: 60,
+                    per_secs: 60.0,
+                },
+            ],
+        }
+    }
+}
+
+/// Days of history a first sync fetches: a week of 1-minute bars, more of the coarser ones.
+pub fn default_initial_days(interval: Interval) -> i64 {
+    match interval {
+        Interval::Minute1 => 7,
+        Interval::Minute5 => 30,
+        Interval::Minute15 => 60,
+        Interval::Day => 400,
+    }
+}
+
+impl JobConfig {
+    /// The configured intervals, or the first bad one.
+    pub fn intervals(&self) -> Result<Vec<Interval>, String> {
+        let mut out = Vec::new();
+        for name in &self.intervals {
+            let interval: Interval = name
+                .parse()
+                .map_err(|e| format!("[jobs.market-sync] intervals: {e}"))?;
+            if !out.contains(&interval) {
+                out.push(interval);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Days of history for a first sync of `interval`.
+    pub fn initial_days(&self, interval: Interval) -> i64 {
+        self.initial_days
+            .get(interval.as_str())
+            .copied()
+            .unwrap_or_else(|| default_initial_days(interval))
+    }
+
+    /// Checks what serde cannot; the error names the key and the rule.
+    pub fn validate(&self) -> Result<(), String> {
+        self.intervals()?;
+        for (name, days) in &self.initial_days {
+            name.parse::<Interval>()
+                .map_err(|e| format!("[jobs.market-sync] initial_days: {e}"))?;
+            if !(1..=3650 * 3).contains(days) {
+                return Err(format!(
+                    "[jobs.market-sync] initial_days.{name} = {days}: use 1 to 10950 days"
+                ));
+            }
+        }
+        if !(1..=3650).contains(&self.gap_lookback_days) {
+            return Err(format!(
+                "[jobs.market-sync] gap_lookback_days = {}: use 1 to 3650",
+                self.gap_lookback_days
+            ));
+        }
+        if self.unfillable_after < 1 {
+            return Err("[jobs.market-sync] unfillable_after must be at least 1".to_string());
+        }
+        if !(0..=24 * 60).contains(&self.after_close_minutes) {
+            return Err("[jobs.market-sync] after_close_minutes: use 0 to 1440".to_string());
+        }
+        budget::validate("[jobs.market-sync.upstox] limits", &self.upstox.limits)?;
+        budget::validate("[jobs.market-sync.yahoo] limits", &self.yahoo.limits)?;
+        for key in self.indices.iter().chain(&self.option_underlyings) {
+            crate::instrument::InstrumentKey::parse(key)
+                .map_err(|e| format!("[jobs.market-sync]: {e}"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,160 @@
+//! Upstox: candles (v3 historical and intraday), full quotes, option contracts and chains,
+//! with the account's request budget kept across processes and the token never logged.
+
+pub mod parse;
+
+use chrono::{Days, NaiveDate};
+use common::budget::SharedBudget;
+use common::credentials::Secret;
+use common::http::{Fetched, HttpClient};
+
+use crate::instrument::{Instrument, InstrumentKey};
+use crate::interval::Interval;
+use crate::provider::{CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote};
+
+/// Most instrument keys one quote request may carry.
+const QUOTE_BATCH: usize = 500;
+
+/// What to do about a refused token.
+pub const TOKEN_HINT: &str = "Upstox access tokens expire every day (about 03:30 IST): log in again and put the new token in \
+     $CREDENTIALS_DIRECTORY/upstox_token (systemd) or the file [credentials] upstox_token names, \
+     or run with --source yahoo";
+
+/// The Upstox provider.
+pub struct Upstox<'a> {
+    http: &'a HttpClient,
+    budget: &'a SharedBudget,
+    base: String,
+    bearer: String,
+}
+
+impl<'a> Upstox<'a> {
+    /// Upstox at `base_url`, authenticated with `token`, spending `budget`.
+    pub fn new(
+        http: &'a HttpClient,
+        budget: &'a SharedBudget,
+        base_url: &str,
+        token: &Secret,
+    ) -> Self {
+        Upstox {
+            http,
+            budget,
+            base: base_url.trim_end_matches('/').to_string(),
+            bearer: format!("Bearer {}", token.expose()),
+        }
+    }
+
+    fn get(&self, url: &str) -> Result<Fetched, ProviderError> {
+        let headers = [
+            ("Authorization", self.bearer.as_str()),
+            ("Accept", "application/json"),
+        ];
+        self.http
+            .get_admitted(url, &headers, self.budget)
+            .map_err(|e| match e.status().map(|s| s.as_u16()) {
+                Some(status @ (401 | 403)) => ProviderError::Auth {
+                    provider: "Upstox",
+                    status,
+                    hint: TOKEN_HINT.to_string(),
+                },
+                _ => ProviderError::Http(e),
+            })
+    }
+
+    fn read<T>(
+        &self,
+        url: &str,
+        parse: impl Fn(&[u8]) -> Result<T, FormatError>,
+    ) -> Result<T, ProviderError> {
+        let fetched = self.get(url)?;
+        parse(&fetched.body).map_err(|error| ProviderError::Format {
+            url: url.to_string(),
+            error,
+        })
+    }
+}
+
+impl Provider for Upstox<'_> {
+    fn name(&self) -> &'static str {
+        "upstox"
+    }
+
+    fn max_span_days(&self, interval: Interval) -> i64 {
+        // Upstox: one month per request for 1–15 minute bars, a decade for days.
+        match interval {
+            Interval::Day => 3650,
+            _ => 28,
+        }
+    }
+
+    fn history_days(&self, _interval: Interval) -> Option<i64> {
+        None
+    }
+
+    fn candles(
+        &self,
+        instrument: &Instrument,
+        interval: Interval,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<CandleBatch, ProviderError> {
+        let key = instrument.key.url_encoded();
+        let mut batch = CandleBatch::default();
+        // The historical endpoint ends yesterday; today's bars come from the intraday one.
+        let historical_to = to.min(today - Days::new(1));
+        if from <= historical_to {
+            let url = format!(
+                "{}/v3/historical-candle/{key}/{}/{historical_to}/{from}",
+                self.base,
+                interval.upstox_path()
+            );
+            batch.candles = self.read(&url, parse::candles)?;
+        }
+        if to >= today {
+            let url = format!(
+                "{}/v3/historical-candle/intraday/{key}/{}",
+                self.base,
+                interval.upstox_path()
+            );
+            batch.candles.extend(self.read(&url, parse::candles)?);
+        }
+        Ok(batch)
+    }
+
+    fn quotes(&self, instruments: &[Instrument]) -> Result<Vec<Quote>, ProviderError> {
+        let mut quotes = Vec::new();
+        for chunk in instruments.chunks(QUOTE_BATCH) {
+            let keys: Vec<String> = chunk.iter().map(|i| i.key.url_encoded()).collect();
+            let url = format!(
+                "{}/v2/market-quote/quotes?instrument_key={}",
+                self.base,
+                keys.join(",")
+            );
+            quotes.extend(self.read(&url, parse::quotes)?);
+        }
+        Ok(quotes)
+    }
+
+    fn expiries(&self, underlying: &InstrumentKey) -> Result<Vec<NaiveDate>, ProviderError> {
+        let url = format!(
+            "{}/v2/option/contract?instrument_key={}",
+            self.base,
+            underlying.url_encoded()
+        );
+        self.read(&url, parse::expiries)
+    }
+
+    fn option_chain(
+        &self,
+        underlying: &InstrumentKey,
+        expiry: NaiveDate,
+    ) -> Result<Vec<OptionRow>, ProviderError> {
+        let url = format!(
+            "{}/v2/option/chain?instrument_key={}&expiry_date={expiry}",
+            self.base,
+            underlying.url_encoded()
+        );
+        self.read(&url, parse::option_chain)
+    }
+}

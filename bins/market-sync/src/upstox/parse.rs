@@ -1,0 +1,507 @@
+//! Upstox's JSON answers read into market-sync's records: candles, quotes, option chains,
+//! option expiries and the instrument master. Pure functions of the body's bytes, so every
+//! shape is tested against the real samples without a network.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::candle::Candle;
+use crate::instrument::InstrumentKey;
+use crate::provider::{FormatError, MasterEntry, OptionRow, Quote, Side};
+
+const CANDLES: &str = "Upstox candles";
+const QUOTES: &str = "Upstox quotes";
+const CHAIN: &str = "Upstox option chain";
+const CONTRACTS: &str = "Upstox option contracts";
+const MASTER: &str = "Upstox instrument master";
+
+/// How much of a non-JSON body an error shows: enough to recognise an HTML page.
+const PREVIEW_CHARS: usize = 40;
+/// How many bytes of a non-JSON body are looked at for the preview: room for the characters
+/// and the white space collapsed between them, without decoding a whole large page.
+const PREVIEW_BYTES: usize = 400;
+
+/// A [`FormatError`] whose detail is forced onto one line, since details quote the provider.
+pub(crate) fn format_error(what: &'static str, detail: impl AsRef<str>) -> FormatError {
+    FormatError {
+        what,
+        detail: one_line(detail.as_ref()),
+    }
+}
+
+/// Collapses every run of white space or control characters into one space.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads `body` as JSON of type `T`. A body that does not even start like JSON (an HTML error
+/// page from a proxy, a CDN, a login wall) is named by its first characters, because serde's
+/// "expected value at line 1 column 1" does not say what came instead. Shared with the Yahoo
+/// parser.
+pub(crate) fn decode<T: DeserializeOwned>(
+    what: &'static str,
+    body: &[u8],
+) -> Result<T, FormatError> {
+    let text = body.trim_ascii_start();
+    match text.first() {
+        None => Err(format_error(what, "empty body")),
+        Some(b'{' | b'[') => {
+            serde_json::from_slice(text).map_err(|e| format_error(what, e.to_string()))
+        }
+        Some(_) => {
+            let head = &text[..text.len().min(PREVIEW_BYTES)];
+            let flat = one_line(&String::from_utf8_lossy(head));
+            let shown: String = flat.chars().take(PREVIEW_CHARS).collect();
+            let cut = flat.len() > shown.len() || text.len() > head.len();
+            let more = if cut { "…" } else { "" };
+            Err(format_error(
+                what,
+                format!("not JSON: starts with `{}`{more}", shown.trim_end()),
+            ))
+        }
+    }
+}
+
+/// The status part of every answer: `{"status":"success",…}`, or an error answer with
+/// `errors` (v2) or `message` (v1).
+#[derive(Deserialize)]
+struct Head {
+    status: Option<String>,
+    errors: Option<Vec<ApiError>>,
+    message: Option<String>,
+}
+
+/// One element of an error answer's `errors`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiError {
+    error_code: Option<String>,
+    message: Option<String>,
+}
+
+/// The `data` of an answer.
+#[derive(Deserialize)]
+struct Body<T> {
+    data: Option<T>,
+}
+
+/// The `data` of a successful answer; any other status becomes an error quoting Upstox's
+/// error codes and messages, which are what a person needs to act on. The status is read
+/// first, on its own, so that an error answer is reported as one whatever its `data` holds.
+fn success_data<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T, FormatError> {
+    let head: Head = decode(what, body)?;
+    match head.status.as_deref() {
+        Some("success") => decode::<Body<T>>(what, body)?
+            .data
+            .ok_or_else(|| format_error(what, "status is `success` but `data` is missing")),
+        Some(status) => {
+            let reasons: Vec<String> = head
+                .errors
+                .iter()
+                .flatten()
+                .map(|e| {
+                    [e.error_code.as_deref(), e.message.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .chain(head.message)
+                .filter(|r| !r.is_empty())
+                .collect();
+            let reasons = if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", reasons.join("; "))
+            };
+            Err(format_error(
+                what,
+                format!("status is `{status}`, not `success`{reasons}"),
+            ))
+        }
+        None => Err(format_error(what, "no `status` field")),
+    }
+}
+
+/// A JSON number that must be a whole count (volume, open interest): Upstox sometimes writes
+/// them as `559982.0`, which is accepted; `1.5` is not.
+fn whole(value: f64) -> Option<i64> {
+    // 2^53: beyond it an f64 no longer holds every integer, so the count would be a guess.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (value.is_finite() && value.fract() == 0.0 && value.abs() <= EXACT).then_some(value as i64)
+}
+
+/// [`whole`] for an optional field, naming the field when it fails.
+fn count(value: Option<f64>, field: &str) -> Result<Option<i64>, String> {
+    value
+        .map(|v| whole(v).ok_or_else(|| format!("{field} {v} is not a whole number")))
+        .transpose()
+}
+
+/// `2023-10-19T15:15:00+05:30` as UTC epoch seconds; the offset is required, since a time
+/// without one cannot be placed.
+fn iso_seconds(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// A `YYYY-MM-DD` date.
+fn date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// Rounds a quote price to 4 decimals: Upstox's quote prices are float32 values widened
+/// (`52.04999923706055`), and differences of them carry the noise further. Four decimals keep
+/// the smallest real tick (0.0025 on currency derivatives).
+fn round4(price: f64) -> f64 {
+    (price * 10_000.0).round() / 10_000.0
+}
+
+/// A best bid or ask: Upstox fills empty depth levels and missing quotes with 0.
+fn positive(price: Option<f64>) -> Option<f64> {
+    price.filter(|p| *p > 0.0)
+}
+
+#[derive(Deserialize)]
+struct CandleData {
+    candles: Vec<CandleRow>,
+}
+
+/// `[timestamp, open, high, low, close, volume, open_interest]`. Counts are read as f64
+/// because some responses write them as `559982.0`.
+#[derive(Deserialize)]
+struct CandleRow(String, f64, f64, f64, f64, f64, Option<f64>);
+
+/// Reads a historical or intraday candle answer (v2 or v3; same shape). The bars come back in
+/// the order received, which is newest first; [`crate::candle::check`] sorts them.
+pub fn candles(body: &[u8]) -> Result<Vec<Candle>, FormatError> {
+    let data: CandleData = success_data(CANDLES, body)?;
+    data.candles
+        .into_iter()
+        .enumerate()
+        .map(|(i, CandleRow(ts, open, high, low, close, volume, oi))| {
+            let bar = || -> Result<Candle, String> {
+                let ts = iso_seconds(&ts)
+                    .ok_or_else(|| format!("timestamp `{ts}` is not ISO-8601 with an offset"))?;
+                let volume = whole(volume)
+                    .ok_or_else(|| format!("volume {volume} is not a whole number"))?;
+                Ok(Candle {
+                    ts,
+                    open,
+                    high,
+                    low,
+                    close,
+                    volume,
+                    oi: count(oi, "open interest")?,
+                })
+            };
+            bar().map_err(|e| format_error(CANDLES, format!("candles[{i}]: {e}")))
+        })
+        .collect()
+}
+
+/// One entry of any of the three quote answers; which fields are present tells them apart.
+#[derive(Deserialize)]
+struct RawQuote {
+    instrument_token: Option<String>,
+    last_price: Option<f64>,
+    volume: Option<f64>,
+    // Full quote (`/v2/market-quote/quotes`).
+    ohlc: Option<DayOhlc>,
+    depth: Option<Depth>,
+    timestamp: Option<String>,
+    last_trade_time: Option<String>,
+    oi: Option<f64>,
+    net_change: Option<f64>,
+    // LTP v3.
+    cp: Option<f64>,
+    // OHLC v3.
+    live_ohlc: Option<Bar>,
+    prev_ohlc: Option<Bar>,
+}
+
+/// The full quote's `ohlc`; its `close` is not read (it tracks the last price intraday).
+#[derive(Deserialize)]
+struct DayOhlc {
+    open: Option<f64>,
+    high: Option<f64>,
+    low: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Depth {
+    #[serde(default)]
+    buy: Vec<Level>,
+    #[serde(default)]
+    sell: Vec<Level>,
+}
+
+#[derive(Deserialize)]
+struct Level {
+    price: Option<f64>,
+}
+
+/// An OHLC v3 bar; `ts` is its start in epoch milliseconds.
+#[derive(Deserialize)]
+struct Bar {
+    open: Option<f64>,
+    high: Option<f64>,
+    low: Option<f64>,
+    close: Option<f64>,
+    volume: Option<f64>,
+    ts: Option<i64>,
+}
+
+/// The `ts` of a quote whose answer carries no time at all (LTP v3): the caller stamps it with
+/// the time of the request.
+pub const NO_TIME: i64 = 0;
+
+/// Reads a quote answer: the full quote (`/v2/market-quote/quotes`), LTP v3 or OHLC v3, in the
+/// order of the answer's keys (`NSE_EQ:NHPC`, sorted). Each entry is read by the fields it has:
+/// - time: `last_trade_time` (epoch ms, unless 0), else `timestamp` (ISO), else the start of
+///   `live_ohlc` (OHLC v3), else [`NO_TIME`] (LTP v3 sends none);
+/// - previous close: `last_price - net_change`, else `cp`, else `prev_ohlc.close`;
+/// - open, high, low: `ohlc`, else `live_ohlc`.
+///
+/// OHLC v3's bars are day bars only with `interval=1d`; with `I1`/`I30` they are the current
+/// and previous minute (or half hour), so `live_ohlc`'s and `prev_ohlc`'s values are used only
+/// when the two bars are a day or more apart.
+pub fn quotes(body: &[u8]) -> Result<Vec<Quote>, FormatError> {
+    let data: BTreeMap<String, RawQuote> = success_data(QUOTES, body)?;
+    data.into_iter()
+        .map(|(name, raw)| quote(raw).map_err(|e| format_error(QUOTES, format!("`{name}`: {e}"))))
+        .collect()
+}
+
+fn quote(raw: RawQuote) -> Result<Quote, String> {
+    let token = raw.instrument_token.ok_or("no instrument_token")?;
+    let instrument = InstrumentKey::parse(&token).map_err(|e| e.to_string())?;
+    let ltp = raw.last_price.ok_or("no last_price")?;
+    let traded = match raw.last_trade_time.as_deref() {
+        Some(ms) => {
+            let ms: i64 = ms
+                .trim()
+                .parse()
+                .map_err(|_| format!("last_trade_time `{ms}` is not epoch milliseconds"))?;
+            (ms != 0).then_some(ms.div_euclid(1000))
+        }
+        None => None,
+    };
+    let stamped = match raw.timestamp.as_deref() {
+        Some(text) => Some(
+            iso_seconds(text)
+                .ok_or_else(|| format!("timestamp `{text}` is not ISO-8601 with an offset"))?,
+        ),
+        None => None,
+    };
+    let live = raw.live_ohlc.as_ref();
+    // Day values come from OHLC v3 only when its bars are days (see `quotes`).
+    let day_bars = match (
+        raw.prev_ohlc.as_ref().and_then(|b| b.ts),
+        live.and_then(|b| b.ts),
+    ) {
+        (Some(prev), Some(live)) => live - prev >= 86_400_000,
+        _ => false,
+    };
+    let live_day = live.filter(|_| day_bars);
+    let ts = traded
+        .or(stamped)
+        .or_else(|| live.and_then(|b| b.ts).map(|ms| ms.div_euclid(1000)))
+        .unwrap_or(NO_TIME);
+    let prev_close = raw
+        .net_change
+        .map(|change| ltp - change)
+        .or(raw.cp)
+        .or_else(|| {
+            raw.prev_ohlc
+                .as_ref()
+                .filter(|_| day_bars)
+                .and_then(|b| b.close)
+        });
+    let day = raw.ohlc.as_ref();
+    let open = day.and_then(|o| o.open).or(live_day.and_then(|b| b.open));
+    let high = day.and_then(|o| o.high).or(live_day.and_then(|b| b.high));
+    let low = day.and_then(|o| o.low).or(live_day.and_then(|b| b.low));
+    let volume = raw.volume.or(live_day.and_then(|b| b.volume));
+    let best = |levels: Option<&Vec<Level>>| positive(levels?.first()?.price).map(round4);
+    Ok(Quote {
+        instrument,
+        ts,
+        ltp: round4(ltp),
+        open: open.map(round4),
+        high: high.map(round4),
+        low: low.map(round4),
+        prev_close: prev_close.map(round4),
+        volume: count(volume, "volume")?,
+        oi: count(raw.oi, "oi")?,
+        bid: best(raw.depth.as_ref().map(|d| &d.buy)),
+        ask: best(raw.depth.as_ref().map(|d| &d.sell)),
+    })
+}
+
+/// One strike of `/v2/option/chain`.
+#[derive(Deserialize)]
+struct Strike {
+    expiry: String,
+    strike_price: f64,
+    underlying_key: String,
+    underlying_spot_price: f64,
+    call_options: Option<Leg>,
+    put_options: Option<Leg>,
+}
+
+#[derive(Deserialize)]
+struct Leg {
+    instrument_key: String,
+    market_data: Option<MarketData>,
+    option_greeks: Option<Greeks>,
+}
+
+#[derive(Deserialize)]
+struct MarketData {
+    ltp: Option<f64>,
+    volume: Option<f64>,
+    oi: Option<f64>,
+    bid_price: Option<f64>,
+    ask_price: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Greeks {
+    vega: Option<f64>,
+    theta: Option<f64>,
+    gamma: Option<f64>,
+    delta: Option<f64>,
+    iv: Option<f64>,
+}
+
+/// Reads `/v2/option/chain`: one row per side present at each strike, calls before puts, in
+/// the answer's strike order. IV stays in percent, as Upstox gives it; a bid or ask of 0 (no
+/// order) is `None`.
+pub fn option_chain(body: &[u8]) -> Result<Vec<OptionRow>, FormatError> {
+    let strikes: Vec<Strike> = success_data(CHAIN, body)?;
+    let mut rows = Vec::with_capacity(strikes.len() * 2);
+    for (i, strike) in strikes.into_iter().enumerate() {
+        let fail = |detail: String| format_error(CHAIN, format!("data[{i}]: {detail}"));
+        let underlying = InstrumentKey::parse(&strike.underlying_key)
+            .map_err(|e| fail(format!("underlying_key: {e}")))?;
+        let expiry = date(&strike.expiry)
+            .ok_or_else(|| fail(format!("expiry `{}` is not YYYY-MM-DD", strike.expiry)))?;
+        let sides = [
+            (Side::Call, strike.call_options),
+            (Side::Put, strike.put_options),
+        ];
+        for (side, leg) in sides {
+            let Some(leg) = leg else { continue };
+            let market = leg.market_data.as_ref();
+            let greeks = leg.option_greeks.as_ref();
+            rows.push(OptionRow {
+                underlying: underlying.clone(),
+                spot: strike.underlying_spot_price,
+                expiry,
+                strike: strike.strike_price,
+                side,
+                instrument: leg.instrument_key,
+                ltp: market.and_then(|m| m.ltp),
+                bid: positive(market.and_then(|m| m.bid_price)),
+                ask: positive(market.and_then(|m| m.ask_price)),
+                volume: count(market.and_then(|m| m.volume), "volume").map_err(&fail)?,
+                oi: count(market.and_then(|m| m.oi), "oi").map_err(&fail)?,
+                iv: greeks.and_then(|g| g.iv),
+                delta: greeks.and_then(|g| g.delta),
+                gamma: greeks.and_then(|g| g.gamma),
+                theta: greeks.and_then(|g| g.theta),
+                vega: greeks.and_then(|g| g.vega),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// One contract of `/v2/option/contract`; only its expiry is read.
+#[derive(Deserialize)]
+struct Contract {
+    expiry: String,
+}
+
+/// Reads `/v2/option/contract`: the distinct expiry dates, soonest first.
+pub fn expiries(body: &[u8]) -> Result<Vec<NaiveDate>, FormatError> {
+    let contracts: Vec<Contract> = success_data(CONTRACTS, body)?;
+    let mut dates = BTreeSet::new();
+    for (i, contract) in contracts.iter().enumerate() {
+        let expiry = date(&contract.expiry).ok_or_else(|| {
+            format_error(
+                CONTRACTS,
+                format!("data[{i}]: expiry `{}` is not YYYY-MM-DD", contract.expiry),
+            )
+        })?;
+        dates.insert(expiry);
+    }
+    Ok(dates.into_iter().collect())
+}
+
+/// One object of the instrument master. Every field is optional because the file mixes
+/// equities, indices (no ISIN, lot or tick size) and derivatives.
+#[derive(Deserialize)]
+struct RawEntry {
+    instrument_key: Option<String>,
+    trading_symbol: Option<String>,
+    segment: Option<String>,
+    name: Option<String>,
+    isin: Option<String>,
+    instrument_type: Option<String>,
+    lot_size: Option<f64>,
+    tick_size: Option<f64>,
+}
+
+/// Reads Upstox's instrument master (the daily BOD JSON, e.g. `NSE.json.gz`, already
+/// gunzipped): a JSON array of objects. Entries without `instrument_key`, `trading_symbol` or
+/// `segment`, or with a key that does not parse, are skipped; a file where every entry is
+/// skipped is refused, since that means the format changed. `tick_size` is in paise in the
+/// file (5.0 for a 0.05-rupee tick) and is returned in rupees.
+pub fn instruments(body: &[u8]) -> Result<Vec<MasterEntry>, FormatError> {
+    if body.trim_ascii_start().starts_with(b"{") {
+        return Err(format_error(
+            MASTER,
+            "expected a JSON array of instruments, got an object",
+        ));
+    }
+    let raw: Vec<RawEntry> = decode(MASTER, body)?;
+    let total = raw.len();
+    let entries: Vec<MasterEntry> = raw.into_iter().filter_map(master_entry).collect();
+    if entries.is_empty() && total > 0 {
+        return Err(format_error(
+            MASTER,
+            format!("none of the {total} entries has instrument_key, trading_symbol and segment"),
+        ));
+    }
+    Ok(entries)
+}
+
+fn master_entry(raw: RawEntry) -> Option<MasterEntry> {
+    let key = InstrumentKey::parse(raw.instrument_key.as_deref()?).ok()?;
+    let trading_symbol = raw.trading_symbol?;
+    Some(MasterEntry {
+        key,
+        name: raw.name.unwrap_or_else(|| trading_symbol.clone()),
+        trading_symbol,
+        isin: raw.isin.filter(|isin| !isin.trim().is_empty()),
+        segment: raw.segment?,
+        instrument_type: raw.instrument_type.unwrap_or_default(),
+        lot_size: raw.lot_size.and_then(whole),
+        tick_size: raw
+            .tick_size
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .map(|paise| paise / 100.0),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,160 @@
+//! Yahoo Finance's chart API: the no-key fallback. Candles and a quote per symbol from the
+//! chart's `meta`; no option chains.
+
+pub mod parse;
+
+use chrono::{Days, NaiveDate, NaiveTime};
+use common::budget::SharedBudget;
+use common::http::HttpClient;
+
+use crate::candle::ist_epoch;
+use crate::instrument::{Instrument, InstrumentKey};
+use crate::interval::Interval;
+use crate::provider::{CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote};
+
+/// The Yahoo provider.
+pub struct Yahoo<'a> {
+    http: &'a HttpClient,
+    budget: &'a SharedBudget,
+    base: String,
+}
+
+impl<'a> Yahoo<'a> {
+    /// Yahoo at `base_url`, spending `budget`.
+    pub fn new(http: &'a HttpClient, budget: &'a SharedBudget, base_url: &str) -> Self {
+        Yahoo {
+            http,
+            budget,
+            base: base_url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    fn chart(&self, instrument: &Instrument, query: &str) -> Result<parse::Chart, ProviderError> {
+        let symbol = instrument.yahoo.as_deref().ok_or_else(|| {
+            ProviderError::Unsupported(format!(
+                "{}: Yahoo has no symbol for it; use Upstox for this instrument",
+                instrument.key
+            ))
+        })?;
+        let url = format!("{}/v8/finance/chart/{}?{query}", self.base, encode(symbol));
+        let fetched = self
+            .http
+            .get_admitted(&url, &[("Accept", "application/json")], self.budget)
+            .map_err(|e| match e.status().map(|s| s.as_u16()) {
+                Some(404) => ProviderError::Format {
+                    url: url.clone(),
+                    error: FormatError {
+                        what: "Yahoo chart",
+                        detail: format!(
+                            "Yahoo does not know {symbol} (HTTP 404); check the symbol, or that it still trades"
+                        ),
+                    },
+                },
+                _ => ProviderError::Http(e),
+            })?;
+        parse::chart(&fetched.body).map_err(|error| ProviderError::Format { url, error })
+    }
+}
+
+/// Percent-encodes a Yahoo symbol for a URL path (`^NSEI` → `%5ENSEI`).
+fn encode(symbol: &str) -> String {
+    symbol
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Provider for Yahoo<'_> {
+    fn name(&self) -> &'static str {
+        "yahoo"
+    }
+
+    fn max_span_days(&self, interval: Interval) -> i64 {
+        // Yahoo serves at most 7 days of 1-minute bars per request and 60 of 5/15-minute.
+        match interval {
+            Interval::Minute1 => 7,
+            Interval::Minute5 | Interval::Minute15 => 59,
+            Interval::Day => 3650,
+        }
+    }
+
+    fn history_days(&self, interval: Interval) -> Option<i64> {
+        match interval {
+            Interval::Minute1 => Some(29),
+            Interval::Minute5 | Interval::Minute15 => Some(59),
+            Interval::Day => None,
+        }
+    }
+
+    fn candles(
+        &self,
+        instrument: &Instrument,
+        interval: Interval,
+        from: NaiveDate,
+        to: NaiveDate,
+        _today: NaiveDate,
+    ) -> Result<CandleBatch, ProviderError> {
+        let start = ist_epoch(from, NaiveTime::MIN);
+        let end = ist_epoch(to + Days::new(1), NaiveTime::MIN);
+        let chart = self.chart(
+            instrument,
+            &format!(
+                "interval={}&period1={start}&period2={end}&includePrePost=false",
+                interval.yahoo()
+            ),
+        )?;
+        Ok(CandleBatch {
+            candles: chart.candles,
+            nulls: chart.nulls,
+        })
+    }
+
+    fn quotes(&self, instruments: &[Instrument]) -> Result<Vec<Quote>, ProviderError> {
+        let mut quotes = Vec::new();
+        for instrument in instruments.iter().filter(|i| i.yahoo.is_some()) {
+            let meta = self.chart(instrument, "interval=1d&range=1d")?.meta;
+            let (Some(ltp), Some(ts)) = (meta.regular_market_price, meta.regular_market_time)
+            else {
+                continue;
+            };
+            quotes.push(Quote {
+                instrument: instrument.key.clone(),
+                ts,
+                ltp,
+                open: None,
+                high: meta.day_high,
+                low: meta.day_low,
+                prev_close: meta.previous_close,
+                volume: meta.volume,
+                oi: None,
+                bid: None,
+                ask: None,
+            });
+        }
+        Ok(quotes)
+    }
+
+    fn expiries(&self, _underlying: &InstrumentKey) -> Result<Vec<NaiveDate>, ProviderError> {
+        Err(no_options())
+    }
+
+    fn option_chain(
+        &self,
+        _underlying: &InstrumentKey,
+        _expiry: NaiveDate,
+    ) -> Result<Vec<OptionRow>, ProviderError> {
+        Err(no_options())
+    }
+}
+
+fn no_options() -> ProviderError {
+    ProviderError::Unsupported(
+        "option chains need Upstox: Yahoo has none; configure the upstox_token credential"
+            .to_string(),
+    )
+}
