@@ -2,10 +2,13 @@
 //! formats (and misbehaves on request), and a runner for the built binaries.
 
 pub mod binary;
+pub mod market;
 pub mod nse;
 pub mod server;
 pub mod smtp;
+pub mod sync;
 
 pub use binary::{Outcome, Sandbox};
+pub use market::{Fault, Market, MarketServer};
 pub use server::{FixtureServer, Reply};
 pub use smtp::SmtpServer;

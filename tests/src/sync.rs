@@ -1,0 +1,201 @@
+//! Shared set-up of the upstox-market-sync whole-binary tests: a synthetic market on
+//! loopback in Upstox's and Yahoo's formats, a sandbox configured to use it, and a pinned
+//! market clock.
+
+use std::process::Command;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Asia::Kolkata;
+use rusqlite::Connection;
+
+use crate::binary::{Outcome, Sandbox};
+use crate::market::{Market, MarketServer};
+
+/// The binary under test.
+pub const BIN: &str = "upstox-market-sync";
+/// The token the sandbox's credential file holds.
+pub const TOKEN: &str = "test-access-token";
+/// (instrument key, trading symbol, Yahoo symbol) of the test universe.
+pub const INSTRUMENTS: [(&str, &str, &str); 3] = [
+    ("NSE_EQ|INE002A01018", "RELIANCE", "RELIANCE.NS"),
+    ("NSE_EQ|INE467B01029", "TCS", "TCS.NS"),
+    ("NSE_INDEX|Nifty 50", "Nifty 50", "^NSEI"),
+];
+
+/// `hh:mm` IST on `date` as UTC.
+pub fn ist(date: NaiveDate, hh: u32, mm: u32) -> DateTime<Utc> {
+    Kolkata
+        .from_local_datetime(&date.and_hms_opt(hh, mm, 0).expect("a time"))
+        .single()
+        .expect("IST has no gaps")
+        .with_timezone(&Utc)
+}
+
+/// A date in 2026.
+pub fn nov(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, day).expect("a date")
+}
+
+/// The sessions of the NSE calendar (the one built into the binaries) between two dates.
+pub fn sessions(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveTime, NaiveTime)> {
+    let calendar = common::calendar::TradingCalendar::embedded();
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .filter_map(|d| calendar.session(d).map(|s| (d, s.open, s.close)))
+        .collect()
+}
+
+/// A running market and a sandbox pointed at it.
+pub struct World {
+    /// The server.
+    pub server: MarketServer,
+    /// The sandbox.
+    pub sandbox: Sandbox,
+    /// The pinned market time of every run.
+    pub now: DateTime<Utc>,
+}
+
+/// The configuration: Upstox at `url` (token file in `dir`), the test universe, 15-minute and
+/// day bars, fast retries. `extra` is appended inside `[jobs.market-sync]`.
+pub fn config(url: &str, dir: &std::path::Path, extra: &str) -> String {
+    format!(
+        r#"[http]
+requests_per_second = 10000
+retries = 2
+backoff_initial_ms = 10
+backoff_max_secs = 0.2
+timeout_secs = 2
+connect_timeout_secs = 2
+
+[credentials]
+upstox_token = "{token}"
+
+[jobs.market-sync]
+watchlist = ["RELIANCE", "TCS"]
+indices = ["NSE_INDEX|Nifty 50"]
+intervals = ["15minute", "day"]
+initial_days = {{ "15minute" = 10, "day" = 45 }}
+gap_lookback_days = 20
+unfillable_after = 2
+option_underlyings = ["NSE_INDEX|Nifty 50"]
+option_expiries = 2
+{extra}
+[jobs.market-sync.upstox]
+base_url = "{url}"
+instruments_url = "{url}/instruments/NSE.json.gz"
+limits = [{{ requests = 10000, per_secs = 1.0 }}]
+
+[jobs.market-sync.yahoo]
+base_url = "{url}"
+limits = [{{ requests = 10000, per_secs = 1.0 }}]
+"#,
+        token = dir.join("upstox_token").display()
+    )
+}
+
+impl World {
+    /// Sessions from 2026-10-01 to 2026-11-30, runs at Friday 2026-11-20 15:45 IST (after the
+    /// close), Upstox with a valid token.
+    pub fn new() -> Self {
+        Self::with_sessions(sessions(nov(1) - chrono::Days::new(31), nov(30)), "")
+    }
+
+    /// A world with these sessions and extra `[jobs.market-sync]` lines.
+    pub fn with_sessions(list: Vec<(NaiveDate, NaiveTime, NaiveTime)>, extra: &str) -> Self {
+        let market = Market::new(list).with_instruments(&INSTRUMENTS);
+        let server = MarketServer::start(market).expect("the market server starts");
+        let now = ist(nov(20), 15, 45);
+        server.set_now(now);
+        server.require_token(TOKEN);
+        let sandbox = Sandbox::new("");
+        sandbox.write_config(&config(server.url(), sandbox.path(), extra));
+        std::fs::write(sandbox.path().join("upstox_token"), format!("{TOKEN}\n")).expect("token");
+        World {
+            server,
+            sandbox,
+            now,
+        }
+    }
+
+    /// Moves the clock of the binary and the server.
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.now = now;
+        self.server.set_now(now);
+    }
+
+    /// The command for a run at the pinned time.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.sandbox.command(BIN, args);
+        cmd.env("UPSTOX_JOBS_NOW", self.now.to_rfc3339());
+        cmd
+    }
+
+    /// Runs to the end.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        self.command(args).output().expect("the binary runs").into()
+    }
+
+    /// Runs and expects exit 0.
+    pub fn run_ok(&self, args: &[&str]) -> Outcome {
+        let out = self.run(args);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        out
+    }
+
+    /// The database.
+    pub fn db(&self) -> Connection {
+        self.sandbox.db()
+    }
+
+    /// The paths of the requests received so far that start with `prefix`.
+    pub fn paths(&self, prefix: &str) -> Vec<String> {
+        self.server
+            .requests()
+            .into_iter()
+            .map(|r| r.path)
+            .filter(|p| p.starts_with(prefix))
+            .collect()
+    }
+}
+
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Stored bar starts of (key, interval), oldest first.
+pub fn stored(conn: &Connection, key: &str, interval: &str) -> Vec<i64> {
+    let mut stmt = conn
+        .prepare("SELECT ts FROM candles WHERE instrument = ?1 AND interval = ?2 ORDER BY ts")
+        .expect("query");
+    stmt.query_map([key, interval], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<Vec<i64>, _>>()
+        .expect("ts")
+}
+
+/// One gap row: (gap_from, gap_to, bars, status, attempts).
+pub type Gap = (i64, i64, i64, String, i64);
+
+/// The gap rows of (key, interval).
+pub fn gaps(conn: &Connection, key: &str, interval: &str) -> Vec<Gap> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT gap_from, gap_to, bars, status, attempts FROM data_gaps
+             WHERE instrument = ?1 AND interval = ?2 ORDER BY gap_from",
+        )
+        .expect("query");
+    stmt.query_map([key, interval], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .expect("rows")
+    .collect::<Result<Vec<Gap>, _>>()
+    .expect("gaps")
+}
+
+/// `SELECT count(*) FROM <table>`.
+pub fn count(conn: &Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .expect("count")
+}

@@ -1,0 +1,283 @@
+//! upstox-market-sync when things go wrong: a refused token, 429 with and without
+//! Retry-After, 5xx storms, timeouts, HTML error pages, the shared request budget under two
+//! processes, and kill -9 in the middle of a sync.
+
+use std::io::{BufRead, BufReader};
+use std::time::{Duration, Instant, SystemTime};
+
+use testkit::Fault;
+use testkit::sync::*;
+
+const RELIANCE: &str = "NSE_EQ|INE002A01018";
+
+#[test]
+fn a_refused_token_stops_the_run_with_78_and_says_how_to_renew_it() {
+    let w = World::new();
+    std::fs::write(w.sandbox.path().join("upstox_token"), "expired-token\n").unwrap();
+    let out = w.run(&["--no-options"]);
+    assert_eq!(out.code, Some(78), "{}", out.stderr);
+    let last = out.summary();
+    assert!(
+        last.contains("refused the access token (HTTP 401)"),
+        "{last}"
+    );
+    assert!(
+        last.contains("log in again") && last.contains("upstox_token"),
+        "{last}"
+    );
+    assert!(
+        !out.stderr.contains("expired-token"),
+        "the token is never logged"
+    );
+    let status: String = w
+        .db()
+        .query_row(
+            "SELECT status FROM job_runs ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "failed");
+}
+
+#[test]
+fn rate_limits_with_and_without_retry_after_are_waited_out() {
+    let w = World::new();
+    w.server.script(
+        "/v3/historical-candle",
+        vec![
+            Fault::TooMany {
+                retry_after: Some(1),
+            },
+            Fault::TooMany { retry_after: None },
+        ],
+    );
+    let out = w.run_ok(&["--no-options", "--interval", "day"]);
+    assert!(
+        out.stderr.contains("rate limited (HTTP 429)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("Retry-After 1s"), "{}", out.stderr);
+    let log = w.server.requests();
+    let candles: Vec<_> = log
+        .iter()
+        .filter(|r| r.path.starts_with("/v3/historical-candle"))
+        .collect();
+    assert_eq!(
+        (candles[0].status, candles[1].status, candles[2].status),
+        (429, 429, 200)
+    );
+    assert!(
+        candles[1].instant - candles[0].instant >= Duration::from_millis(990),
+        "Retry-After: 1 was honoured"
+    );
+    assert_eq!(
+        stored(&w.db(), RELIANCE, "day"),
+        w.server
+            .market()
+            .bars(RELIANCE, "day", nov(20) - chrono::Days::new(45), nov(20))
+    );
+}
+
+#[test]
+fn a_5xx_storm_fails_the_instruments_it_hits_and_the_next_run_completes_them() {
+    let w = World::new();
+    // Three attempts (retries = 2) of RELIANCE's first request, all 503.
+    w.server.script(
+        "/v3/historical-candle",
+        vec![Fault::Status(503, "{}".to_string(), None); 3],
+    );
+    let out = w.run(&["--no-options", "--no-quotes"]);
+    assert_eq!(out.code, Some(1), "partial: {}", out.stderr);
+    let summary = out.summary();
+    assert!(
+        summary.contains("partial") && summary.contains("2/3 instruments done"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("RELIANCE: HTTP 503") && summary.contains("gave up after 3 attempts"),
+        "{summary}"
+    );
+    assert!(
+        stored(&w.db(), RELIANCE, "15minute").is_empty(),
+        "nothing half-written"
+    );
+    w.run_ok(&["--no-options", "--no-quotes"]);
+    assert_eq!(
+        stored(&w.db(), RELIANCE, "15minute"),
+        w.server
+            .market()
+            .bars(RELIANCE, "15minute", nov(10), nov(20))
+    );
+}
+
+#[test]
+fn timeouts_are_retried_and_html_error_pages_are_named() {
+    let w = World::new();
+    w.server.script(
+        "/v3/historical-candle",
+        vec![Fault::Delay(Duration::from_secs(3))],
+    );
+    let out = w.run_ok(&[
+        "--no-options",
+        "--no-quotes",
+        "--symbols",
+        "RELIANCE",
+        "--interval",
+        "day",
+    ]);
+    assert!(out.stderr.contains("no response from"), "{}", out.stderr);
+
+    // A proxy's HTML page instead of JSON, with status 200: a data error, named as such.
+    w.server.script(
+        "/v3/historical-candle",
+        vec![Fault::Status(
+            200,
+            "<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>".to_string(),
+            Some("text/html".to_string()),
+        )],
+    );
+    let out = w.run(&[
+        "--no-options",
+        "--no-quotes",
+        "--symbols",
+        "TCS",
+        "--interval",
+        "day",
+        "--force",
+    ]);
+    assert_eq!(out.code, Some(65), "{}", out.stderr);
+    assert!(
+        out.summary()
+            .contains("not JSON: starts with `<!DOCTYPE html>"),
+        "{}",
+        out.summary()
+    );
+    // And a 502 HTML page, three times: unavailable.
+    w.server
+        .script("/v3/historical-candle", vec![Fault::Html(502); 3]);
+    let out = w.run(&[
+        "--no-options",
+        "--no-quotes",
+        "--symbols",
+        "TCS",
+        "--interval",
+        "day",
+        "--force",
+    ]);
+    assert_eq!(out.code, Some(69), "{}", out.stderr);
+}
+
+#[test]
+fn two_processes_together_never_exceed_the_configured_limits() {
+    let limits = "limits = [{ requests = 4, per_secs = 1.0 }, { requests = 10, per_secs = 3.0 }]";
+    let w = World::new();
+    let config = std::fs::read_to_string(w.sandbox.path().join("config.toml")).unwrap();
+    let (head, tail) = config.split_once("[jobs.market-sync.yahoo]").unwrap();
+    let head = head.replace("limits = [{ requests = 10000, per_secs = 1.0 }]", limits);
+    w.sandbox
+        .write_config(&format!("{head}[jobs.market-sync.yahoo]{tail}"));
+    w.server
+        .enforce_limits(&[(4, Duration::from_secs(1)), (10, Duration::from_secs(3))]);
+    // A real run and a dry run (which takes no lock) spend one budget: 2 × 6 requests
+    // of 15-minute bars (3 spans of 28 days each for RELIANCE and TCS) plus their intraday.
+    let args = [
+        "--no-options",
+        "--no-quotes",
+        "--symbols",
+        "RELIANCE,TCS",
+        "--interval",
+        "15minute",
+        "--period",
+        "80d",
+    ];
+    let first = w.command(&args).output().unwrap();
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let a = w.command(&args).spawn().unwrap();
+    let b = w.command(&dry).spawn().unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for o in [&first, &a, &b] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(
+        w.server.violations(),
+        0,
+        "the server saw a window over its limit"
+    );
+    let arrivals: Vec<SystemTime> = w
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/v3") || r.path.starts_with("/v2"))
+        .map(|r| r.at)
+        .collect();
+    assert!(arrivals.len() >= 24, "{}", arrivals.len());
+    for (n, window) in [(4, Duration::from_secs(1)), (10, Duration::from_secs(3))] {
+        for (i, start) in arrivals.iter().enumerate() {
+            let inside = arrivals[i..]
+                .iter()
+                .filter(|t| t.duration_since(*start).unwrap_or_default() < window)
+                .count();
+            assert!(inside <= n, "{inside} requests within {window:?}");
+        }
+    }
+}
+
+#[test]
+fn kill_9_mid_sync_leaves_each_instrument_wholly_in_or_out_and_the_next_run_completes() {
+    let w = World::new();
+    let mut child = w
+        .command(&["-v", "--no-options", "--no-quotes"])
+        .env(
+            "FAILPOINTS",
+            "market-sync::before-commit=1*off->sleep(60000)",
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut committed = 0;
+    for line in stderr.lines().map_while(Result::ok) {
+        assert!(Instant::now() < deadline, "the run never paused");
+        if line.contains(": written, committing") {
+            committed += 1;
+            if committed == 2 {
+                break;
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "build with --features market-sync/failpoints (make test does)"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let conn = w.db();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let market = w.server.market();
+    // RELIANCE was committed before the pause; TCS was paused inside its transaction.
+    assert_eq!(
+        stored(&conn, RELIANCE, "15minute"),
+        market.bars(RELIANCE, "15minute", nov(10), nov(20))
+    );
+    assert!(stored(&conn, "NSE_EQ|INE467B01029", "15minute").is_empty());
+    assert!(stored(&conn, "NSE_EQ|INE467B01029", "day").is_empty());
+    drop(conn);
+    w.run_ok(&["--no-options", "--no-quotes"]);
+    let conn = w.db();
+    for (key, _, _) in INSTRUMENTS {
+        assert_eq!(
+            stored(&conn, key, "15minute"),
+            market.bars(key, "15minute", nov(10), nov(20)),
+            "{key}"
+        );
+    }
+}
