@@ -72,3 +72,21 @@ fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
         defaults.database.busy_timeout_secs
     );
 }
+
+#[test]
+fn the_documented_market_sync_defaults_are_the_real_ones() {
+    use market_sync::config::JobConfig;
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let on = switched_on(&shipped());
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "market-sync").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    assert_eq!(
+        format!("{:?}", documented.job),
+        format!("{:?}", JobConfig::default())
+    );
+    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "market-sync").unwrap();
+    assert_eq!(
+        format!("{:?}", as_shipped.job),
+        format!("{:?}", JobConfig::default())
+    );
+}

@@ -76,11 +76,27 @@ fn every_unit_passes_systemd_analyze_verify() {
 }
 
 /// (timer, base time, the next elapses systemd computes, in UTC).
-const SCHEDULES: &[(&str, &str, &[&str])] = &[(
-    "upstox-nse-index-update.timer",
-    "2026-11-22 12:00 UTC",
-    &["Sun 2026-11-22 18:00:00 UTC", "Mon 2026-11-23 18:00:00 UTC"],
-)];
+const SCHEDULES: &[(&str, &str, &[&str])] = &[
+    (
+        "upstox-nse-index-update.timer",
+        "2026-11-22 12:00 UTC",
+        &["Sun 2026-11-22 18:00:00 UTC", "Mon 2026-11-23 18:00:00 UTC"],
+    ),
+    // From Friday 13:30 IST, each OnCalendar= in turn: the hourly runs (14:15, 15:15, then
+    // Monday's 09:15 open) and the after-close run (Friday, Monday, Tuesday 15:45).
+    (
+        "upstox-market-sync.timer",
+        "2026-11-20 08:00 UTC",
+        &[
+            "Fri 2026-11-20 08:45:00 UTC",
+            "Fri 2026-11-20 09:45:00 UTC",
+            "Mon 2026-11-23 03:45:00 UTC",
+            "Fri 2026-11-20 10:15:00 UTC",
+            "Mon 2026-11-23 10:15:00 UTC",
+            "Tue 2026-11-24 10:15:00 UTC",
+        ],
+    ),
+];
 
 #[test]
 fn timers_fire_at_the_documented_ist_times() {
@@ -100,7 +116,7 @@ fn timers_fire_at_the_documented_ist_times() {
         }
         let (ok, stdout, stderr) = run(Command::new("systemd-analyze")
             .arg("calendar")
-            .arg(format!("--iterations={}", expected.len()))
+            .arg(format!("--iterations={}", expected.len() / calendars.len()))
             .arg(format!("--base-time={base}"))
             .args(&calendars)
             .env("TZ", "UTC"));
@@ -158,7 +174,10 @@ fn seconds(value: &str) -> u64 {
 #[test]
 fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install() {
     // The shortest time between two runs of each job.
-    let periods = [("upstox-nse-index-update.service", 24 * 3600)];
+    let periods = [
+        ("upstox-nse-index-update.service", 24 * 3600),
+        ("upstox-market-sync.service", 3600),
+    ];
     for service in units("service") {
         let body = text(&service);
         let name = service.file_name().unwrap().to_string_lossy().to_string();

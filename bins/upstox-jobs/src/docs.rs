@@ -8,7 +8,11 @@ use clap_complete::Shell;
 
 /// The command-line definitions of every binary the package ships.
 pub fn commands() -> Vec<clap::Command> {
-    vec![crate::cli::Cli::command(), nse_index_update::Cli::command()]
+    vec![
+        crate::cli::Cli::command(),
+        nse_index_update::Cli::command(),
+        market_sync::Cli::command(),
+    ]
 }
 
 /// Writes `man1/<bin>.1`, `bash/<bin>`, `zsh/_<bin>` and `fish/<bin>.fish` under `out`.
@@ -42,7 +46,11 @@ mod tests {
     fn every_binary_gets_a_page_and_three_completions() {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path()).unwrap();
-        for name in ["upstox-jobs", "upstox-nse-index-update"] {
+        for name in [
+            "upstox-jobs",
+            "upstox-nse-index-update",
+            "upstox-market-sync",
+        ] {
             let page = std::fs::read_to_string(dir.path().join(format!("man1/{name}.1"))).unwrap();
             assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{name}: a roff page");
             assert!(page.contains(".SH NAME"), "{name}");
