@@ -5,26 +5,36 @@
 //! the same allowance. Each admitted request is logged in `api_requests` in `market_data.db`;
 //! a request is admitted only when every sliding window has room, inside an immediate
 //! transaction, so two processes can never both take the last slot.
+//!
+//! A request counts in a window until its answer has arrived, not from when it was sent: the
+//! provider counts it when it arrives, which is somewhere in between, and network delays vary.
+//! Counting from the answer means that any requests the provider sees inside one window were
+//! all still counted here when the last of them was admitted, however late each arrived.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params, params};
 use serde::Deserialize;
 
-use crate::http::{Admission, HttpError};
+use crate::http::{Admission, HttpError, Ticket};
 use crate::shutdown::Shutdown;
 
 /// The migration that creates the request log (part of common's schema).
 pub const MIGRATION: &str = "CREATE TABLE api_requests (
     provider TEXT NOT NULL,
-    at_ms INTEGER NOT NULL
+    at_ms INTEGER NOT NULL,
+    -- When the answer (or the failure) came; NULL while the request is in flight.
+    done_ms INTEGER
 );
 CREATE INDEX api_requests_by_provider ON api_requests (provider, at_ms);";
 
-/// Network jitter allowance: a window is treated as this much longer than configured, so that
-/// two requests admitted exactly one window apart cannot arrive inside one window.
-const GUARD_MS: i64 = 100;
+/// Clock granularity allowance: a window is treated as this much longer than configured.
+const GUARD_MS: i64 = 10;
+
+/// When a request stops counting: when its answer came, or, for one a crashed process left in
+/// flight, when it would have timed out.
+const SETTLED: &str = "coalesce(done_ms, at_ms + :flight)";
 
 /// At most `requests` in any `per_secs` seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -98,17 +108,25 @@ pub struct RequestBudget {
     path: String,
     provider: String,
     limits: Vec<Limit>,
+    longest_flight: Duration,
     shutdown: Shutdown,
 }
+
+/// A request the budget admitted; hand it back with [`RequestBudget::settle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(i64);
 
 impl RequestBudget {
     /// The budget of `provider` kept in the database at `path` (whose common migrations have
     /// run), or, when `path` is `None` (a dry run with no database), in this process only.
+    /// `longest_flight` is the most a request can take (the HTTP timeouts): a request that a
+    /// killed process left in flight stops counting after it.
     pub fn open(
         path: Option<&Path>,
         provider: &str,
         limits: Vec<Limit>,
         busy_timeout: Duration,
+        longest_flight: Duration,
         shutdown: Shutdown,
     ) -> Result<Self, BudgetError> {
         let name = path.map_or(":memory:".to_string(), |p| p.display().to_string());
@@ -130,96 +148,143 @@ impl RequestBudget {
             path: name.clone(),
             provider: provider.to_string(),
             limits,
+            longest_flight,
             shutdown,
         })
     }
 
     /// Takes a slot now, or says how long to wait for one.
-    fn try_take(&mut self, now_ms: i64) -> rusqlite::Result<Option<Duration>> {
+    fn try_take(&mut self, now_ms: i64) -> rusqlite::Result<Result<Slot, Duration>> {
+        let flight_ms = self.longest_flight.as_millis() as i64;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut wait_ms = 0;
         for limit in &self.limits {
             // The request that must leave the window before another may enter it.
-            let blocking: Option<i64> = tx
+            let blocking: Option<(i64, bool)> = tx
                 .query_row(
-                    "SELECT at_ms FROM api_requests WHERE provider = ?1 AND at_ms > ?2
-                     ORDER BY at_ms DESC LIMIT 1 OFFSET ?3",
-                    params![
-                        self.provider,
-                        now_ms - limit.window_ms(),
-                        i64::from(limit.requests) - 1
-                    ],
-                    |r| r.get(0),
+                    &format!(
+                        "SELECT {SETTLED} AS settled, done_ms IS NULL FROM api_requests
+                         WHERE provider = :provider AND settled > :since
+                         ORDER BY settled DESC LIMIT 1 OFFSET :newer"
+                    ),
+                    named_params! {
+                        ":provider": self.provider,
+                        ":since": now_ms - limit.window_ms(),
+                        ":newer": i64::from(limit.requests) - 1,
+                        ":flight": flight_ms,
+                    },
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            if let Some(at) = blocking {
-                wait_ms = wait_ms.max(at + limit.window_ms() - now_ms + 1);
+            if let Some((settled, in_flight)) = blocking {
+                let until = settled + limit.window_ms() - now_ms + 1;
+                // A request in flight may be answered any moment: look again soon.
+                wait_ms = wait_ms.max(if in_flight {
+                    until.min(IN_FLIGHT_POLL_MS)
+                } else {
+                    until
+                });
             }
         }
         if wait_ms > 0 {
-            return Ok(Some(Duration::from_millis(wait_ms as u64)));
+            return Ok(Err(Duration::from_millis(wait_ms as u64)));
         }
         let keep_ms = self.limits.iter().map(Limit::window_ms).max().unwrap_or(0);
         tx.execute(
-            "DELETE FROM api_requests WHERE provider = ?1 AND at_ms < ?2",
-            params![self.provider, now_ms - keep_ms],
+            &format!("DELETE FROM api_requests WHERE provider = :provider AND {SETTLED} < :before"),
+            named_params! {
+                ":provider": self.provider,
+                ":before": now_ms - keep_ms,
+                ":flight": flight_ms,
+            },
         )?;
         tx.execute(
             "INSERT INTO api_requests (provider, at_ms) VALUES (?1, ?2)",
             params![self.provider, now_ms],
         )?;
+        let slot = Slot(tx.last_insert_rowid());
         tx.commit()?;
-        Ok(None)
+        Ok(Ok(slot))
     }
 
-    /// Waits until every window has room, then records the request.
-    pub fn take(&mut self) -> Result<(), BudgetError> {
+    /// Waits until every window has room, then records the request as in flight; `None` if
+    /// the run was asked to stop while waiting.
+    pub fn take(&mut self) -> Result<Option<Slot>, BudgetError> {
         loop {
-            let now_ms = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64);
-            match self.try_take(now_ms) {
-                Ok(None) => return Ok(()),
-                Ok(Some(wait)) => {
+            match self.try_take(now_ms()) {
+                Ok(Ok(slot)) => return Ok(Some(slot)),
+                Ok(Err(wait)) => {
                     tracing::debug!(
                         provider = self.provider,
                         "request budget full; waiting {} ms",
                         wait.as_millis()
                     );
                     if !self.shutdown.sleep(wait) {
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
-                Err(error) => {
-                    return Err(BudgetError::Sqlite {
-                        path: self.path.clone(),
-                        error,
-                    });
-                }
+                Err(error) => return Err(self.error(error)),
             }
         }
     }
+
+    /// Records that the request in `slot` has had its answer (or failed), so that it counts
+    /// in the windows that hold this moment rather than until it would have timed out.
+    pub fn settle(&mut self, slot: Slot) -> Result<(), BudgetError> {
+        self.settle_at(slot, now_ms())
+            .map_err(|error| self.error(error))
+    }
+
+    fn settle_at(&mut self, slot: Slot, now_ms: i64) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE api_requests SET done_ms = ?1 WHERE rowid = ?2",
+            params![now_ms, slot.0],
+        )?;
+        Ok(())
+    }
+
+    fn error(&self, error: rusqlite::Error) -> BudgetError {
+        BudgetError::Sqlite {
+            path: self.path.clone(),
+            error,
+        }
+    }
+}
+
+/// How often to look again while the window is held by requests still in flight.
+const IN_FLIGHT_POLL_MS: i64 = 20;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// A [`RequestBudget`] behind a lock, to hand to [`crate::http::HttpClient::get_admitted`].
 pub struct SharedBudget(pub std::sync::Mutex<RequestBudget>);
 
 impl Admission for SharedBudget {
-    fn admit(&self, url: &str) -> Result<(), HttpError> {
+    fn admit(&self, url: &str) -> Result<Ticket, HttpError> {
         let mut budget = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        budget.take().map_err(|e| HttpError::Connection {
+        let slot = budget.take().map_err(|e| HttpError::Connection {
             url: url.to_string(),
             detail: e.to_string(),
             connect: true,
         })?;
-        if budget.shutdown.requested() {
-            return Err(HttpError::Interrupted {
+        slot.map(|s| Ticket(s.0))
+            .ok_or_else(|| HttpError::Interrupted {
                 url: url.to_string(),
-            });
+            })
+    }
+
+    fn settled(&self, ticket: Ticket) {
+        let mut budget = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = budget.settle(Slot(ticket.0)) {
+            // The request then counts until it would have timed out: slower, never over.
+            tracing::warn!("{e}; the request counts against the budget until its timeout");
         }
-        Ok(())
     }
 }
 
@@ -227,57 +292,89 @@ impl Admission for SharedBudget {
 mod tests {
     use super::*;
 
+    const FLIGHT: Duration = Duration::from_secs(40);
+
     fn budget(conn_path: Option<&Path>, limits: Vec<Limit>) -> RequestBudget {
         RequestBudget::open(
             conn_path,
             "upstox",
             limits,
             Duration::from_secs(5),
+            FLIGHT,
             Shutdown::default(),
         )
         .unwrap()
     }
 
+    fn per(requests: u32, per_secs: f64) -> Limit {
+        Limit { requests, per_secs }
+    }
+
+    /// A request sent at `at` and answered `took` ms later; `None` if the budget refused it.
+    fn request(b: &mut RequestBudget, at: i64, took: i64) -> Option<Slot> {
+        let slot = b.try_take(at).unwrap().ok()?;
+        b.settle_at(slot, at + took).unwrap();
+        Some(slot)
+    }
+
+    fn wait(b: &mut RequestBudget, at: i64) -> Duration {
+        b.try_take(at)
+            .unwrap()
+            .expect_err("the budget should be full")
+    }
+
     #[test]
     fn a_full_window_says_how_long_to_wait() {
-        let mut b = budget(
-            None,
-            vec![Limit {
-                requests: 2,
-                per_secs: 1.0,
-            }],
+        let mut b = budget(None, vec![per(2, 1.0)]);
+        assert!(request(&mut b, 10_000, 0).is_some());
+        assert!(request(&mut b, 10_400, 0).is_some());
+        // The first request leaves the (guarded) window at 10_000 + 1_010.
+        assert_eq!(wait(&mut b, 10_500), Duration::from_millis(511));
+        assert!(request(&mut b, 11_011, 0).is_some());
+    }
+
+    #[test]
+    fn a_request_counts_until_its_answer_came() {
+        let mut b = budget(None, vec![per(1, 1.0)]);
+        // Sent at 10 s, answered at 10.3 s: the provider may have counted it as late as
+        // 10.3 s, so the next one waits until 11.31 s, not 11.01 s.
+        assert!(request(&mut b, 10_000, 300).is_some());
+        assert_eq!(wait(&mut b, 11_100), Duration::from_millis(211));
+        assert!(request(&mut b, 11_311, 0).is_some());
+    }
+
+    #[test]
+    fn a_request_in_flight_holds_its_slot_and_a_dead_one_lets_go_after_the_timeout() {
+        let mut b = budget(None, vec![per(1, 1.0)]);
+        let slot = b.try_take(0).unwrap().unwrap();
+        // Still in flight long after its window: look again soon rather than guess.
+        assert_eq!(
+            wait(&mut b, 5_000),
+            Duration::from_millis(IN_FLIGHT_POLL_MS as u64)
         );
-        assert_eq!(b.try_take(10_000).unwrap(), None);
-        assert_eq!(b.try_take(10_400).unwrap(), None);
-        let wait = b.try_take(10_500).unwrap().expect("full");
-        // The first request leaves the (guarded) window at 10_000 + 1_100.
-        assert_eq!(wait, Duration::from_millis(601));
-        assert_eq!(b.try_take(11_101).unwrap(), None);
+        b.settle_at(slot, 5_000).unwrap();
+        assert_eq!(wait(&mut b, 5_500), Duration::from_millis(511));
+        // A request a killed process left in flight counts until it would have timed out.
+        let dead = FLIGHT.as_millis() as i64;
+        b.try_take(10_000).unwrap().unwrap();
+        assert!(b.try_take(10_000 + dead).unwrap().is_err());
+        assert!(b.try_take(10_000 + dead + 1_011).unwrap().is_ok());
     }
 
     #[test]
     fn every_window_is_kept_and_old_entries_are_pruned() {
-        let mut b = budget(
-            None,
-            vec![
-                Limit {
-                    requests: 3,
-                    per_secs: 1.0,
-                },
-                Limit {
-                    requests: 4,
-                    per_secs: 10.0,
-                },
-            ],
-        );
+        let mut b = budget(None, vec![per(3, 1.0), per(4, 10.0)]);
         for t in [0, 10, 20] {
-            assert_eq!(b.try_take(t).unwrap(), None);
+            assert!(request(&mut b, t, 0).is_some());
         }
-        assert!(b.try_take(30).unwrap().is_some(), "3 per second");
-        assert_eq!(b.try_take(2_000).unwrap(), None);
-        let wait = b.try_take(3_000).unwrap().expect("4 per 10 s");
-        assert_eq!(wait, Duration::from_millis(10_100 - 3_000 + 1));
-        assert_eq!(b.try_take(20_000).unwrap(), None);
+        assert!(request(&mut b, 30, 0).is_none(), "3 per second");
+        assert!(request(&mut b, 2_000, 0).is_some());
+        assert_eq!(
+            wait(&mut b, 3_000),
+            Duration::from_millis(10_010 - 3_000 + 1),
+            "4 per 10 s"
+        );
+        assert!(request(&mut b, 20_000, 0).is_some());
         let rows: i64 = b
             .conn
             .query_row("SELECT count(*) FROM api_requests", [], |r| r.get(0))
@@ -293,14 +390,10 @@ mod tests {
             .unwrap()
             .execute_batch(MIGRATION)
             .unwrap();
-        let limits = vec![Limit {
-            requests: 1,
-            per_secs: 60.0,
-        }];
-        let mut a = budget(Some(&path), limits.clone());
-        let mut b = budget(Some(&path), limits);
-        assert_eq!(a.try_take(1_000).unwrap(), None);
-        assert!(b.try_take(1_001).unwrap().is_some());
+        let mut a = budget(Some(&path), vec![per(1, 60.0)]);
+        let mut b = budget(Some(&path), vec![per(1, 60.0)]);
+        assert!(request(&mut a, 1_000, 5).is_some());
+        assert!(request(&mut b, 1_001, 5).is_none());
     }
 
     #[test]

@@ -150,8 +150,15 @@ impl HttpError {
 /// which may make the caller wait, or refuse.
 pub trait Admission {
     /// Returns when `url` may be requested, or why it may not.
-    fn admit(&self, url: &str) -> Result<(), HttpError>;
+    fn admit(&self, url: &str) -> Result<Ticket, HttpError>;
+
+    /// Told when the attempt admitted with `ticket` has its answer or has failed.
+    fn settled(&self, ticket: Ticket);
 }
+
+/// One admitted attempt, as the [`Admission`] that admitted it numbers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(pub i64);
 
 /// The client. One per run; it keeps cookies and the per-host pacing between requests.
 pub struct HttpClient {
@@ -240,11 +247,13 @@ impl HttpClient {
         let mut attempts = 0;
         loop {
             self.pace(&host, url)?;
-            if let Some(admission) = admission {
-                admission.admit(url)?;
-            }
+            let ticket = admission.map(|a| a.admit(url)).transpose()?;
             attempts += 1;
-            let error = match self.attempt(&parsed, headers, body.clone()) {
+            let result = self.attempt(&parsed, headers, body.clone());
+            if let (Some(admission), Some(ticket)) = (admission, ticket) {
+                admission.settled(ticket);
+            }
+            let error = match result {
                 Ok(mut fetched) => {
                     fetched.attempts = attempts;
                     return Ok(fetched);

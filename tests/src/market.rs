@@ -780,6 +780,9 @@ struct Control {
     limits: Vec<(u32, Duration)>,
     windows: HashMap<&'static str, VecDeque<Instant>>,
     violations: usize,
+    /// Every n-th connection is read this late.
+    late: Option<(usize, Duration)>,
+    connections: usize,
 }
 
 struct Shared {
@@ -921,6 +924,12 @@ impl MarketServer {
         let mut control = self.shared.control();
         control.limits = limits.to_vec();
         control.windows.clear();
+    }
+
+    /// Reads every `every`-th connection only after `lag`, as if that request had been slow on
+    /// the way: the server counts it, and logs it, when it arrives.
+    pub fn delay_arrivals(&self, every: usize, lag: Duration) {
+        self.shared.control().late = Some((every.max(1), lag));
     }
 
     /// How many requests [`MarketServer::enforce_limits`] has refused.
@@ -2010,6 +2019,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn serve(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let lag = {
+        let mut control = shared.control();
+        control.connections += 1;
+        control
+            .late
+            .filter(|(every, _)| control.connections.is_multiple_of(*every))
+            .map(|(_, lag)| lag)
+    };
+    if let Some(lag) = lag {
+        thread::sleep(lag);
+    }
     let Some(head) = read_head(&mut stream) else {
         return;
     };

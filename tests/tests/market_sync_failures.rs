@@ -170,8 +170,8 @@ fn timeouts_are_retried_and_html_error_pages_are_named() {
 }
 
 #[test]
-fn two_processes_together_never_exceed_the_configured_limits() {
-    let limits = "limits = [{ requests = 4, per_secs = 1.0 }, { requests = 10, per_secs = 3.0 }]";
+fn processes_together_never_exceed_the_configured_limits_however_late_requests_arrive() {
+    let limits = "limits = [{ requests = 4, per_secs = 1.0 }, { requests = 12, per_secs = 4.0 }]";
     let w = World::new();
     let config = std::fs::read_to_string(w.sandbox.path().join("config.toml")).unwrap();
     let (head, tail) = config.split_once("[jobs.market-sync.yahoo]").unwrap();
@@ -179,9 +179,13 @@ fn two_processes_together_never_exceed_the_configured_limits() {
     w.sandbox
         .write_config(&format!("{head}[jobs.market-sync.yahoo]{tail}"));
     w.server
-        .enforce_limits(&[(4, Duration::from_secs(1)), (10, Duration::from_secs(3))]);
-    // A real run and a dry run (which takes no lock) spend one budget: 2 × 6 requests
-    // of 15-minute bars (3 spans of 28 days each for RELIANCE and TCS) plus their intraday.
+        .enforce_limits(&[(4, Duration::from_secs(1)), (12, Duration::from_secs(4))]);
+    // Every third request is 300 ms slow on the way, so requests arrive out of the
+    // order and spacing they were sent in: a budget that counted from sending would break
+    // the limits.
+    w.server.delay_arrivals(3, Duration::from_millis(300));
+    // A real run and two dry runs (which take no lock) spend one budget: 3 × 8 requests
+    // of 15-minute bars (3 spans of 28 days each, and intraday, for RELIANCE and TCS).
     let args = [
         "--no-options",
         "--no-quotes",
@@ -195,10 +199,16 @@ fn two_processes_together_never_exceed_the_configured_limits() {
     let first = w.command(&args).output().unwrap();
     let mut dry = args.to_vec();
     dry.push("--dry-run");
-    let a = w.command(&args).spawn().unwrap();
-    let b = w.command(&dry).spawn().unwrap();
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    for o in [&first, &a, &b] {
+    let runs: Vec<_> = [&args[..], &dry, &dry]
+        .iter()
+        .map(|a| w.command(a).spawn().unwrap())
+        .collect();
+    let outputs: Vec<_> = runs
+        .into_iter()
+        .map(|r| r.wait_with_output().unwrap())
+        .chain([first])
+        .collect();
+    for o in &outputs {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert_eq!(
@@ -216,7 +226,7 @@ fn two_processes_together_never_exceed_the_configured_limits() {
     // The log is in the order the server's threads wrote it, not quite the order of arrival.
     arrivals.sort();
     assert!(arrivals.len() >= 24, "{}", arrivals.len());
-    for (n, window) in [(4, Duration::from_secs(1)), (10, Duration::from_secs(3))] {
+    for (n, window) in [(4, Duration::from_secs(1)), (12, Duration::from_secs(4))] {
         for (i, start) in arrivals.iter().enumerate() {
             let inside = arrivals[i..]
                 .iter()

@@ -386,7 +386,9 @@ fn open_budget(
     let busy = std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
     let path = ctx.data_dir.join(MARKET_DATA_DB);
     let shared = (!ctx.dry_run || (ctx.db.is_some() && writable(&path))).then_some(path.as_path());
-    let budget = RequestBudget::open(shared, provider, limits, busy, ctx.shutdown.clone())
+    let http = &ctx.config.http;
+    let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
+    let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
         .map_err(|e| Fatal::new(Exit::IoErr, e.to_string()))?;
     Ok(SharedBudget(Mutex::new(budget)))
 }
