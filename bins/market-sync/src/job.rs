@@ -3,16 +3,11 @@
 //! quotes, option chains and the IV analysis.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Mutex;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 use common::Exit;
-use common::budget::{Limit, RequestBudget, SharedBudget};
 use common::calendar::{self, Day, IST, TradingCalendar};
-use common::credentials;
-use common::db::MARKET_DATA_DB;
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
-use common::http::HttpClient;
 
 use crate::candle::{self, Candle, Problem, ist_date, ist_epoch};
 use crate::config::{JobConfig, SourceChoice};
@@ -21,11 +16,10 @@ use crate::instrument::{Instrument, InstrumentKey};
 use crate::interval::Interval;
 use crate::master;
 use crate::provider::{Provider, ProviderError};
+use crate::source::{self, Api, Source};
 use crate::store;
 use crate::universe::{self, Universe};
-use crate::upstox::Upstox;
 use crate::volatility::{self, IvRecord, SESSIONS_PER_YEAR};
-use crate::yahoo::Yahoo;
 
 /// What the command line asked for.
 #[derive(Debug, Clone, Default)]
@@ -198,7 +192,7 @@ impl Job for MarketSync {
         cfg.validate().map_err(|e| config_error(ctx, e))?;
         let now = ctx.now;
         let today = calendar::today(now);
-        let calendar = load_calendar(ctx)?;
+        let calendar = source::load_calendar(ctx)?;
         if !calendar.covers(today.year()) {
             tracing::warn!(
                 "the NSE holiday list has no entries for {}: holidays this year are unknown, so gaps may be reported on them; install the new list ([calendar] holidays_file)",
@@ -217,50 +211,26 @@ impl Job for MarketSync {
             self.request.intervals.clone()
         };
 
-        let token = credentials::load(
-            "upstox_token",
-            credentials::systemd_directory().as_deref(),
-            &ctx.config.credentials,
-        )
-        .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?;
-        let use_upstox = match (self.request.source.unwrap_or(cfg.source), &token) {
-            (SourceChoice::Yahoo, _) => false,
-            (_, Some(_)) => true,
-            (SourceChoice::Upstox, None) => {
-                return Err(Fatal::new(
-                    Exit::Config,
-                    "Upstox needs an access token: put it in $CREDENTIALS_DIRECTORY/upstox_token (systemd) \
-                     or a file named by [credentials] upstox_token, or use --source yahoo",
-                )
-                .into());
-            }
-            (SourceChoice::Auto, None) => {
-                tracing::info!(
-                    "no Upstox access token (credential upstox_token): using Yahoo Finance, which has no option chains"
-                );
-                false
-            }
-        };
-        let (name, limits) = if use_upstox {
-            ("upstox", cfg.upstox.limits.clone())
-        } else {
-            ("yahoo", cfg.yahoo.limits.clone())
-        };
-        let budget = open_budget(ctx, name, limits)?;
-        // The provider gets its own client so that the context stays free for writes.
-        let http = HttpClient::new(&ctx.config.http, ctx.shutdown.clone())?;
-        let provider: Box<dyn Provider + '_> = match &token {
-            Some(token) if use_upstox => {
-                Box::new(Upstox::new(&http, &budget, &cfg.upstox.base_url, token))
-            }
-            _ => Box::new(Yahoo::new(&http, &budget, &cfg.yahoo.base_url)),
-        };
+        let source = Source::connect(
+            ctx,
+            self.request.source.unwrap_or(cfg.source),
+            Api {
+                base_url: &cfg.upstox.base_url,
+                limits: &cfg.upstox.limits,
+            },
+            Api {
+                base_url: &cfg.yahoo.base_url,
+                limits: &cfg.yahoo.limits,
+            },
+        )?;
+        let provider = source.provider();
+        let http = source.http();
 
         if !ctx.dry_run
             && let Some(conn) = ctx.db.as_mut()
             && master::is_stale(conn, today)?
         {
-            match master::refresh(conn, &http, &cfg.upstox.instruments_url, today) {
+            match master::refresh(conn, http, &cfg.upstox.instruments_url, today) {
                 Ok(n) => tracing::info!("instrument master: {n} NSE equities and indices"),
                 Err(e) => tracing::warn!(
                     "{e}; symbols are looked up in the stored copy and in nse-index-update's ISINs"
@@ -270,7 +240,7 @@ impl Job for MarketSync {
         // A dry run stores nothing, so it reads a master it needs into memory.
         let scratch = match &ctx.db {
             Some(conn) if !ctx.dry_run || !master::is_stale(conn, today)? => None,
-            _ => master::in_memory(&http, &cfg.upstox.instruments_url, today)
+            _ => master::in_memory(http, &cfg.upstox.instruments_url, today)
                 .map_err(|e| {
                     tracing::warn!("{e}; symbols are looked up in nse-index-update's ISINs")
                 })
@@ -359,45 +329,6 @@ impl Job for MarketSync {
         }
         Ok(Outcome::Done(totals.describe(ctx.dry_run)))
     }
-}
-
-fn load_calendar(ctx: &Context<JobConfig>) -> anyhow::Result<TradingCalendar> {
-    let file = &ctx.config.calendar.holidays_file;
-    let calendar = if file.exists() {
-        TradingCalendar::load(file).map_err(|e| Fatal::new(Exit::Config, e.to_string()))?
-    } else {
-        TradingCalendar::embedded()
-    };
-    Ok(match &ctx.db {
-        Some(conn) => calendar
-            .with_table(conn)
-            .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?,
-        None => calendar,
-    })
-}
-
-/// The provider's budget in `market_data.db`, shared with every other process; a dry run
-/// without a writable database keeps it in memory.
-fn open_budget(
-    ctx: &Context<JobConfig>,
-    provider: &str,
-    limits: Vec<Limit>,
-) -> anyhow::Result<SharedBudget> {
-    let busy = std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
-    let path = ctx.data_dir.join(MARKET_DATA_DB);
-    let shared = (!ctx.dry_run || (ctx.db.is_some() && writable(&path))).then_some(path.as_path());
-    let http = &ctx.config.http;
-    let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
-    let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
-        .map_err(|e| Fatal::new(Exit::IoErr, e.to_string()))?;
-    Ok(SharedBudget(Mutex::new(budget)))
-}
-
-/// Whether this process may write the database (a desk user running a dry run may not).
-fn writable(path: &std::path::Path) -> bool {
-    rusqlite::Connection::open(path)
-        .and_then(|c| c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
-        .is_ok()
 }
 
 /// Syncs one instrument: every interval fetched and checked, gaps found and backfilled, then

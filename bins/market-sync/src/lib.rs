@@ -6,6 +6,7 @@
 //! - [`candle`]: the bar, and the checks it passes before it is stored
 //! - [`provider`]: the trait both providers implement; [`upstox`] and [`yahoo`] implement it
 //! - [`master`]: Upstox's instrument master (symbol → instrument key), refreshed daily
+//! - [`source`]: which provider a run talks to, with its shared request budget
 //! - [`universe`]: which instruments a run syncs
 //! - [`gaps`]: missing bars against the NSE calendar, and when to give up on them
 //! - [`volatility`]: ATM IV, IV rank and percentile, historical volatility
@@ -23,6 +24,7 @@ pub mod job;
 pub mod master;
 pub mod provider;
 pub mod show;
+pub mod source;
 pub mod store;
 pub mod universe;
 pub mod upstox;

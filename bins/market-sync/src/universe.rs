@@ -65,7 +65,10 @@ impl Universe {
 
 /// The instrument key of NSE symbol `symbol`.
 fn key_of(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<InstrumentKey>> {
-    if let Some(key) = store::master_key(conn, symbol)? {
+    // A database market-sync has never written has no master (alert-scan reads it too).
+    if has_table(conn, "instruments")?
+        && let Some(key) = store::master_key(conn, symbol)?
+    {
         return Ok(Some(key));
     }
     if !has_table(conn, "nse_index_membership")? {
@@ -84,13 +87,16 @@ fn key_of(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<Instrument
 
 /// The NSE symbol of an equity key, from the master or the membership table.
 fn symbol_of(conn: &Connection, key: &InstrumentKey) -> rusqlite::Result<Option<String>> {
-    let symbol: Option<String> = conn
-        .query_row(
+    let symbol: Option<String> = if has_table(conn, "instruments")? {
+        conn.query_row(
             "SELECT trading_symbol FROM instruments WHERE instrument_key = ?1",
             [key.as_str()],
             |r| r.get(0),
         )
-        .optional()?;
+        .optional()?
+    } else {
+        None
+    };
     if symbol.is_some() || !has_table(conn, "nse_index_membership")? {
         return Ok(symbol);
     }

@@ -1,0 +1,143 @@
+//! The provider a run talks to, and the NSE calendar it works by. Upstox when its access
+//! token is configured (or asked for), else Yahoo Finance; either way with the provider's
+//! request budget, which every process on the machine shares. alert-scan connects the same way.
+
+use std::sync::Mutex;
+
+use common::Exit;
+use common::budget::{Limit, RequestBudget, SharedBudget};
+use common::calendar::TradingCalendar;
+use common::credentials::{self, Secret};
+use common::db::MARKET_DATA_DB;
+use common::harness::{Context, Fatal};
+use common::http::HttpClient;
+
+use crate::config::SourceChoice;
+use crate::provider::Provider;
+use crate::upstox::Upstox;
+use crate::yahoo::Yahoo;
+
+/// Where a provider's API is, and the limits of the account.
+#[derive(Debug, Clone, Copy)]
+pub struct Api<'a> {
+    /// The API host.
+    pub base_url: &'a str,
+    /// The request limits.
+    pub limits: &'a [Limit],
+}
+
+/// A connection to the chosen provider.
+pub struct Source {
+    http: HttpClient,
+    budget: SharedBudget,
+    token: Option<Secret>,
+    upstox_url: String,
+    yahoo_url: String,
+}
+
+impl Source {
+    /// Picks the provider for `choice`, loads the Upstox token (credential `upstox_token`) and
+    /// opens the provider's budget. Exit 78 when Upstox is asked for without a token.
+    pub fn connect<C>(
+        ctx: &Context<C>,
+        choice: SourceChoice,
+        upstox: Api<'_>,
+        yahoo: Api<'_>,
+    ) -> anyhow::Result<Source> {
+        let token = credentials::load(
+            "upstox_token",
+            credentials::systemd_directory().as_deref(),
+            &ctx.config.credentials,
+        )
+        .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?;
+        let token = match (choice, token) {
+            (SourceChoice::Yahoo, _) => None,
+            (_, Some(token)) => Some(token),
+            (SourceChoice::Upstox, None) => {
+                return Err(Fatal::new(
+                    Exit::Config,
+                    "Upstox needs an access token: put it in $CREDENTIALS_DIRECTORY/upstox_token (systemd) \
+                     or a file named by [credentials] upstox_token, or use --source yahoo",
+                )
+                .into());
+            }
+            (SourceChoice::Auto, None) => {
+                tracing::info!(
+                    "no Upstox access token (credential upstox_token): using Yahoo Finance, which has no option chains"
+                );
+                None
+            }
+        };
+        let (name, limits) = match token {
+            Some(_) => ("upstox", upstox.limits.to_vec()),
+            None => ("yahoo", yahoo.limits.to_vec()),
+        };
+        Ok(Source {
+            // Its own client, so that the context's stays free for the outbox.
+            http: HttpClient::new(&ctx.config.http, ctx.shutdown.clone())?,
+            budget: open_budget(ctx, name, limits)?,
+            token,
+            upstox_url: upstox.base_url.to_string(),
+            yahoo_url: yahoo.base_url.to_string(),
+        })
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> Box<dyn Provider + '_> {
+        match &self.token {
+            Some(token) => Box::new(Upstox::new(
+                &self.http,
+                &self.budget,
+                &self.upstox_url,
+                token,
+            )),
+            None => Box::new(Yahoo::new(&self.http, &self.budget, &self.yahoo_url)),
+        }
+    }
+
+    /// The HTTP client the provider uses (the instrument master is fetched with it too).
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+}
+
+/// The NSE calendar: the configured holiday file (else the embedded list), with the
+/// `market_holidays` table's special sessions when the database has one.
+pub fn load_calendar<C>(ctx: &Context<C>) -> anyhow::Result<TradingCalendar> {
+    let file = &ctx.config.calendar.holidays_file;
+    let calendar = if file.exists() {
+        TradingCalendar::load(file).map_err(|e| Fatal::new(Exit::Config, e.to_string()))?
+    } else {
+        TradingCalendar::embedded()
+    };
+    Ok(match &ctx.db {
+        Some(conn) => calendar
+            .with_table(conn)
+            .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?,
+        None => calendar,
+    })
+}
+
+/// The provider's budget in `market_data.db`, shared with every other process; a dry run
+/// without a writable database keeps it in memory.
+fn open_budget<C>(
+    ctx: &Context<C>,
+    provider: &str,
+    limits: Vec<Limit>,
+) -> anyhow::Result<SharedBudget> {
+    let busy = std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
+    let path = ctx.data_dir.join(MARKET_DATA_DB);
+    let shared = (!ctx.dry_run || (ctx.db.is_some() && writable(&path))).then_some(path.as_path());
+    let http = &ctx.config.http;
+    let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
+    let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
+        .map_err(|e| Fatal::new(Exit::IoErr, e.to_string()))?;
+    Ok(SharedBudget(Mutex::new(budget)))
+}
+
+/// Whether this process may write the database (a desk user running a dry run may not).
+fn writable(path: &std::path::Path) -> bool {
+    rusqlite::Connection::open(path)
+        .and_then(|c| c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
+        .is_ok()
+}
