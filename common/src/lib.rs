@@ -8,6 +8,7 @@
 //! - [`logging`]: journald, text or JSON
 //! - [`notify`]: the notification outbox, email and Telegram
 //! - [`calendar`]: the NSE trading calendar in Asia/Kolkata
+//! - [`indicators`]: SMA, EMA, RSI and MACD exactly as TA-Lib computes them
 //! - [`lock`]: per-job file locks
 //! - [`exit`]: the documented exit codes
 
@@ -19,6 +20,7 @@ pub mod db;
 pub mod exit;
 pub mod harness;
 pub mod http;
+pub mod indicators;
 pub mod lock;
 pub mod logging;
 pub mod notify;
