@@ -202,27 +202,45 @@ pub fn open_for_reading<C: DeserializeOwned + Default>(
     schemas: &[Schema],
 ) -> anyhow::Result<Connection> {
     use anyhow::Context as _;
-    let path = match &args.config {
-        Some(p) => ConfigPath::Explicit(p.clone()),
-        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
-    };
-    let config: Config<C> = config::load(&path, job)?;
-    let dir = resolve_data_dir(
-        args.data_dir.as_deref(),
-        config.data_dir.as_deref(),
-        Access::Read,
-    )
-    .context("no data directory: give --data-dir")?;
-    let db = dir.join(db::MARKET_DATA_DB);
-    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
-    let mut all = vec![runs::SCHEMA];
-    all.extend_from_slice(schemas);
+    let (db, busy, all) = database_for::<C>(args, job, schemas, Access::Read)?;
     db::open_read_only(&db, busy, &all)?.with_context(|| {
         format!(
             "{} does not exist yet; run upstox-{job} first",
             db.display()
         )
     })
+}
+
+/// Opens `market_data.db` read-write, migrated, for a command that edits what `job` keeps
+/// (`rules add`): the configuration and data directory resolved as a run would.
+pub fn open_for_editing<C: DeserializeOwned + Default>(
+    args: &CommonArgs,
+    job: &str,
+    schemas: &[Schema],
+) -> anyhow::Result<Connection> {
+    let (db, busy, all) = database_for::<C>(args, job, schemas, Access::Write)?;
+    Ok(db::open(&db, busy, &all)?)
+}
+
+/// The database a command of `job` uses, its busy timeout, and the schemas it needs.
+fn database_for<C: DeserializeOwned + Default>(
+    args: &CommonArgs,
+    job: &str,
+    schemas: &[Schema],
+    access: Access,
+) -> anyhow::Result<(PathBuf, Duration, Vec<Schema>)> {
+    use anyhow::Context as _;
+    let path = match &args.config {
+        Some(p) => ConfigPath::Explicit(p.clone()),
+        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
+    };
+    let config: Config<C> = config::load(&path, job)?;
+    let dir = resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref(), access)
+        .context("no data directory: give --data-dir")?;
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
+    let mut all = vec![runs::SCHEMA];
+    all.extend_from_slice(schemas);
+    Ok((dir.join(db::MARKET_DATA_DB), busy, all))
 }
 
 /// Runs `job` with `args`: everything DESIGN's "job harness" promises. Returns the exit code.

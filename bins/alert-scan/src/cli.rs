@@ -1,0 +1,131 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use common::harness::CommonArgs;
+use market_sync::config::SourceChoice;
+use market_sync::interval::Interval;
+
+use crate::rule::{Channels, Cooldown};
+
+const AFTER_HELP: &str = "\
+Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force.
+A rule fires when its condition becomes true, then not again until its cooldown has passed and
+the condition has been false in between. Every firing is a row in alert_events, unique per rule
+and bar; email and Telegram messages go through the notification outbox.
+
+Rule kinds and their parameters (defaults shown):
+  price-above level=PRICE            price-below level=PRICE
+  rsi-above period=14 level=70       rsi-below period=14 level=30
+  volume-spike factor=2 period=20    (volume above factor x the average of the previous bars)
+  macd-cross-up fast=12 slow=26 signal=9      macd-cross-down fast=12 slow=26 signal=9
+  resistance-break level=PRICE | period=20    support-break level=PRICE | period=20
+
+Exit status:
+  0   rules evaluated (or skipped: market closed)
+  1   some symbols could not be evaluated (partial); each failure is logged
+  2   bad command line
+  65  a rule, or a rules file, is invalid (the line and the reason are printed)
+  69  the price provider was unavailable after retries
+  74  database or file I/O error
+  75  another run holds the lock, or the provider kept rate-limiting; try again later
+  78  configuration error, or the Upstox token was refused (expired: log in again)
+
+Examples:
+  upstox-alert-scan rules add RELIANCE rsi-above period=14 level=70 --interval 15minute
+  upstox-alert-scan rules add TCS price-below level=3200 --channels telegram --cooldown 1h
+  upstox-alert-scan rules import rules.csv
+  upstox-alert-scan rules list
+  upstox-alert-scan --dry-run --force       what would fire now
+  upstox-alert-scan explain RELIANCE";
+
+/// Evaluate alert rules (price levels, RSI, volume spikes, MACD crosses, support and
+/// resistance breaks) against the latest prices and stored candles; notify by email,
+/// Telegram and the database.
+#[derive(Debug, clap::Parser)]
+#[command(name = "upstox-alert-scan", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The flags every job takes.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Evaluate only the rules of these symbols, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub symbols: Vec<String>,
+    /// Which provider gives the latest prices [default: the configured one]
+    #[arg(long, value_enum)]
+    pub source: Option<SourceChoice>,
+    /// What to do instead of a scan.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Add, list, remove, enable, disable, import or export alert rules
+    Rules {
+        /// What to do.
+        #[command(subcommand)]
+        action: RulesCommand,
+    },
+    /// Print the current indicator values and every rule's state for SYMBOL (writes nothing)
+    Explain {
+        /// An NSE symbol (RELIANCE) or instrument key
+        symbol: String,
+    },
+}
+
+/// `rules` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum RulesCommand {
+    /// Add a rule (or update the one watching the same symbol, kind, parameters and interval)
+    Add {
+        /// An NSE symbol (RELIANCE) or instrument key ("NSE_INDEX|Nifty 50")
+        symbol: String,
+        /// price-above, price-below, rsi-above, rsi-below, volume-spike, macd-cross-up,
+        /// macd-cross-down, resistance-break or support-break
+        kind: String,
+        /// Parameters as key=value (level=2500, period=14, factor=3, fast=12 slow=26 signal=9)
+        params: Vec<String>,
+        /// Candle interval the rule is computed on
+        #[arg(long, default_value = "day")]
+        interval: Interval,
+        /// Where a firing is told: email, telegram and/or database
+        #[arg(long, default_value = "database,email,telegram")]
+        channels: Channels,
+        /// Least time between two firings: 0, 90s, 30m, 4h, 1d
+        #[arg(long, default_value = "30m")]
+        cooldown: Cooldown,
+        /// Add it switched off
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// List the rules with their state
+    List,
+    /// Remove rules by number (their past alerts stay in alert_events)
+    Remove {
+        /// Rule numbers, as `rules list` shows them
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Switch rules on
+    Enable {
+        /// Rule numbers
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Switch rules off
+    Disable {
+        /// Rule numbers
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Add or update the rules of a CSV file (symbol,kind,params,interval,channels,cooldown,enabled);
+    /// nothing is stored unless every line is valid
+    Import {
+        /// The file ("-" for standard input)
+        file: PathBuf,
+    },
+    /// Write every rule as CSV, in the format import reads
+    Export,
+}

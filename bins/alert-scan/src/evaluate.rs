@@ -1,0 +1,358 @@
+//! A rule's condition read off a series, and the edge trigger: a rule fires when its condition
+//! becomes true, then not again until its cooldown has passed and the condition was false in
+//! between.
+
+use chrono::{DateTime, Utc};
+use common::indicators;
+
+use crate::rule::{Condition, Line};
+use crate::series::Bar;
+use crate::store::State;
+
+/// The condition at one bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// Computed: the indicator's value, what it is compared with, and whether it holds.
+    Ready {
+        /// The indicator (price, RSI, volume, MACD line).
+        value: f64,
+        /// The level, line, signal or volume threshold.
+        threshold: f64,
+        /// Whether the condition holds.
+        holds: bool,
+    },
+    /// Too few bars: the indicator needs `need`, the series has `have`.
+    Short {
+        /// Bars needed.
+        need: usize,
+        /// Bars there are.
+        have: usize,
+    },
+    /// It cannot be computed, and why.
+    Unknown(String),
+}
+
+/// Reads `condition` at `bars[at]`, using only `bars[..=at]` (so the value at an earlier bar
+/// is what it was then).
+pub fn read(condition: &Condition, bars: &[Bar], at: usize) -> Reading {
+    let bars = &bars[..=at.min(bars.len().saturating_sub(1))];
+    let Some(bar) = bars.last() else {
+        return Reading::Short { need: 1, have: 0 };
+    };
+    let have = bars.len();
+    let closes = || bars.iter().map(|b| b.close).collect::<Vec<f64>>();
+    let compare = |value: f64, threshold: f64, above: bool| Reading::Ready {
+        value,
+        threshold,
+        holds: if above {
+            value > threshold
+        } else {
+            value < threshold
+        },
+    };
+    match *condition {
+        Condition::PriceAbove(level) => compare(bar.close, level, true),
+        Condition::PriceBelow(level) => compare(bar.close, level, false),
+        Condition::RsiAbove { period, level } | Condition::RsiBelow { period, level } => {
+            let need = indicators::rsi_lookback(period) + 1;
+            match indicators::rsi(&closes(), period).last().copied().flatten() {
+                Some(rsi) => compare(rsi, level, matches!(condition, Condition::RsiAbove { .. })),
+                None => Reading::Short { need, have },
+            }
+        }
+        Condition::MacdCrossUp(m) | Condition::MacdCrossDown(m) => {
+            let need = indicators::macd_lookback(m.fast, m.slow, m.signal) + 1;
+            let lines = indicators::macd(&closes(), m.fast, m.slow, m.signal);
+            match (
+                lines.macd.last().copied().flatten(),
+                lines.signal.last().copied().flatten(),
+            ) {
+                (Some(macd), Some(signal)) => {
+                    compare(macd, signal, matches!(condition, Condition::MacdCrossUp(_)))
+                }
+                _ => Reading::Short { need, have },
+            }
+        }
+        Condition::VolumeSpike { factor, period } => {
+            if have < period + 1 {
+                return Reading::Short {
+                    need: period + 1,
+                    have,
+                };
+            }
+            let Some(volume) = bar.volume else {
+                return Reading::Unknown(
+                    "the forming bar's volume is unknown: today's earlier bars of this interval are not all stored yet (upstox-market-sync stores them)"
+                        .to_string(),
+                );
+            };
+            let previous = &bars[have - 1 - period..have - 1];
+            let total: i64 = previous.iter().filter_map(|b| b.volume).sum();
+            let average = total as f64 / period as f64;
+            compare(volume as f64, factor * average, true)
+        }
+        Condition::ResistanceBreak(line) | Condition::SupportBreak(line) => {
+            let above = matches!(condition, Condition::ResistanceBreak(_));
+            let threshold = match line {
+                Line::Level(level) => level,
+                Line::Bars(n) => {
+                    if have < n + 1 {
+                        return Reading::Short { need: n + 1, have };
+                    }
+                    let previous = bars[have - 1 - n..have - 1].iter();
+                    if above {
+                        previous.map(|b| b.high).fold(f64::MIN, f64::max)
+                    } else {
+                        previous.map(|b| b.low).fold(f64::MAX, f64::min)
+                    }
+                }
+            };
+            compare(bar.close, threshold, above)
+        }
+    }
+}
+
+/// What an evaluation saw at the forming bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seen {
+    /// The indicator's value.
+    pub value: f64,
+    /// What it was compared with.
+    pub threshold: f64,
+    /// Whether the condition held.
+    pub holds: bool,
+    /// The bar's start.
+    pub bar_ts: i64,
+}
+
+/// The outcome of one evaluation: the state to keep, and whether the rule fires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The new state.
+    pub state: State,
+    /// Whether it fires now.
+    pub fires: bool,
+    /// Why it does not fire although the condition holds, if so.
+    pub held_back: Option<String>,
+}
+
+/// Applies the edge trigger. `last` is the state the previous run left; a rule never
+/// evaluated before starts armed unless its condition already held at the previous bar
+/// (`held_before`), so that a new rule reports a crossing, not a state it found.
+pub fn decide(
+    last: Option<&State>,
+    held_before: Option<bool>,
+    seen: Seen,
+    cooldown_secs: i64,
+    now: DateTime<Utc>,
+) -> Decision {
+    let armed = match last {
+        Some(s) => s.armed,
+        None => !held_before.unwrap_or(false),
+    };
+    let fired_at = last.and_then(|s| s.fired_at);
+    let cooling = fired_at
+        .map(|t| (now - t).num_seconds() < cooldown_secs)
+        .unwrap_or(false);
+    let holds = seen.holds;
+    let fires = holds && armed && !cooling;
+    let held_back = match (holds, armed, cooling) {
+        (true, false, _) => Some("already fired; waits for the condition to be false".to_string()),
+        (true, true, true) => Some(format!(
+            "in its cooldown until {}",
+            fired_at.map_or(String::new(), |t| crate::notice::ist(
+                t + chrono::Duration::seconds(cooldown_secs)
+            ))
+        )),
+        _ => None,
+    };
+    Decision {
+        state: State {
+            armed: if fires { false } else { armed || !holds },
+            holds,
+            value: Some(seen.value),
+            threshold: Some(seen.threshold),
+            bar_ts: seen.bar_ts,
+            fired_at: if fires { Some(now) } else { fired_at },
+        },
+        fires,
+        held_back,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::MacdParams;
+    use chrono::TimeZone;
+
+    fn bars(closes: &[f64]) -> Vec<Bar> {
+        closes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| Bar {
+                ts: i as i64 * 86_400,
+                high: c + 1.0,
+                low: c - 1.0,
+                close: c,
+                volume: Some(1000),
+            })
+            .collect()
+    }
+
+    fn t(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 4, minute, 0).unwrap()
+    }
+
+    /// Runs the edge trigger over a sequence of (minute, holds) and returns the minutes it fired.
+    fn fired(steps: &[(u32, bool)], cooldown_secs: i64, held_before: Option<bool>) -> Vec<u32> {
+        let mut state: Option<State> = None;
+        let mut fired = Vec::new();
+        for &(minute, holds) in steps {
+            let seen = Seen {
+                value: 1.0,
+                threshold: 0.0,
+                holds,
+                bar_ts: i64::from(minute),
+            };
+            let d = decide(state.as_ref(), held_before, seen, cooldown_secs, t(minute));
+            if d.fires {
+                fired.push(minute);
+            }
+            state = Some(d.state);
+        }
+        fired
+    }
+
+    #[test]
+    fn a_rule_fires_when_its_condition_becomes_true_not_while_it_stays_true() {
+        let steps = [
+            (0, false),
+            (1, true),
+            (2, true),
+            (3, true),
+            (4, false),
+            (5, true),
+        ];
+        assert_eq!(fired(&steps, 0, None), vec![1, 5]);
+    }
+
+    #[test]
+    fn the_cooldown_holds_a_re_armed_rule_back_until_it_has_passed() {
+        // Fires at 1, false at 2 (re-armed), true at 3 inside the 10-minute cooldown, still
+        // true when it ends at 11: fires then, once.
+        let steps = [
+            (1, true),
+            (2, false),
+            (3, true),
+            (10, true),
+            (11, true),
+            (12, true),
+        ];
+        assert_eq!(fired(&steps, 600, Some(false)), vec![1, 11]);
+    }
+
+    #[test]
+    fn without_a_false_in_between_the_cooldown_passing_is_not_enough() {
+        let steps = [(1, true), (20, true), (40, true)];
+        assert_eq!(fired(&steps, 60, Some(false)), vec![1]);
+    }
+
+    #[test]
+    fn a_new_rule_does_not_fire_on_a_state_it_found() {
+        assert_eq!(
+            fired(&[(1, true), (2, true)], 0, Some(true)),
+            Vec::<u32>::new()
+        );
+        assert_eq!(fired(&[(1, true)], 0, Some(false)), vec![1]);
+        // Nothing known about the bar before: armed.
+        assert_eq!(fired(&[(1, true)], 0, None), vec![1]);
+    }
+
+    #[test]
+    fn too_few_bars_say_how_many_are_needed() {
+        let series = bars(&[100.0; 10]);
+        let rsi = Condition::RsiAbove {
+            period: 14,
+            level: 70.0,
+        };
+        assert_eq!(
+            read(&rsi, &series, 9),
+            Reading::Short { need: 15, have: 10 }
+        );
+        let macd = Condition::MacdCrossUp(MacdParams {
+            fast: 12,
+            slow: 26,
+            signal: 9,
+        });
+        assert_eq!(
+            read(&macd, &series, 9),
+            Reading::Short { need: 34, have: 10 }
+        );
+        let spike = Condition::VolumeSpike {
+            factor: 2.0,
+            period: 20,
+        };
+        assert_eq!(
+            read(&spike, &series, 9),
+            Reading::Short { need: 21, have: 10 }
+        );
+    }
+
+    #[test]
+    fn rsi_of_a_steady_rise_is_overbought() {
+        let closes: Vec<f64> = (0..30).map(|i| 100.0 + f64::from(i)).collect();
+        let rsi = Condition::RsiAbove {
+            period: 14,
+            level: 70.0,
+        };
+        match read(&rsi, &bars(&closes), 29) {
+            Reading::Ready { value, holds, .. } => {
+                assert_eq!(value, 100.0);
+                assert!(holds);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn volume_spike_compares_with_the_previous_bars_only() {
+        let mut series = bars(&[100.0; 21]);
+        series[20].volume = Some(2001);
+        let spike = Condition::VolumeSpike {
+            factor: 2.0,
+            period: 20,
+        };
+        assert_eq!(
+            read(&spike, &series, 20),
+            Reading::Ready {
+                value: 2001.0,
+                threshold: 2000.0,
+                holds: true
+            }
+        );
+        series[20].volume = None;
+        assert!(matches!(read(&spike, &series, 20), Reading::Unknown(_)));
+    }
+
+    #[test]
+    fn breaks_compare_the_close_with_the_previous_bars_extremes() {
+        let mut series = bars(&[100.0, 104.0, 102.0, 103.0]);
+        series[3].close = 105.5;
+        let resistance = Condition::ResistanceBreak(Line::Bars(3));
+        // Highs of the three previous bars: 101, 105, 103.
+        assert_eq!(
+            read(&resistance, &series, 3),
+            Reading::Ready {
+                value: 105.5,
+                threshold: 105.0,
+                holds: true
+            }
+        );
+        let support = Condition::SupportBreak(Line::Level(101.0));
+        assert!(matches!(
+            read(&support, &series, 2),
+            Reading::Ready { holds: false, .. }
+        ));
+    }
+}

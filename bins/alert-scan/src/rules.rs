@@ -1,0 +1,244 @@
+//! `upstox-alert-scan rules …`: rules managed from a shell. Every change is checked first and
+//! made in one transaction; an import with one bad line stores nothing.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use chrono::Utc;
+use common::Exit;
+use common::harness::{self, CommonArgs, Fatal};
+use rusqlite::Connection;
+
+use crate::cli::RulesCommand;
+use crate::config::JobConfig;
+use crate::notice;
+use crate::rule::{self, Condition, Rule};
+use crate::store::{self, Saved};
+
+/// Runs a `rules` subcommand.
+pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
+    let open = || harness::open_for_editing::<JobConfig>(args, "alert-scan", &[store::SCHEMA]);
+    let mut out = std::io::stdout().lock();
+    match action {
+        RulesCommand::Add {
+            symbol,
+            kind,
+            params,
+            interval,
+            channels,
+            cooldown,
+            disabled,
+        } => {
+            let invalid = |e: String| Fatal::new(Exit::DataErr, format!("invalid rule: {e}"));
+            let rule = Rule {
+                id: 0,
+                symbol: rule::parse_symbol(symbol).map_err(invalid)?,
+                condition: Condition::parse(kind, &params.join(" ")).map_err(invalid)?,
+                interval: *interval,
+                channels: channels.clone(),
+                cooldown: *cooldown,
+                enabled: !disabled,
+            };
+            if args.dry_run {
+                writeln!(out, "valid (dry run, not stored): {}", one_line(&rule))?;
+                return Ok(());
+            }
+            let conn = open()?;
+            match store::save(&conn, &rule, Utc::now())? {
+                Saved::Added(id) => writeln!(out, "added rule {id}: {}", one_line(&rule))?,
+                Saved::Updated(id) => writeln!(
+                    out,
+                    "rule {id} already watches this; its channels, cooldown and switch were updated"
+                )?,
+            }
+        }
+        RulesCommand::List => list(&open()?, &mut out)?,
+        RulesCommand::Remove { ids } => each(&open()?, ids, "removed", store::remove)?,
+        RulesCommand::Enable { ids } => each(&open()?, ids, "enabled", |c, id| {
+            store::set_enabled(c, id, true)
+        })?,
+        RulesCommand::Disable { ids } => each(&open()?, ids, "disabled", |c, id| {
+            store::set_enabled(c, id, false)
+        })?,
+        RulesCommand::Import { file } => {
+            let rules = read_file(file)?;
+            if args.dry_run {
+                writeln!(out, "{} valid rules (dry run, not stored)", rules.len())?;
+                return Ok(());
+            }
+            let mut conn = open()?;
+            let tx = conn.transaction()?;
+            let (mut added, mut updated) = (0, 0);
+            for rule in &rules {
+                match store::save(&tx, rule, Utc::now())? {
+                    Saved::Added(_) => added += 1,
+                    Saved::Updated(_) => updated += 1,
+                }
+            }
+            tx.commit()?;
+            writeln!(
+                out,
+                "imported {}: {added} added, {updated} already there (updated)",
+                file.display()
+            )?;
+        }
+        RulesCommand::Export => {
+            let conn = open()?;
+            let mut writer = csv::Writer::from_writer(out);
+            writer.write_record(rule::CSV_HEADER)?;
+            for rule in store::rules(&conn)? {
+                writer.write_record(rule::to_record(&rule))?;
+            }
+            writer.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// A rule on one line: `RELIANCE rsi-above period=14 level=70 (day; email,telegram; 30m)`.
+fn one_line(rule: &Rule) -> String {
+    format!(
+        "{} {} {} ({}; {}; cooldown {}{})",
+        rule.symbol,
+        rule.condition.kind(),
+        rule.condition.params(),
+        rule.interval,
+        rule.channels,
+        rule.cooldown,
+        if rule.enabled { "" } else { "; disabled" }
+    )
+}
+
+fn list(conn: &Connection, out: &mut impl Write) -> anyhow::Result<()> {
+    let rules = store::rules(conn)?;
+    if rules.is_empty() {
+        writeln!(
+            out,
+            "no rules yet: add one with `upstox-alert-scan rules add RELIANCE rsi-above`"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>4}  {:<12} {:<44} {:<9} {:<23} {:<8} {:<3}  STATE",
+        "ID", "SYMBOL", "RULE", "INTERVAL", "CHANNELS", "COOLDOWN", "ON"
+    )?;
+    for rule in rules {
+        let state = match store::state(conn, rule.id)? {
+            None => "not evaluated yet".to_string(),
+            Some(s) => {
+                let mut text = if s.holds { "true" } else { "false" }.to_string();
+                if let Some(fired) = s.fired_at {
+                    text.push_str(&format!(", last fired {}", notice::ist(fired)));
+                }
+                if !s.armed {
+                    text.push_str(", waits to re-arm");
+                }
+                text
+            }
+        };
+        writeln!(
+            out,
+            "{:>4}  {:<12} {:<44} {:<9} {:<23} {:<8} {:<3}  {state}",
+            rule.id,
+            rule.symbol,
+            rule.condition.describe(),
+            rule.interval.as_str(),
+            rule.channels.to_string(),
+            rule.cooldown.to_string(),
+            if rule.enabled { "yes" } else { "no" },
+        )?;
+    }
+    Ok(())
+}
+
+/// Applies `change` to each rule number; an unknown number is an error, after the others.
+fn each(
+    conn: &Connection,
+    ids: &[i64],
+    done: &str,
+    change: impl Fn(&Connection, i64) -> rusqlite::Result<bool>,
+) -> anyhow::Result<()> {
+    let mut missing = Vec::new();
+    for &id in ids {
+        if change(conn, id)? {
+            println!("{done} rule {id}");
+        } else {
+            missing.push(id.to_string());
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Fatal::new(
+            Exit::DataErr,
+            format!(
+                "no rule numbered {}: `upstox-alert-scan rules list` shows them",
+                missing.join(", ")
+            ),
+        )
+        .into())
+    }
+}
+
+/// Reads and checks every line of a rules file; any bad line refuses the whole file, with
+/// each bad line and its reason on stderr.
+fn read_file(file: &Path) -> anyhow::Result<Vec<Rule>> {
+    let name = file.display().to_string();
+    let mut text = Vec::new();
+    let read = if name == "-" {
+        std::io::stdin().read_to_end(&mut text)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut text))
+    };
+    read.map_err(|e| Fatal::new(Exit::IoErr, format!("cannot read {name}: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_slice());
+    let (mut rules, mut bad) = (Vec::new(), 0);
+    for record in reader.records() {
+        let (line, result) = match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                if line == 1 && r.get(0).is_some_and(|f| f.trim() == rule::CSV_HEADER[0]) {
+                    continue;
+                }
+                (line, rule::from_record(&r))
+            }
+            Err(e) => (
+                e.position().map_or(0, |p| p.line()),
+                Err(format!("not CSV: {e}")),
+            ),
+        };
+        match result {
+            Ok(rule) => rules.push(rule),
+            Err(reason) => {
+                bad += 1;
+                eprintln!("{name}:{line}: {reason}");
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(Fatal::new(
+            Exit::DataErr,
+            format!(
+                "{name}: {bad} invalid line{} (above); nothing was imported. Fix them and import again",
+                if bad == 1 { "" } else { "s" }
+            ),
+        )
+        .into());
+    }
+    if rules.is_empty() {
+        return Err(Fatal::new(
+            Exit::DataErr,
+            format!(
+                "{name} has no rules: write one per line as {}",
+                rule::CSV_HEADER.join(",")
+            ),
+        )
+        .into());
+    }
+    Ok(rules)
+}

@@ -1,0 +1,352 @@
+//! The bars a rule is computed on: the stored candles of its interval, oldest first, then the
+//! forming bar made from the latest quote.
+
+use chrono::{DateTime, Days, Utc};
+use common::calendar::{self, TradingCalendar};
+use market_sync::candle::{Candle, expected_bars, ist_epoch};
+use market_sync::instrument::InstrumentKey;
+use market_sync::interval::Interval;
+use market_sync::provider::Quote;
+use rusqlite::{Connection, params};
+
+/// One bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    /// Its start, UTC epoch seconds (00:00 IST for day bars).
+    pub ts: i64,
+    /// High.
+    pub high: f64,
+    /// Low.
+    pub low: f64,
+    /// Close (for the forming bar: the last price).
+    pub close: f64,
+    /// Volume; `None` when the forming bar's cannot be known.
+    pub volume: Option<i64>,
+}
+
+/// Where a quote at `now` falls: the bar it belongs to and the one before it, by the NSE
+/// calendar. `None` before the first session the calendar knows of (it looks back 15 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The forming bar's start.
+    pub current: i64,
+    /// The start of the bar before it (in an earlier session when `current` is the first).
+    pub previous: i64,
+    /// How many bars of `current`'s session come before it.
+    pub earlier_today: usize,
+}
+
+/// The bar `now` is in, for `interval`: the latest bar that has started, in the latest
+/// session that has opened.
+pub fn position(
+    calendar: &TradingCalendar,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Option<Position> {
+    let now = now.timestamp();
+    let mut date = calendar::today(chrono::DateTime::from_timestamp(now, 0)?);
+    let mut found: Option<(i64, usize)> = None;
+    for _ in 0..15 {
+        let bars = expected_bars(calendar, date, interval);
+        if let Some(session) = calendar.session(date) {
+            match found {
+                None if ist_epoch(date, session.open) <= now => {
+                    // A day bar starts at 00:00 IST but trades from the open.
+                    let at = match interval.minutes() {
+                        None => 0,
+                        Some(_) => bars.iter().rposition(|&b| b <= now)?,
+                    };
+                    if at > 0 {
+                        return Some(Position {
+                            current: bars[at],
+                            previous: bars[at - 1],
+                            earlier_today: at,
+                        });
+                    }
+                    found = Some((bars[at], 0));
+                }
+                Some((current, earlier_today)) => {
+                    return Some(Position {
+                        current,
+                        previous: *bars.last()?,
+                        earlier_today,
+                    });
+                }
+                None => {}
+            }
+        }
+        date = date.checked_sub_days(Days::new(1))?;
+    }
+    None
+}
+
+/// Up to `limit` stored bars of `key` and `interval` that start before `before`, oldest first.
+pub fn stored(
+    conn: &Connection,
+    key: &InstrumentKey,
+    interval: Interval,
+    before: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<Bar>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ts, high, low, close, volume FROM candles
+         WHERE instrument = ?1 AND interval = ?2 AND ts < ?3 ORDER BY ts DESC LIMIT ?4",
+    )?;
+    let mut bars = stmt
+        .query_map(
+            params![key.as_str(), interval.as_str(), before, limit as i64],
+            |r| {
+                Ok(Bar {
+                    ts: r.get(0)?,
+                    high: r.get(1)?,
+                    low: r.get(2)?,
+                    close: r.get(3)?,
+                    volume: r.get(4)?,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    bars.reverse();
+    Ok(bars)
+}
+
+/// Adds `fetched` bars (checked, complete) that start before `before` and are not stored, and
+/// keeps the newest `limit`: today's bars from the provider when market-sync has not stored
+/// them yet.
+pub fn merge(stored: Vec<Bar>, fetched: &[Candle], before: i64, limit: usize) -> Vec<Bar> {
+    let mut bars = stored;
+    let known: std::collections::HashSet<i64> = bars.iter().map(|b| b.ts).collect();
+    bars.extend(
+        fetched
+            .iter()
+            .filter(|c| c.ts < before && !known.contains(&c.ts))
+            .map(|c| Bar {
+                ts: c.ts,
+                high: c.high,
+                low: c.low,
+                close: c.close,
+                volume: Some(c.volume),
+            }),
+    );
+    bars.sort_by_key(|b| b.ts);
+    let extra = bars.len().saturating_sub(limit);
+    bars.drain(..extra);
+    bars
+}
+
+/// Whether `stored` reaches the bar before the forming one.
+pub fn is_current(stored: &[Bar], at: Position) -> bool {
+    stored.last().map(|b| b.ts) == Some(at.previous)
+}
+
+/// Why the stored bars cannot be extended with the forming bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// The last stored bar's start, if any.
+    pub last: Option<i64>,
+    /// The bar that should be the last stored one.
+    pub expected: i64,
+}
+
+/// The series for one (instrument, interval): `stored` (closed bars, oldest first) then the
+/// forming bar from `quote`. Refused when the stored bars stop before the bar preceding the
+/// forming one: an indicator computed across a hole would be wrong.
+pub fn series(
+    stored: Vec<Bar>,
+    quote: &Quote,
+    interval: Interval,
+    at: Position,
+) -> Result<Vec<Bar>, Stale> {
+    if !is_current(&stored, at) {
+        return Err(Stale {
+            last: stored.last().map(|b| b.ts),
+            expected: at.previous,
+        });
+    }
+    let price = quote.ltp;
+    let forming = match interval.minutes() {
+        // The quote's volume, high and low are the day's so far: the day bar's own.
+        None => Bar {
+            ts: at.current,
+            high: quote.high.unwrap_or(price).max(price),
+            low: quote.low.unwrap_or(price).min(price),
+            close: price,
+            volume: quote.volume,
+        },
+        // The forming bar's volume is the day's less that of today's bars, when all of them
+        // are stored: the last `earlier_today` bars, the first at the open. Being distinct
+        // bars on the grid between the open and the previous bar, they are all of them.
+        Some(minutes) => {
+            let today = &stored[stored.len().saturating_sub(at.earlier_today)..];
+            let open = at.current - at.earlier_today as i64 * i64::from(minutes) * 60;
+            let complete =
+                today.len() == at.earlier_today && today.first().is_none_or(|b| b.ts == open);
+            let volume = match (quote.volume, complete) {
+                (Some(day), true) => {
+                    let before: i64 = today.iter().filter_map(|b| b.volume).sum();
+                    Some((day - before).max(0))
+                }
+                _ => None,
+            };
+            Bar {
+                ts: at.current,
+                high: price,
+                low: price,
+                close: price,
+                volume,
+            }
+        }
+    };
+    let mut bars = stored;
+    bars.push(forming);
+    Ok(bars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, NaiveTime, TimeZone};
+    use common::calendar::IST;
+
+    fn ist(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        IST.with_ymd_and_hms(2026, 11, d, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn at(d: u32, h: u32, m: u32) -> i64 {
+        ist(d, h, m).timestamp()
+    }
+
+    fn day(d: u32) -> i64 {
+        ist_epoch(
+            NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+            NaiveTime::MIN,
+        )
+    }
+
+    #[test]
+    fn the_forming_bar_and_the_one_before_follow_the_nse_calendar() {
+        let cal = TradingCalendar::embedded();
+        let p = position(&cal, Interval::Minute15, ist(20, 10, 7)).unwrap();
+        assert_eq!(
+            p,
+            Position {
+                current: at(20, 10, 0),
+                previous: at(20, 9, 45),
+                earlier_today: 3
+            }
+        );
+        // Monday's first bar follows Friday's last.
+        let p = position(&cal, Interval::Minute15, ist(23, 9, 15)).unwrap();
+        assert_eq!((p.current, p.previous), (at(23, 9, 15), at(20, 15, 15)));
+        // Before Monday's open the day bar forming is still Friday's.
+        let p = position(&cal, Interval::Day, ist(23, 8, 0)).unwrap();
+        assert_eq!((p.current, p.previous), (day(20), day(19)));
+        // Tuesday 2026-11-24 is a holiday: Wednesday's day bar follows Monday's.
+        let p = position(&cal, Interval::Day, ist(25, 10, 0)).unwrap();
+        assert_eq!((p.current, p.previous), (day(25), day(23)));
+    }
+
+    fn bar(ts: i64, volume: i64) -> Bar {
+        Bar {
+            ts,
+            high: 101.0,
+            low: 99.0,
+            close: 100.0,
+            volume: Some(volume),
+        }
+    }
+
+    fn quote(ltp: f64, volume: i64) -> Quote {
+        Quote {
+            instrument: InstrumentKey::parse("NSE_EQ|INE002A01018").unwrap(),
+            ts: 0,
+            ltp,
+            open: Some(100.0),
+            high: Some(110.0),
+            low: Some(95.0),
+            prev_close: Some(100.0),
+            volume: Some(volume),
+            oi: None,
+            bid: None,
+            ask: None,
+        }
+    }
+
+    #[test]
+    fn the_forming_intraday_bar_has_the_day_volume_less_todays_stored_bars() {
+        let cal = TradingCalendar::embedded();
+        let p = position(&cal, Interval::Minute15, ist(20, 10, 7)).unwrap();
+        let stored = vec![
+            bar(at(19, 15, 15), 7),
+            bar(at(20, 9, 15), 100),
+            bar(at(20, 9, 30), 200),
+            bar(at(20, 9, 45), 300),
+        ];
+        let bars = series(stored, &quote(105.0, 1000), Interval::Minute15, p).unwrap();
+        let forming = bars.last().unwrap();
+        assert_eq!(forming.ts, at(20, 10, 0));
+        assert_eq!(forming.close, 105.0);
+        assert_eq!(forming.volume, Some(400));
+        // Without the 09:30 bar the day's earlier volume is not known.
+        let holed = vec![bar(at(20, 9, 15), 100), bar(at(20, 9, 45), 300)];
+        let p2 = Position {
+            earlier_today: 3,
+            ..p
+        };
+        let bars = series(holed, &quote(105.0, 1000), Interval::Minute15, p2).unwrap();
+        assert_eq!(bars.last().unwrap().volume, None);
+    }
+
+    #[test]
+    fn fetched_bars_fill_in_after_the_stored_ones() {
+        let candle = |ts: i64, volume: i64| Candle {
+            ts,
+            open: 100.0,
+            high: 101.0,
+            low: 99.0,
+            close: 100.5,
+            volume,
+            oi: None,
+        };
+        let stored = vec![bar(at(19, 15, 15), 7), bar(at(20, 9, 15), 100)];
+        let fetched = [
+            candle(at(20, 9, 15), 999),
+            candle(at(20, 9, 30), 200),
+            candle(at(20, 9, 45), 300),
+            candle(at(20, 10, 0), 50),
+        ];
+        let bars = merge(stored, &fetched, at(20, 10, 0), 3);
+        let seen: Vec<(i64, Option<i64>)> = bars.iter().map(|b| (b.ts, b.volume)).collect();
+        // The stored 09:15 bar wins, the forming 10:00 bar is left out, the oldest is dropped.
+        assert_eq!(
+            seen,
+            vec![
+                (at(20, 9, 15), Some(100)),
+                (at(20, 9, 30), Some(200)),
+                (at(20, 9, 45), Some(300))
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_bars_that_stop_early_are_stale() {
+        let cal = TradingCalendar::embedded();
+        let p = position(&cal, Interval::Day, ist(20, 11, 0)).unwrap();
+        let err = series(vec![bar(day(18), 5)], &quote(105.0, 1000), Interval::Day, p).unwrap_err();
+        assert_eq!(
+            err,
+            Stale {
+                last: Some(day(18)),
+                expected: day(19)
+            }
+        );
+        let bars = series(vec![bar(day(19), 5)], &quote(105.0, 1000), Interval::Day, p).unwrap();
+        let forming = bars.last().unwrap();
+        assert_eq!(
+            (forming.high, forming.low, forming.volume),
+            (110.0, 95.0, Some(1000))
+        );
+    }
+}

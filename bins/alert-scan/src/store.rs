@@ -1,0 +1,267 @@
+//! alert-scan's tables: the rules, each rule's state between runs, and every firing.
+
+use chrono::{DateTime, Utc};
+use common::db::Schema;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::rule::{Condition, Cooldown, Rule};
+
+/// The tables. `alert_events` keeps its rows when a rule is removed, so it says what the rule
+/// was; (rule, bar) is unique, so a rerun or a catch-up run never records a firing twice.
+pub const SCHEMA: Schema = Schema {
+    component: "alert-scan",
+    migrations: &["CREATE TABLE alert_rules (
+            id INTEGER PRIMARY KEY,
+            symbol TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            params TEXT NOT NULL,
+            interval TEXT NOT NULL CHECK (interval IN ('1minute', '5minute', '15minute', 'day')),
+            channels TEXT NOT NULL,
+            cooldown_secs INTEGER NOT NULL CHECK (cooldown_secs >= 0),
+            enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+            created_at TEXT NOT NULL,
+            UNIQUE (symbol, kind, params, interval)
+        );
+        CREATE TABLE alert_state (
+            rule_id INTEGER PRIMARY KEY REFERENCES alert_rules (id) ON DELETE CASCADE,
+            armed INTEGER NOT NULL,
+            holds INTEGER NOT NULL,
+            value REAL,
+            threshold REAL,
+            bar_ts INTEGER NOT NULL,
+            checked_at TEXT NOT NULL,
+            fired_at TEXT
+        );
+        CREATE TABLE alert_events (
+            id INTEGER PRIMARY KEY,
+            rule_id INTEGER NOT NULL,
+            symbol TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            interval TEXT NOT NULL,
+            value REAL NOT NULL,
+            threshold REAL NOT NULL,
+            price REAL NOT NULL,
+            bar_ts INTEGER NOT NULL,
+            fired_at TEXT NOT NULL,
+            UNIQUE (rule_id, bar_ts)
+        );
+        CREATE INDEX alert_events_by_time ON alert_events (fired_at);"],
+};
+
+fn rule_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rule> {
+    let bad = |i: usize, e: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            Box::<dyn std::error::Error + Send + Sync>::from(e),
+        )
+    };
+    let kind: String = row.get(2)?;
+    let params: String = row.get(3)?;
+    let interval: String = row.get(4)?;
+    let channels: String = row.get(5)?;
+    Ok(Rule {
+        id: row.get(0)?,
+        symbol: row.get(1)?,
+        condition: Condition::parse(&kind, &params).map_err(|e| bad(2, e))?,
+        interval: interval.parse().map_err(|e| bad(4, e))?,
+        channels: channels.parse().map_err(|e| bad(5, e))?,
+        cooldown: Cooldown(row.get(6)?),
+        enabled: row.get(7)?,
+    })
+}
+
+const RULE_COLUMNS: &str = "id, symbol, kind, params, interval, channels, cooldown_secs, enabled";
+
+/// Every rule, by number.
+pub fn rules(conn: &Connection) -> rusqlite::Result<Vec<Rule>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RULE_COLUMNS} FROM alert_rules ORDER BY id"
+    ))?;
+    stmt.query_map([], rule_from_row)?.collect()
+}
+
+/// One rule.
+pub fn rule(conn: &Connection, id: i64) -> rusqlite::Result<Option<Rule>> {
+    conn.query_row(
+        &format!("SELECT {RULE_COLUMNS} FROM alert_rules WHERE id = ?1"),
+        [id],
+        rule_from_row,
+    )
+    .optional()
+}
+
+/// Whether a rule was added or already there (and then updated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// A new rule, with its number.
+    Added(i64),
+    /// The same symbol, kind, parameters and interval existed: its channels, cooldown and
+    /// enabled flag were set from the new one.
+    Updated(i64),
+}
+
+/// Stores `rule`, or updates the rule that watches the same thing.
+pub fn save(conn: &Connection, rule: &Rule, now: DateTime<Utc>) -> rusqlite::Result<Saved> {
+    let existing: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM alert_rules WHERE symbol = ?1 AND kind = ?2 AND params = ?3 AND interval = ?4",
+            params![
+                rule.symbol,
+                rule.condition.kind(),
+                rule.condition.params(),
+                rule.interval.as_str()
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => {
+            conn.execute(
+                "UPDATE alert_rules SET channels = ?2, cooldown_secs = ?3, enabled = ?4 WHERE id = ?1",
+                params![id, rule.channels.to_string(), rule.cooldown.0, rule.enabled],
+            )?;
+            Ok(Saved::Updated(id))
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO alert_rules (symbol, kind, params, interval, channels, cooldown_secs, enabled, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    rule.symbol,
+                    rule.condition.kind(),
+                    rule.condition.params(),
+                    rule.interval.as_str(),
+                    rule.channels.to_string(),
+                    rule.cooldown.0,
+                    rule.enabled,
+                    common::runs::timestamp(now)
+                ],
+            )?;
+            Ok(Saved::Added(conn.last_insert_rowid()))
+        }
+    }
+}
+
+/// Removes a rule (its state goes with it; its events stay). False if there was none.
+pub fn remove(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM alert_rules WHERE id = ?1", [id])? == 1)
+}
+
+/// Turns a rule on or off. False if there was none.
+pub fn set_enabled(conn: &Connection, id: i64, enabled: bool) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE alert_rules SET enabled = ?2 WHERE id = ?1",
+        params![id, enabled],
+    )? == 1)
+}
+
+/// What a rule knew after its last evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// Whether it may fire: true until it fires, and again once its condition was false.
+    pub armed: bool,
+    /// Whether the condition held.
+    pub holds: bool,
+    /// The value and threshold then.
+    pub value: Option<f64>,
+    /// The threshold.
+    pub threshold: Option<f64>,
+    /// The bar evaluated.
+    pub bar_ts: i64,
+    /// When it last fired.
+    pub fired_at: Option<DateTime<Utc>>,
+}
+
+/// The state of rule `id`, if it was ever evaluated.
+pub fn state(conn: &Connection, id: i64) -> rusqlite::Result<Option<State>> {
+    conn.query_row(
+        "SELECT armed, holds, value, threshold, bar_ts, fired_at FROM alert_state WHERE rule_id = ?1",
+        [id],
+        |r| {
+            let fired: Option<String> = r.get(5)?;
+            Ok(State {
+                armed: r.get(0)?,
+                holds: r.get(1)?,
+                value: r.get(2)?,
+                threshold: r.get(3)?,
+                bar_ts: r.get(4)?,
+                fired_at: fired.and_then(|t| {
+                    DateTime::parse_from_rfc3339(&t)
+                        .ok()
+                        .map(|t| t.with_timezone(&Utc))
+                }),
+            })
+        },
+    )
+    .optional()
+}
+
+/// Records rule `id`'s state after an evaluation at `now`.
+pub fn save_state(
+    conn: &Connection,
+    id: i64,
+    state: &State,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO alert_state (rule_id, armed, holds, value, threshold, bar_ts, checked_at, fired_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (rule_id) DO UPDATE SET armed = excluded.armed, holds = excluded.holds,
+             value = excluded.value, threshold = excluded.threshold, bar_ts = excluded.bar_ts,
+             checked_at = excluded.checked_at, fired_at = excluded.fired_at",
+        params![
+            id,
+            state.armed,
+            state.holds,
+            state.value,
+            state.threshold,
+            state.bar_ts,
+            common::runs::timestamp(now),
+            state.fired_at.map(common::runs::timestamp)
+        ],
+    )?;
+    Ok(())
+}
+
+/// One firing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The rule.
+    pub rule_id: i64,
+    /// Its symbol.
+    pub symbol: String,
+    /// What it watches ("RSI(14) above 70").
+    pub rule: String,
+    /// Its interval.
+    pub interval: String,
+    /// The indicator's value.
+    pub value: f64,
+    /// What it was compared with.
+    pub threshold: f64,
+    /// The last price.
+    pub price: f64,
+    /// The bar it fired on (its start, UTC epoch seconds).
+    pub bar_ts: i64,
+    /// When.
+    pub fired_at: DateTime<Utc>,
+}
+
+/// Records a firing; false when this rule already fired on this bar.
+pub fn record(conn: &Connection, e: &Event) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "INSERT INTO alert_events (rule_id, symbol, rule, interval, value, threshold, price, bar_ts, fired_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (rule_id, bar_ts) DO NOTHING",
+        params![
+            e.rule_id,
+            e.symbol,
+            e.rule,
+            e.interval,
+            e.value,
+            e.threshold,
+            e.price,
+            e.bar_ts,
+            common::runs::timestamp(e.fired_at)
+        ],
+    )? == 1)
+}
