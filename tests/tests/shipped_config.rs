@@ -90,3 +90,21 @@ fn the_documented_market_sync_defaults_are_the_real_ones() {
         format!("{:?}", JobConfig::default())
     );
 }
+
+#[test]
+fn the_documented_alert_scan_defaults_are_the_real_ones() {
+    use alert_scan::config::JobConfig;
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let on = switched_on(&shipped());
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "alert-scan").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    assert_eq!(
+        format!("{:?}", documented.job),
+        format!("{:?}", JobConfig::default())
+    );
+    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "alert-scan").unwrap();
+    assert_eq!(
+        format!("{:?}", as_shipped.job),
+        format!("{:?}", JobConfig::default())
+    );
+}

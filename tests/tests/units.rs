@@ -96,6 +96,20 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
             "Tue 2026-11-24 10:15:00 UTC",
         ],
     ),
+    // From Friday 15:29 IST, two minutes of each OnCalendar= in turn: 09:15 and 09:16 on
+    // Monday (the open), 10:00 and 10:01 on Monday, and 15:29 and 15:30 on Friday (the close).
+    (
+        "upstox-alert-scan.timer",
+        "2026-11-20 09:58:30 UTC",
+        &[
+            "Mon 2026-11-23 03:45:00 UTC",
+            "Mon 2026-11-23 03:46:00 UTC",
+            "Mon 2026-11-23 04:30:00 UTC",
+            "Mon 2026-11-23 04:31:00 UTC",
+            "Fri 2026-11-20 09:59:00 UTC",
+            "Fri 2026-11-20 10:00:00 UTC",
+        ],
+    ),
 ];
 
 #[test]
@@ -177,6 +191,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
     let periods = [
         ("upstox-nse-index-update.service", 24 * 3600),
         ("upstox-market-sync.service", 3600),
+        ("upstox-alert-scan.service", 60),
     ];
     for service in units("service") {
         let body = text(&service);

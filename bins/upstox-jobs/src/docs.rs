@@ -12,6 +12,7 @@ pub fn commands() -> Vec<clap::Command> {
         crate::cli::Cli::command(),
         nse_index_update::Cli::command(),
         market_sync::Cli::command(),
+        alert_scan::Cli::command(),
     ]
 }
 
@@ -50,6 +51,7 @@ mod tests {
             "upstox-jobs",
             "upstox-nse-index-update",
             "upstox-market-sync",
+            "upstox-alert-scan",
         ] {
             let page = std::fs::read_to_string(dir.path().join(format!("man1/{name}.1"))).unwrap();
             assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{name}: a roff page");
