@@ -114,7 +114,7 @@ grep -q "upstox-nse-index-update\[[0-9]*\]: NIFTYIT: connection to http://127.0.
 $0
 EOT' "$report" || echo "$report" | head -20
 check "job_runs says failed and keeps the data" \
-  test "$(sql "SELECT status || ' ' || (SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50') FROM job_runs ORDER BY id DESC LIMIT 1")" = "failed 50"
+  test "$(sql "SELECT status || ' ' || (SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50') FROM job_runs WHERE job = 'nse-index-update' ORDER BY id DESC LIMIT 1")" = "failed 50"
 
 in_box cp "$inside/hang.toml" /etc/upstox-jobs/config.toml
 in_box systemctl start --no-block $unit.service
