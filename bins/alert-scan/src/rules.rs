@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::Utc;
 use common::Exit;
 use common::harness::{self, CommonArgs, Fatal};
+use market_sync::universe::Universe;
 use rusqlite::Connection;
 
 use crate::cli::RulesCommand;
@@ -44,6 +45,9 @@ pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             let conn = open()?;
+            if let Some(why) = unknown_symbol(&conn, &rule.symbol)? {
+                return Err(invalid(why).into());
+            }
             match store::save(&conn, &rule, Utc::now())? {
                 Saved::Added(id) => writeln!(out, "added rule {id}: {}", one_line(&rule))?,
                 Saved::Updated(id) => writeln!(
@@ -67,6 +71,26 @@ pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             let mut conn = open()?;
+            let mut unknown = Vec::new();
+            for rule in &rules {
+                if let Some(why) = unknown_symbol(&conn, &rule.symbol)?
+                    && !unknown.contains(&why)
+                {
+                    eprintln!("{}: {why}", file.display());
+                    unknown.push(why);
+                }
+            }
+            if !unknown.is_empty() {
+                return Err(Fatal::new(
+                    Exit::DataErr,
+                    format!(
+                        "{}: {} unknown symbol(s) (above); nothing was imported",
+                        file.display(),
+                        unknown.len()
+                    ),
+                )
+                .into());
+            }
             let tx = conn.transaction()?;
             let (mut added, mut updated) = (0, 0);
             for rule in &rules {
@@ -93,6 +117,37 @@ pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Why `symbol` cannot be watched, when the database knows the symbols (Upstox's instrument
+/// master from market-sync, or nse-index-update's members) and it is not among them. A rule
+/// on an unknown symbol would fail every minute's scan. On a fresh install, with no symbols
+/// known yet, it is accepted with a warning.
+fn unknown_symbol(conn: &Connection, symbol: &str) -> anyhow::Result<Option<String>> {
+    let rows = |table: &str| -> rusqlite::Result<i64> {
+        let exists: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            return Ok(0);
+        }
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+    };
+    let mut universe = Universe::default();
+    universe.add(&[conn], symbol);
+    let Some((_, why)) = universe.unresolved.pop() else {
+        return Ok(None);
+    };
+    if rows("instruments")? + rows("nse_index_membership")? == 0 {
+        // Not a run: no log subscriber, so straight to stderr.
+        eprintln!(
+            "warning: {symbol}: cannot check the symbol yet (no instrument master stored: upstox-market-sync stores it); kept"
+        );
+        return Ok(None);
+    }
+    Ok(Some(format!("{symbol}: {why}")))
 }
 
 /// A rule on one line: `RELIANCE rsi-above period=14 level=70 (day; email,telegram; 30m)`.
