@@ -11,7 +11,7 @@ use crate::rule::{Channels, Cooldown};
 const AFTER_HELP: &str = "\
 Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force.
 A rule fires when its condition becomes true, then not again until its cooldown has passed and
-the condition has been false in between. Every firing is a row in alert_events, unique per rule
+the condition has been false in between, and at most once a bar. Every firing is a row in alert_events, unique per rule
 and bar; email and Telegram messages go through the notification outbox.
 
 Rule kinds and their parameters (defaults shown):

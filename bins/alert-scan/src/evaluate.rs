@@ -154,16 +154,24 @@ pub fn decide(
     let cooling = fired_at
         .map(|t| (now - t).num_seconds() < cooldown_secs)
         .unwrap_or(false);
+    // One firing per rule and bar (alert_events is unique on them): a day rule that re-arms
+    // after its cooldown waits for the next day's bar.
+    let fired_this_bar = fired_at.is_some_and(|t| t.timestamp() >= seen.bar_ts);
     let holds = seen.holds;
-    let fires = holds && armed && !cooling;
-    let held_back = match (holds, armed, cooling) {
-        (true, false, _) => Some("already fired; waits for the condition to be false".to_string()),
-        (true, true, true) => Some(format!(
+    let fires = holds && armed && !cooling && !fired_this_bar;
+    let held_back = match (holds, armed, cooling, fired_this_bar) {
+        (true, false, _, _) => {
+            Some("already fired; waits for the condition to be false".to_string())
+        }
+        (true, true, true, _) => Some(format!(
             "in its cooldown until {}",
             fired_at.map_or(String::new(), |t| crate::notice::ist(
                 t + chrono::Duration::seconds(cooldown_secs)
             ))
         )),
+        (true, true, false, true) => {
+            Some("already fired on this bar; fires again on a later one".to_string())
+        }
         _ => None,
     };
     Decision {
@@ -213,7 +221,8 @@ mod tests {
                 value: 1.0,
                 threshold: 0.0,
                 holds,
-                bar_ts: i64::from(minute),
+                // Minute bars: each step on a bar of its own.
+                bar_ts: t(minute).timestamp(),
             };
             let d = decide(state.as_ref(), held_before, seen, cooldown_secs, t(minute));
             if d.fires {
@@ -256,6 +265,33 @@ mod tests {
     fn without_a_false_in_between_the_cooldown_passing_is_not_enough() {
         let steps = [(1, true), (20, true), (40, true)];
         assert_eq!(fired(&steps, 60, Some(false)), vec![1]);
+    }
+
+    #[test]
+    fn a_rule_fires_at_most_once_a_bar() {
+        // Day bars: every step is on one bar (bar_ts 0 is before every minute here).
+        let mut state: Option<State> = None;
+        let mut fired = Vec::new();
+        for (minute, holds) in [(1, true), (2, false), (20, true)] {
+            let seen = Seen {
+                value: 1.0,
+                threshold: 0.0,
+                holds,
+                bar_ts: t(0).timestamp(),
+            };
+            let d = decide(state.as_ref(), Some(false), seen, 60, t(minute));
+            if d.fires {
+                fired.push(minute);
+            }
+            if minute == 20 {
+                assert_eq!(
+                    d.held_back.as_deref(),
+                    Some("already fired on this bar; fires again on a later one")
+                );
+            }
+            state = Some(d.state);
+        }
+        assert_eq!(fired, vec![1]);
     }
 
     #[test]

@@ -247,7 +247,9 @@ impl AlertScan {
         Ok(store::rules(conn)?
             .into_iter()
             .filter(|r| r.enabled || self.request.explain.is_some())
-            .filter(|r| wanted.is_empty() || wanted.contains(&r.symbol.to_ascii_uppercase()))
+            .filter(|r| {
+                wanted.is_empty() || wanted.iter().any(|w| w.eq_ignore_ascii_case(&r.symbol))
+            })
             .collect())
     }
 }

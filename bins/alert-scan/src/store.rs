@@ -11,7 +11,9 @@ use crate::rule::{Condition, Cooldown, Rule};
 pub const SCHEMA: Schema = Schema {
     component: "alert-scan",
     migrations: &["CREATE TABLE alert_rules (
-            id INTEGER PRIMARY KEY,
+            -- AUTOINCREMENT: a removed rule's number is never given to a new one, whose
+            -- firings would otherwise collide with the old rule's events.
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             symbol TEXT NOT NULL,
             kind TEXT NOT NULL,
             params TEXT NOT NULL,
