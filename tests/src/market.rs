@@ -283,6 +283,8 @@ struct View {
     hidden: HashMap<(String, Interval), HashSet<i64>>,
     corrupt: HashMap<(String, Interval), HashSet<i64>>,
     nulls: HashMap<(String, Interval), HashSet<i64>>,
+    /// Last prices pinned by [`MarketServer::pin_last_price`], paise.
+    pinned: HashMap<String, i64>,
 }
 
 impl View {
@@ -338,6 +340,7 @@ impl Market {
                 hidden: HashMap::new(),
                 corrupt: HashMap::new(),
                 nulls: HashMap::new(),
+                pinned: HashMap::new(),
             }),
         }
     }
@@ -889,6 +892,21 @@ impl MarketServer {
         set.extend(ts.iter().map(|&t| iv.key_ts(t)));
     }
 
+    /// Makes full quotes (`/v2/market-quote/quotes`) give `key` the last price `rupees` (rounded
+    /// to the paisa), the day's high and low widened to include it, until changed; `None` goes
+    /// back to the synthetic path. Only the quotes endpoint sees it: candles, option chains
+    /// and the spot they are built around keep the path. For alert tests that move a price
+    /// across a rule's level at a chosen minute.
+    pub fn pin_last_price(&self, key: &str, rupees: Option<f64>) {
+        let mut view = self.shared.market.write();
+        match rupees {
+            Some(r) => view
+                .pinned
+                .insert(key.to_string(), (r * 100.0).round() as i64),
+            None => view.pinned.remove(key),
+        };
+    }
+
     /// Requires `Authorization: Bearer <token>` on every /v2 and /v3 request; otherwise 401
     /// with Upstox's UDAPI100050 "Invalid token used to access API" body. The instruments file
     /// and Yahoo need no token, as in reality.
@@ -1234,7 +1252,10 @@ impl Shared {
             );
         }
         let market = &self.market;
-        let now_ms = market.read().now_ms;
+        let (now_ms, pinned) = {
+            let view = market.read();
+            (view.now_ms, view.pinned.clone())
+        };
         let mut out = Vec::with_capacity(64 + keys.len() * 1200);
         out.extend_from_slice(br#"{"status":"success","data":{"#);
         let mut first = true;
@@ -1246,7 +1267,16 @@ impl Shared {
             }
             first = false;
             let prof = Profile::of(&inst.key);
-            let live = market.live(&prof, now_ms);
+            let mut live = market.live(&prof, now_ms);
+            if let Some(&price) = pinned.get(&inst.key) {
+                live.day.close = price;
+                live.day.high = live.day.high.max(price);
+                live.day.low = if live.day.low > 0 {
+                    live.day.low.min(price)
+                } else {
+                    price
+                };
+            }
             push_str(&mut out, &format!("{}:{}", inst.segment(), inst.symbol));
             out.extend_from_slice(b":{\"ohlc\":{\"open\":");
             push_paise(&mut out, live.day.open);
