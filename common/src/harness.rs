@@ -347,10 +347,7 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         },
         _ => None,
     };
-    let http = match HttpClient::new(&config.http, shutdown.clone()) {
-        Ok(h) => h,
-        Err(e) => return fail(Exit::Config, &format!("cannot set up the HTTP client: {e}")),
-    };
+    let http = HttpClient::new(&config.http, shutdown.clone());
     let mut ctx = Context {
         config,
         data_dir,
@@ -449,7 +446,7 @@ pub fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClien
 /// convention), so an outside monitor notices a job that stopped running at all.
 struct Pinger {
     url: String,
-    http: Option<HttpClient>,
+    http: HttpClient,
 }
 
 impl Pinger {
@@ -463,7 +460,7 @@ impl Pinger {
         };
         Pinger {
             url: url.trim_end_matches('/').to_string(),
-            http: HttpClient::new(&config, shutdown.clone()).ok(),
+            http: HttpClient::new(&config, shutdown.clone()),
         }
     }
 
@@ -471,13 +468,12 @@ impl Pinger {
         let url = format!("{}{suffix}", self.url);
         // The URL is the monitor's secret: whoever has it can report for the job.
         let shown = format!("[pings] URL{suffix}");
-        match self.http.as_ref().map(|h| h.get(&url, &[])) {
-            Some(Ok(_)) => tracing::debug!("pinged {shown}"),
-            Some(Err(e)) => tracing::warn!(
+        match self.http.get(&url, &[]) {
+            Ok(_) => tracing::debug!("pinged {shown}"),
+            Err(e) => tracing::warn!(
                 "dead-man's switch ping to {shown} failed: {}",
                 e.to_string().replace(&self.url, "<ping url>")
             ),
-            None => tracing::warn!("dead-man's switch: no HTTP client for {shown}"),
         }
     }
 }

@@ -162,28 +162,53 @@ pub struct Ticket(pub i64);
 
 /// The client. One per run; it keeps cookies and the per-host pacing between requests.
 pub struct HttpClient {
-    client: reqwest::blocking::Client,
+    /// Built at the first request, one for plain `http://` and one for `https://`: building
+    /// an HTTPS client loads the system's CA certificates (about 10 ms), which a run that
+    /// sends nothing, or only to a loopback `http://` address, need not pay for.
+    clients: [std::sync::OnceLock<Result<reqwest::blocking::Client, String>>; 2],
     config: HttpConfig,
     next_slot: Mutex<HashMap<String, Instant>>,
     shutdown: Shutdown,
 }
 
 impl HttpClient {
-    /// Builds a client from `[http]`; `shutdown` cuts waits short.
-    pub fn new(config: &HttpConfig, shutdown: Shutdown) -> Result<Self, reqwest::Error> {
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(secs(config.connect_timeout_secs))
-            .timeout(secs(config.timeout_secs))
-            .user_agent(config.user_agent.clone())
-            .cookie_store(true)
-            .gzip(true)
-            .build()?;
-        Ok(HttpClient {
-            client,
+    /// A client for `[http]`; `shutdown` cuts waits short.
+    pub fn new(config: &HttpConfig, shutdown: Shutdown) -> Self {
+        HttpClient {
+            clients: Default::default(),
             config: config.clone(),
             next_slot: Mutex::new(HashMap::new()),
             shutdown,
-        })
+        }
+    }
+
+    /// The reqwest client for `url`'s scheme, built on first use.
+    fn client(&self, url: &reqwest::Url) -> Result<reqwest::blocking::Client, HttpError> {
+        let config = &self.config;
+        let tls = url.scheme() == "https";
+        self.clients[usize::from(tls)]
+            .get_or_init(|| {
+                let builder = reqwest::blocking::Client::builder()
+                    .connect_timeout(secs(config.connect_timeout_secs))
+                    .timeout(secs(config.timeout_secs))
+                    .user_agent(config.user_agent.clone())
+                    .cookie_store(true)
+                    .gzip(true);
+                // Plain HTTP trusts no certificate: an http:// URL redirected to https://
+                // fails to verify, so configure https:// hosts as https://.
+                let builder = if tls {
+                    builder
+                } else {
+                    builder.tls_certs_only(Vec::new())
+                };
+                builder.build().map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|detail| HttpError::Connection {
+                url: url.to_string(),
+                detail: format!("cannot set up the HTTP client: {detail}"),
+                connect: true,
+            })
     }
 
     /// GETs `url` with extra `headers`, retrying what is transient.
@@ -306,7 +331,7 @@ impl HttpClient {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Result<Fetched, HttpError> {
-        let (client, config, target) = (self.client.clone(), self.config.clone(), url.clone());
+        let (client, config, target) = (self.client(url)?, self.config.clone(), url.clone());
         let headers: Vec<(String, String)> = headers
             .iter()
             .map(|(n, v)| (n.to_string(), v.to_string()))

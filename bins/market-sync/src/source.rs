@@ -74,7 +74,7 @@ impl Source {
         };
         Ok(Source {
             // Its own client, so that the context's stays free for the outbox.
-            http: HttpClient::new(&ctx.config.http, ctx.shutdown.clone())?,
+            http: HttpClient::new(&ctx.config.http, ctx.shutdown.clone()),
             budget: open_budget(ctx, name, limits)?,
             token,
             upstox_url: upstox.base_url.to_string(),

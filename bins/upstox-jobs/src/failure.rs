@@ -4,7 +4,6 @@
 
 use std::process::Command;
 
-use anyhow::Context as _;
 use chrono::Utc;
 use common::Exit;
 use common::config::Config;
@@ -146,8 +145,7 @@ pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow
         "[upstox-jobs] {unit} failed on {host} ({})",
         unknown(&facts.result)
     );
-    let http =
-        HttpClient::new(&config.http, Shutdown::never()).context("setting up the HTTP client")?;
+    let http = HttpClient::new(&config.http, Shutdown::never());
     let senders = Senders::new(
         &config.notify,
         common::credentials::systemd_directory().as_deref(),

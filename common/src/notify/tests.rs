@@ -70,7 +70,7 @@ fn http() -> HttpClient {
         timeout_secs: 2.0,
         ..HttpConfig::default()
     };
-    HttpClient::new(&config, Shutdown::never()).unwrap()
+    HttpClient::new(&config, Shutdown::never())
 }
 
 fn note(key: &str) -> Notification {
