@@ -456,12 +456,11 @@ pub fn replace_master(
 /// The instrument key of NSE equity `symbol` in the stored master.
 pub fn master_key(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<InstrumentKey>> {
     let key: Option<String> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT instrument_key FROM instruments
              WHERE segment = 'NSE_EQ' AND trading_symbol = ?1 LIMIT 1",
-            [symbol],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([symbol], |r| r.get(0))
         .optional()?;
     Ok(key.and_then(|k| InstrumentKey::parse(&k).ok()))
 }

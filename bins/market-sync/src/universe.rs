@@ -75,12 +75,11 @@ fn key_of(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<Instrument
         return Ok(None);
     }
     let isin: Option<String> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT isin FROM nse_index_membership WHERE symbol = ?1
              ORDER BY left_on IS NULL DESC, joined_on DESC LIMIT 1",
-            [symbol],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([symbol], |r| r.get(0))
         .optional()?;
     Ok(isin.map(|i| InstrumentKey::nse_equity(&i)))
 }
@@ -88,12 +87,9 @@ fn key_of(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<Instrument
 /// The NSE symbol of an equity key, from the master or the membership table.
 fn symbol_of(conn: &Connection, key: &InstrumentKey) -> rusqlite::Result<Option<String>> {
     let symbol: Option<String> = if has_table(conn, "instruments")? {
-        conn.query_row(
-            "SELECT trading_symbol FROM instruments WHERE instrument_key = ?1",
-            [key.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?
+        conn.prepare_cached("SELECT trading_symbol FROM instruments WHERE instrument_key = ?1")?
+            .query_row([key.as_str()], |r| r.get(0))
+            .optional()?
     } else {
         None
     };
@@ -101,21 +97,17 @@ fn symbol_of(conn: &Connection, key: &InstrumentKey) -> rusqlite::Result<Option<
         return Ok(symbol);
     }
     let isin = key.as_str().split_once('|').map_or("", |(_, id)| id);
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT symbol FROM nse_index_membership WHERE isin = ?1 ORDER BY joined_on DESC LIMIT 1",
-        [isin],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([isin], |r| r.get(0))
     .optional()
 }
 
 fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [name],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n > 0)
+    conn.prepare_cached("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .query_row([name], |r| r.get::<_, i64>(0))
+        .map(|n| n > 0)
 }
 
 /// The active members of `index` (as nse-index-update names it, e.g. `NIFTY50`) on `date`.
