@@ -32,16 +32,60 @@ pub enum Reading {
     Unknown(String),
 }
 
-/// Reads `condition` at `bars[at]`, using only `bars[..=at]` (so the value at an earlier bar
-/// is what it was then).
-pub fn read(condition: &Condition, bars: &[Bar], at: usize) -> Reading {
-    let bars = &bars[..=at.min(bars.len().saturating_sub(1))];
-    let Some(bar) = bars.last() else {
-        return Reading::Short { need: 1, have: 0 };
-    };
-    let have = bars.len();
+/// The condition at the forming bar (the last) and at the bar before it, if there is one:
+/// the edge trigger of a rule never evaluated before needs both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readings {
+    /// At the forming bar.
+    pub now: Reading,
+    /// At the bar before.
+    pub before: Option<Reading>,
+}
+
+/// Reads `condition` at the last two bars of `bars`. Each indicator is computed once over the
+/// whole series; its value at a bar depends only on the bars up to it (TA-Lib's seeds sit at
+/// the series' start), so the earlier bar's value is what it was then.
+pub fn read(condition: &Condition, bars: &[Bar]) -> Readings {
     let closes = || bars.iter().map(|b| b.close).collect::<Vec<f64>>();
-    let compare = |value: f64, threshold: f64, above: bool| Reading::Ready {
+    let at: Box<dyn Fn(usize) -> Reading + '_> = match *condition {
+        Condition::RsiAbove { period, level } | Condition::RsiBelow { period, level } => {
+            let rsi = indicators::rsi(&closes(), period);
+            let above = matches!(condition, Condition::RsiAbove { .. });
+            Box::new(move |i| match rsi[i] {
+                Some(value) => compare(value, level, above),
+                None => Reading::Short {
+                    need: indicators::rsi_lookback(period) + 1,
+                    have: i + 1,
+                },
+            })
+        }
+        Condition::MacdCrossUp(m) | Condition::MacdCrossDown(m) => {
+            let lines = indicators::macd(&closes(), m.fast, m.slow, m.signal);
+            let above = matches!(condition, Condition::MacdCrossUp(_));
+            Box::new(move |i| match (lines.macd[i], lines.signal[i]) {
+                (Some(macd), Some(signal)) => compare(macd, signal, above),
+                _ => Reading::Short {
+                    need: indicators::macd_lookback(m.fast, m.slow, m.signal) + 1,
+                    have: i + 1,
+                },
+            })
+        }
+        _ => Box::new(|i| read_bars(condition, &bars[..=i])),
+    };
+    match bars.len() {
+        0 => Readings {
+            now: Reading::Short { need: 1, have: 0 },
+            before: None,
+        },
+        n => Readings {
+            now: at(n - 1),
+            before: n.checked_sub(2).map(at),
+        },
+    }
+}
+
+fn compare(value: f64, threshold: f64, above: bool) -> Reading {
+    Reading::Ready {
         value,
         threshold,
         holds: if above {
@@ -49,30 +93,18 @@ pub fn read(condition: &Condition, bars: &[Bar], at: usize) -> Reading {
         } else {
             value < threshold
         },
+    }
+}
+
+/// A condition on prices and volumes (no indicator) at the last of `bars`.
+fn read_bars(condition: &Condition, bars: &[Bar]) -> Reading {
+    let Some(bar) = bars.last() else {
+        return Reading::Short { need: 1, have: 0 };
     };
+    let have = bars.len();
     match *condition {
         Condition::PriceAbove(level) => compare(bar.close, level, true),
         Condition::PriceBelow(level) => compare(bar.close, level, false),
-        Condition::RsiAbove { period, level } | Condition::RsiBelow { period, level } => {
-            let need = indicators::rsi_lookback(period) + 1;
-            match indicators::rsi(&closes(), period).last().copied().flatten() {
-                Some(rsi) => compare(rsi, level, matches!(condition, Condition::RsiAbove { .. })),
-                None => Reading::Short { need, have },
-            }
-        }
-        Condition::MacdCrossUp(m) | Condition::MacdCrossDown(m) => {
-            let need = indicators::macd_lookback(m.fast, m.slow, m.signal) + 1;
-            let lines = indicators::macd(&closes(), m.fast, m.slow, m.signal);
-            match (
-                lines.macd.last().copied().flatten(),
-                lines.signal.last().copied().flatten(),
-            ) {
-                (Some(macd), Some(signal)) => {
-                    compare(macd, signal, matches!(condition, Condition::MacdCrossUp(_)))
-                }
-                _ => Reading::Short { need, have },
-            }
-        }
         Condition::VolumeSpike { factor, period } => {
             if have < period + 1 {
                 return Reading::Short {
@@ -109,6 +141,11 @@ pub fn read(condition: &Condition, bars: &[Bar], at: usize) -> Reading {
             };
             compare(bar.close, threshold, above)
         }
+        // Indicators are read through the lines `read` computes once.
+        Condition::RsiAbove { .. }
+        | Condition::RsiBelow { .. }
+        | Condition::MacdCrossUp(_)
+        | Condition::MacdCrossDown(_) => read(condition, bars).now,
     }
 }
 
@@ -313,7 +350,7 @@ mod tests {
             level: 70.0,
         };
         assert_eq!(
-            read(&rsi, &series, 9),
+            read(&rsi, &series[..=9]).now,
             Reading::Short { need: 15, have: 10 }
         );
         let macd = Condition::MacdCrossUp(MacdParams {
@@ -322,7 +359,7 @@ mod tests {
             signal: 9,
         });
         assert_eq!(
-            read(&macd, &series, 9),
+            read(&macd, &series[..=9]).now,
             Reading::Short { need: 34, have: 10 }
         );
         let spike = Condition::VolumeSpike {
@@ -330,7 +367,7 @@ mod tests {
             period: 20,
         };
         assert_eq!(
-            read(&spike, &series, 9),
+            read(&spike, &series[..=9]).now,
             Reading::Short { need: 21, have: 10 }
         );
     }
@@ -342,7 +379,7 @@ mod tests {
             period: 14,
             level: 70.0,
         };
-        match read(&rsi, &bars(&closes), 29) {
+        match read(&rsi, &bars(&closes)).now {
             Reading::Ready { value, holds, .. } => {
                 assert_eq!(value, 100.0);
                 assert!(holds);
@@ -360,7 +397,7 @@ mod tests {
             period: 20,
         };
         assert_eq!(
-            read(&spike, &series, 20),
+            read(&spike, &series[..=20]).now,
             Reading::Ready {
                 value: 2001.0,
                 threshold: 2000.0,
@@ -368,7 +405,10 @@ mod tests {
             }
         );
         series[20].volume = None;
-        assert!(matches!(read(&spike, &series, 20), Reading::Unknown(_)));
+        assert!(matches!(
+            read(&spike, &series[..=20]).now,
+            Reading::Unknown(_)
+        ));
     }
 
     #[test]
@@ -378,7 +418,7 @@ mod tests {
         let resistance = Condition::ResistanceBreak(Line::Bars(3));
         // Highs of the three previous bars: 101, 105, 103.
         assert_eq!(
-            read(&resistance, &series, 3),
+            read(&resistance, &series[..=3]).now,
             Reading::Ready {
                 value: 105.5,
                 threshold: 105.0,
@@ -387,7 +427,7 @@ mod tests {
         );
         let support = Condition::SupportBreak(Line::Level(101.0));
         assert!(matches!(
-            read(&support, &series, 2),
+            read(&support, &series[..=2]).now,
             Reading::Ready { holds: false, .. }
         ));
     }

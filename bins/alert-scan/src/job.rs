@@ -170,6 +170,12 @@ impl Job for AlertScan {
         })?;
         let quotes: HashMap<&str, &Quote> =
             quotes.iter().map(|q| (q.instrument.as_str(), q)).collect();
+        tracing::debug!(
+            "{} latest prices from {} for {} symbols",
+            quotes.len(),
+            provider.name(),
+            targets.len()
+        );
 
         let mut totals = Totals::default();
         let scan = Scan {
@@ -177,6 +183,13 @@ impl Job for AlertScan {
             history_bars: cfg.history_bars,
             explain: self.request.explain.is_some(),
             provider: cfg.fetch_missing_bars.then_some(provider.as_ref()),
+        };
+        // Everything is read and decided first, the network included; then written in one
+        // transaction, so the write lock is held for milliseconds, not for HTTP requests.
+        let mut decided = Vec::new();
+        let mut states = match &ctx.db {
+            Some(conn) => store::states(conn)?,
+            None => HashMap::new(),
         };
         for (instrument, rules) in &targets {
             if ctx.stop_requested() {
@@ -192,13 +205,32 @@ impl Job for AlertScan {
                 );
                 continue;
             };
-            match scan.symbol(ctx, instrument, quote, rules, &mut totals) {
-                Ok(changed) => ctx.unit_done(&instrument.symbol, changed),
+            match scan.symbol(ctx, instrument, quote, rules, &mut states, &mut totals) {
+                Ok(evaluations) => decided.push((instrument, quote.ltp, evaluations)),
                 Err(e) => ctx.unit_failed(
                     &instrument.symbol,
                     UnitError {
                         exit: Exit::IoErr,
                         message: e.to_string(),
+                    },
+                ),
+            }
+        }
+        tracing::debug!("{} symbols evaluated", decided.len());
+        let written = match ctx.db.as_mut() {
+            Some(conn) if !ctx.dry_run && !scan.explain => {
+                write_all(conn, &decided, &ctx.config.notify, now)?
+            }
+            _ => decided.iter().map(|_| Ok(0)).collect(),
+        };
+        for ((instrument, _, _), result) in decided.iter().zip(written) {
+            match result {
+                Ok(changed) => ctx.unit_done(&instrument.symbol, changed),
+                Err(e) => ctx.unit_failed(
+                    &instrument.symbol,
+                    UnitError {
+                        exit: Exit::IoErr,
+                        message: format!("database: {e}"),
                     },
                 ),
             }
@@ -272,7 +304,7 @@ enum ScanError {
     Output(#[from] std::io::Error),
 }
 
-impl Scan<'_> {
+impl<'r> Scan<'_> {
     /// Adds the provider's bars of the forming bar's session to `stored`, checked, without
     /// storing them (candles are market-sync's to store). A failure leaves `stored` as it was.
     fn catch_up(
@@ -302,19 +334,20 @@ impl Scan<'_> {
         }
     }
 
-    /// Evaluates one symbol's rules and writes the outcome; returns the rows changed.
+    /// Evaluates one symbol's rules (printing them for `explain` and a dry run); writes nothing.
     fn symbol(
         &self,
-        ctx: &mut Context<JobConfig>,
+        ctx: &Context<JobConfig>,
         instrument: &Instrument,
         quote: &Quote,
-        rules: &[Rule],
+        rules: &'r [Rule],
+        states: &mut HashMap<i64, State>,
         totals: &mut Totals,
-    ) -> Result<u64, ScanError> {
+    ) -> Result<Vec<Evaluation<'r>>, ScanError> {
         let now = ctx.now;
         totals.symbols += 1;
         let Some(conn) = ctx.db.as_ref() else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
         let mut series_of = SeriesByInterval::new();
         let mut positions: BTreeMap<Interval, Position> = BTreeMap::new();
@@ -359,7 +392,7 @@ impl Scan<'_> {
             let Some(at) = positions.get(&rule.interval) else {
                 continue;
             };
-            let last = store::state(conn, rule.id)?;
+            let last = states.remove(&rule.id);
             let only_quote;
             let bars: &[Bar] = match (series_of.get(&rule.interval), &rule.condition) {
                 (Some(Ok(bars)), _) => bars,
@@ -396,18 +429,15 @@ impl Scan<'_> {
                 }
                 (None, _) => continue,
             };
-            let at_bar = bars.len() - 1;
-            let reading = evaluate::read(&rule.condition, bars, at_bar);
+            let readings = evaluate::read(&rule.condition, bars);
+            let reading = readings.now;
             let decision = match &reading {
                 Reading::Ready {
                     value,
                     threshold,
                     holds,
                 } => {
-                    let held_before = match at_bar
-                        .checked_sub(1)
-                        .map(|i| evaluate::read(&rule.condition, bars, i))
-                    {
+                    let held_before = match readings.before {
                         Some(Reading::Ready { holds, .. }) => Some(holds),
                         _ => None,
                     };
@@ -458,9 +488,7 @@ impl Scan<'_> {
         if self.explain {
             let mut out = std::io::stdout().lock();
             explain::print(&mut out, instrument, quote, &series_of, &evaluations)?;
-            return Ok(0);
-        }
-        if ctx.dry_run {
+        } else if ctx.dry_run {
             let mut out = std::io::stdout().lock();
             for e in evaluations
                 .iter()
@@ -483,32 +511,54 @@ impl Scan<'_> {
                     )?;
                 }
             }
-            return Ok(0);
         }
-        let notify_config = ctx.config.notify.clone();
-        let conn = ctx
-            .db
-            .as_mut()
-            .expect("a run that is not a dry run has its database");
-        Ok(write(conn, &evaluations, quote.ltp, &notify_config, now)?)
+        Ok(evaluations)
     }
 }
 
-/// Writes one symbol's states, firings and messages in one transaction.
-fn write(
+/// A symbol's decisions: the instrument, its last price, and each rule's evaluation.
+type Decided<'a> = (&'a Instrument, f64, Vec<Evaluation<'a>>);
+
+/// Writes every symbol's states, firings and messages in one transaction, each symbol in a
+/// savepoint of its own: a symbol whose writes fail is rolled back alone, and a kill leaves
+/// the minute wholly written or not at all (its messages with it). Returns each symbol's
+/// rows changed, in order.
+fn write_all(
     conn: &mut Connection,
+    decided: &[Decided<'_>],
+    notify_config: &common::config::NotifyConfig,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<rusqlite::Result<u64>>> {
+    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut results = Vec::with_capacity(decided.len());
+    for (_, price, evaluations) in decided {
+        let mut sp = tx.savepoint()?;
+        let result = write(&sp, evaluations, *price, notify_config, now);
+        if result.is_ok() {
+            sp.commit()?;
+        } else {
+            sp.rollback()?;
+        }
+        results.push(result);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+/// Writes one symbol's states, firings and messages.
+fn write(
+    tx: &Connection,
     evaluations: &[Evaluation<'_>],
     price: f64,
     notify_config: &common::config::NotifyConfig,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<u64> {
-    let tx = conn.transaction()?;
     let mut changed = 0;
     for e in evaluations {
         let Some(decision) = &e.decision else {
             continue;
         };
-        store::save_state(&tx, e.rule.id, &decision.state, now)?;
+        store::save_state(tx, e.rule.id, &decision.state, now)?;
         changed += 1;
         if !decision.fires {
             continue;
@@ -528,7 +578,7 @@ fn write(
             bar_ts: e.bar_ts,
             fired_at: now,
         };
-        if !store::record(&tx, &event)? {
+        if !store::record(tx, &event)? {
             // Already fired on this bar (a rerun after its state was lost): told once.
             continue;
         }
@@ -544,10 +594,9 @@ fn write(
         let channels = outbox_channels(e.rule, notify_config);
         if !channels.is_empty() {
             let message = notice::notification(e.rule, value, threshold, price, e.bar_ts, now);
-            notify::outbox::enqueue(&tx, &message, &channels, now)?;
+            notify::outbox::enqueue(tx, &message, &channels, now)?;
         }
     }
-    tx.commit()?;
     Ok(changed)
 }
 

@@ -175,28 +175,42 @@ pub struct State {
     pub fired_at: Option<DateTime<Utc>>,
 }
 
+const STATE_COLUMNS: &str = "rule_id, armed, holds, value, threshold, bar_ts, fired_at";
+
+fn state_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, State)> {
+    let fired: Option<String> = r.get(6)?;
+    Ok((
+        r.get(0)?,
+        State {
+            armed: r.get(1)?,
+            holds: r.get(2)?,
+            value: r.get(3)?,
+            threshold: r.get(4)?,
+            bar_ts: r.get(5)?,
+            fired_at: fired.and_then(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc))
+            }),
+        },
+    ))
+}
+
 /// The state of rule `id`, if it was ever evaluated.
 pub fn state(conn: &Connection, id: i64) -> rusqlite::Result<Option<State>> {
     conn.query_row(
-        "SELECT armed, holds, value, threshold, bar_ts, fired_at FROM alert_state WHERE rule_id = ?1",
+        &format!("SELECT {STATE_COLUMNS} FROM alert_state WHERE rule_id = ?1"),
         [id],
-        |r| {
-            let fired: Option<String> = r.get(5)?;
-            Ok(State {
-                armed: r.get(0)?,
-                holds: r.get(1)?,
-                value: r.get(2)?,
-                threshold: r.get(3)?,
-                bar_ts: r.get(4)?,
-                fired_at: fired.and_then(|t| {
-                    DateTime::parse_from_rfc3339(&t)
-                        .ok()
-                        .map(|t| t.with_timezone(&Utc))
-                }),
-            })
-        },
+        state_from_row,
     )
     .optional()
+    .map(|s| s.map(|(_, state)| state))
+}
+
+/// Every rule's state, by rule: one query for a scan of thousands of rules.
+pub fn states(conn: &Connection) -> rusqlite::Result<std::collections::HashMap<i64, State>> {
+    let mut stmt = conn.prepare(&format!("SELECT {STATE_COLUMNS} FROM alert_state"))?;
+    stmt.query_map([], state_from_row)?.collect()
 }
 
 /// Records rule `id`'s state after an evaluation at `now`.
@@ -206,13 +220,14 @@ pub fn save_state(
     state: &State,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO alert_state (rule_id, armed, holds, value, threshold, bar_ts, checked_at, fired_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (rule_id) DO UPDATE SET armed = excluded.armed, holds = excluded.holds,
              value = excluded.value, threshold = excluded.threshold, bar_ts = excluded.bar_ts,
              checked_at = excluded.checked_at, fired_at = excluded.fired_at",
-        params![
+    )?
+    .execute(params![
             id,
             state.armed,
             state.holds,
@@ -251,10 +266,11 @@ pub struct Event {
 
 /// Records a firing; false when this rule already fired on this bar.
 pub fn record(conn: &Connection, e: &Event) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
+    Ok(conn.prepare_cached(
         "INSERT INTO alert_events (rule_id, symbol, rule, interval, value, threshold, price, bar_ts, fired_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (rule_id, bar_ts) DO NOTHING",
-        params![
+    )?
+    .execute(params![
             e.rule_id,
             e.symbol,
             e.rule,
