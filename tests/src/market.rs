@@ -66,7 +66,9 @@ pub fn synthetic_equities(n: usize) -> Vec<(String, String, String)> {
             // company's (INE002A01018 is RELIANCE's).
             let letter = char::from(b'Z' - ((i / 1000) % 26) as u8);
             let body = format!("INE{:03}{letter}0101", i % 1000);
-            let isin = format!("{body}{}", isin_check_digit(&body));
+            let check = nse_index_update::security::check_digit(&body)
+                .expect("the body is letters and digits");
+            let isin = format!("{body}{check}");
             let symbol = format!("SYM{i:03}");
             (
                 format!("NSE_EQ|{isin}"),
@@ -75,36 +77,6 @@ pub fn synthetic_equities(n: usize) -> Vec<(String, String, String)> {
             )
         })
         .collect()
-}
-
-/// The ISIN check digit of the first 11 characters: letters become two digits (A=10 … Z=35),
-/// then Luhn over the digit string.
-fn isin_check_digit(body: &str) -> u32 {
-    let digits: Vec<u32> = body
-        .chars()
-        .flat_map(|c| {
-            let v = c.to_digit(36).unwrap_or(0);
-            if v >= 10 {
-                vec![v / 10, v % 10]
-            } else {
-                vec![v]
-            }
-        })
-        .collect();
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 0 {
-                let x = d * 2;
-                x / 10 + x % 10
-            } else {
-                d
-            }
-        })
-        .sum();
-    (10 - sum % 10) % 10
 }
 
 /// One candle as the server serves it (before any [`MarketServer::corrupt`]).
@@ -2375,13 +2347,6 @@ fn json_str(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn isin_check_digits_match_real_isins() {
-        assert_eq!(isin_check_digit("INE002A0101"), 8); // RELIANCE INE002A01018
-        assert_eq!(isin_check_digit("INE848E0101"), 6); // NHPC INE848E01016
-        assert_eq!(isin_check_digit("US037833100"), 5); // Apple US0378331005
-    }
 
     #[test]
     fn hand_formatting_matches_chrono_and_std() {

@@ -59,8 +59,10 @@ impl fmt::Display for Isin {
     }
 }
 
-/// Letters become two digits (A=10 … Z=35); then Luhn over the digit string, doubling from the right.
-fn check_digit(body: &str) -> Option<u8> {
+/// The ISIN check digit of `body`, its first 11 characters: letters become two digits
+/// (A=10 … Z=35); then Luhn over the digit string, doubling from the right. `None` if a
+/// character is not a letter or digit.
+pub fn check_digit(body: &str) -> Option<u8> {
     let mut digits = Vec::with_capacity(22);
     for c in body.chars() {
         let value = c.to_digit(36)?;
@@ -108,6 +110,14 @@ impl Series {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_digits_match_real_isins() {
+        assert_eq!(check_digit("INE002A0101"), Some(8)); // RELIANCE INE002A01018
+        assert_eq!(check_digit("INE848E0101"), Some(6)); // NHPC INE848E01016
+        assert_eq!(check_digit("US037833100"), Some(5)); // Apple US0378331005
+        assert_eq!(check_digit("INE-02A0101"), None);
+    }
 
     #[test]
     fn real_isins_pass_and_a_changed_digit_fails() {
