@@ -145,9 +145,7 @@ impl AlertWorld {
 
     /// The command for a run of the binary at the pinned time.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = self.sandbox.command(BIN, args);
-        cmd.env("UPSTOX_JOBS_NOW", self.now.to_rfc3339());
-        cmd
+        self.sandbox.command_at(BIN, args, self.now)
     }
 
     /// Runs to the end.

@@ -92,6 +92,19 @@ impl Sandbox {
         cmd
     }
 
+    /// [`Sandbox::command`] for a run whose market clock is pinned at `now` (test builds read
+    /// `$UPSTOX_JOBS_NOW`; see `common::harness::market_now`).
+    pub fn command_at(
+        &self,
+        bin: &str,
+        args: &[&str],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Command {
+        let mut cmd = self.command(bin, args);
+        cmd.env("UPSTOX_JOBS_NOW", now.to_rfc3339());
+        cmd
+    }
+
     /// The command for `bin` with `--config` set, in a clean environment, and nothing else.
     pub fn command_without_data_dir(&self, bin: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary(bin));
