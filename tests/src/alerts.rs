@@ -3,21 +3,20 @@
 //! `market_data.db` holds candles written straight into market-sync's `candles` table, an
 //! SMTP port for `[notify.email]`, and a pinned market clock.
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
-use crate::binary::{Outcome, Sandbox};
-use crate::market::{Market, MarketServer};
+use crate::market::Market;
 use crate::sync::{ist, nov, sessions};
+use crate::world::{MarketWorld, email, fast_http, provider, upstox_credentials};
+pub use crate::world::{TOKEN, free_port};
 
 /// The binary under test.
 pub const BIN: &str = "upstox-alert-scan";
-/// The token the sandbox's credential file holds.
-pub const TOKEN: &str = "test-access-token";
 /// The day every run of these tests happens on: Friday 2026-11-20, an NSE session.
 pub const DAY: u32 = 20;
 /// (instrument key, trading symbol, Yahoo symbol) of the test universe; every one is in the
@@ -41,58 +40,37 @@ pub fn key(symbol: &str) -> &'static str {
         .unwrap_or_else(|| panic!("{symbol} is not one of the test stocks"))
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; nothing holds it afterwards).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// The configuration: Upstox at `url` with the token file in `dir`, fast retries, email to an
 /// SMTP server on 127.0.0.1:`smtp_port` (running or not).
 pub fn config(url: &str, dir: &Path, smtp_port: u16) -> String {
     format!(
-        r#"[http]
-requests_per_second = 10000
-retries = 1
-backoff_initial_ms = 10
-backoff_max_secs = 0.1
-timeout_secs = 2
-connect_timeout_secs = 2
-
-[credentials]
-upstox_token = "{token}"
-
-[notify.email]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "alerts@desk.example"
-to = ["desk@desk.example"]
-
-[jobs.alert-scan]
-source = "upstox"
-history_bars = 400
-
-[jobs.alert-scan.upstox]
-base_url = "{url}"
-limits = [{{ requests = 10000, per_secs = 1.0 }}]
-"#,
-        token = dir.join("upstox_token").display()
+        "{}\n{}\n{}\n[jobs.alert-scan]\nsource = \"upstox\"\nhistory_bars = 400\n\n{}",
+        fast_http(1, 0.1),
+        upstox_credentials(dir),
+        email(smtp_port, "alerts@desk.example"),
+        provider("jobs.alert-scan.upstox", url, ""),
     )
 }
 
-/// A running market, a sandbox pointed at it, and the clock of every run.
+/// A running market, a sandbox pointed at it, and the clock of every run: a [`MarketWorld`]
+/// running [`BIN`], with an SMTP port.
 pub struct AlertWorld {
-    /// The quote server.
-    pub server: MarketServer,
-    /// The sandbox (config, token, data directory).
-    pub sandbox: Sandbox,
-    /// The pinned market time of the next run.
-    pub now: DateTime<Utc>,
+    world: MarketWorld,
     /// The port `[notify.email]` names; start an [`crate::SmtpServer`] on it to receive mail.
     pub smtp_port: u16,
+}
+
+impl Deref for AlertWorld {
+    type Target = MarketWorld;
+    fn deref(&self) -> &MarketWorld {
+        &self.world
+    }
+}
+
+impl DerefMut for AlertWorld {
+    fn deref_mut(&mut self) -> &mut MarketWorld {
+        &mut self.world
+    }
 }
 
 impl AlertWorld {
@@ -100,31 +78,18 @@ impl AlertWorld {
     /// 2026-11-20 10:00 IST, a valid token, and `market_data.db` created with market-sync's
     /// tables and the stocks in `instruments`.
     pub fn new() -> Self {
-        let market = Market::new(sessions(
-            NaiveDate::from_ymd_opt(2026, 8, 1).expect("a date"),
-            nov(30),
-        ))
-        .with_instruments(&STOCKS)
-        .with_instruments(&[INDEX]);
-        let server = MarketServer::start(market).expect("the market server starts");
-        server.require_token(TOKEN);
+        let from = NaiveDate::from_ymd_opt(2026, 8, 1).expect("a date");
+        let market = Market::new(sessions(from, nov(30)))
+            .with_instruments(&STOCKS)
+            .with_instruments(&[INDEX]);
         let smtp_port = free_port();
-        let sandbox = Sandbox::new("");
-        sandbox.write_config(&config(server.url(), sandbox.path(), smtp_port));
-        std::fs::write(sandbox.path().join("upstox_token"), format!("{TOKEN}\n")).expect("token");
-        let conn = market_db(&sandbox.db_path());
-        fill_instruments(
-            &conn,
-            &STOCKS.iter().map(|(k, s, _)| (*k, *s)).collect::<Vec<_>>(),
-        );
-        let mut world = AlertWorld {
-            server,
-            sandbox,
-            now: ist(nov(DAY), 10, 0),
-            smtp_port,
-        };
-        world.at(10, 0);
-        world
+        let world = MarketWorld::start(BIN, market, ist(nov(DAY), 10, 0), |url, dir| {
+            config(url, dir, smtp_port)
+        });
+        let conn = market_db(&world.sandbox.db_path());
+        let pairs: Vec<_> = STOCKS.iter().map(|(k, s, _)| (*k, *s)).collect();
+        fill_instruments(&conn, &pairs);
+        AlertWorld { world, smtp_port }
     }
 
     /// Moves the clock of the binary and the server to `hh:mm` IST on 2026-11-20.
@@ -132,38 +97,9 @@ impl AlertWorld {
         self.set_now(ist(nov(DAY), hh, mm));
     }
 
-    /// Moves the clock of the binary and the server.
-    pub fn set_now(&mut self, now: DateTime<Utc>) {
-        self.now = now;
-        self.server.set_now(now);
-    }
-
     /// Pins the price the quote server gives `symbol` (one of [`STOCKS`]).
     pub fn price(&self, symbol: &str, rupees: f64) {
         self.server.pin_last_price(key(symbol), Some(rupees));
-    }
-
-    /// The command for a run of the binary at the pinned time.
-    pub fn command(&self, args: &[&str]) -> Command {
-        self.sandbox.command_at(BIN, args, self.now)
-    }
-
-    /// Runs to the end.
-    pub fn run(&self, args: &[&str]) -> Outcome {
-        self.command(args).output().expect("the binary runs").into()
-    }
-
-    /// Runs and expects exit 0.
-    pub fn run_ok(&self, args: &[&str]) -> Outcome {
-        let out = self.run(args);
-        assert_eq!(
-            out.code,
-            Some(0),
-            "{args:?}\nstdout:\n{}\nstderr:\n{}",
-            out.stdout,
-            out.stderr
-        );
-        out
     }
 
     /// `rules add SYMBOL KIND PARAMS… EXTRA…` (e.g. `--cooldown 10m`); returns the rule's number
@@ -190,11 +126,6 @@ impl AlertWorld {
         write_day_candles(&conn, key(symbol), &dates, closes, 100_000);
     }
 
-    /// The database, for assertions.
-    pub fn db(&self) -> Connection {
-        self.sandbox.db()
-    }
-
     /// Every `alert_events` row, oldest first.
     pub fn events(&self) -> Vec<EventRow> {
         events(&self.db())
@@ -207,12 +138,7 @@ impl AlertWorld {
 
     /// The requests for full quotes received so far (path and query, percent-encoded).
     pub fn quote_requests(&self) -> Vec<String> {
-        self.server
-            .requests()
-            .into_iter()
-            .map(|r| r.path)
-            .filter(|p| p.starts_with("/v2/market-quote/quotes"))
-            .collect()
+        self.paths("/v2/market-quote/quotes")
     }
 }
 
@@ -234,7 +160,7 @@ pub fn added_rule(stdout: &str) -> i64 {
 /// Opens (creating) `market_data.db` at `path` with market-sync's tables, as
 /// `upstox-market-sync` would leave it.
 pub fn market_db(path: &Path) -> Connection {
-    common::db::open(path, Duration::from_secs(5), &[market_sync::store::SCHEMA])
+    common::db::open(path, Duration::from_secs(5), &[crate::jobs::MARKET_SCHEMA])
         .expect("market_data.db opens with market-sync's schema")
 }
 

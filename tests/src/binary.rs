@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use crate::run::JobRun;
+
 /// A temporary directory holding `config.toml` and `data/`.
 pub struct Sandbox {
     dir: tempfile::TempDir,
@@ -92,17 +94,9 @@ impl Sandbox {
         cmd
     }
 
-    /// [`Sandbox::command`] for a run whose market clock is pinned at `now` (test builds read
-    /// `$UPSTOX_JOBS_NOW`; see `common::harness::market_now`).
-    pub fn command_at(
-        &self,
-        bin: &str,
-        args: &[&str],
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Command {
-        let mut cmd = self.command(bin, args);
-        cmd.env("UPSTOX_JOBS_NOW", now.to_rfc3339());
-        cmd
+    /// A run of `bin` here, to be built on ([`JobRun`]: clock, arguments, expectations).
+    pub fn job(&self, bin: &str) -> JobRun<'_> {
+        JobRun::in_sandbox(self, bin)
     }
 
     /// The command for `bin` with `--config` set, in a clean environment, and nothing else.
@@ -125,19 +119,14 @@ impl Sandbox {
 
     /// Runs `bin` to the end.
     pub fn run(&self, bin: &str, args: &[&str]) -> Outcome {
-        self.command(bin, args)
-            .output()
-            .expect("the binary runs")
-            .into()
+        self.job(bin).args(args).run().into_outcome()
     }
 
     /// Starts `bin` with piped output and extra environment.
     pub fn spawn(&self, bin: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
-        let mut cmd = self.command(bin, args);
-        cmd.envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd.spawn().expect("the binary starts")
+        env.iter()
+            .fold(self.job(bin).args(args), |job, (k, v)| job.env(k, v))
+            .spawn()
     }
 
     /// Opens `market_data.db` for the assertions.

@@ -3,13 +3,17 @@
 
 pub mod alerts;
 pub mod binary;
+pub mod jobs;
 pub mod market;
 pub mod nse;
+pub mod run;
 pub mod server;
 pub mod smtp;
 pub mod sync;
+pub mod world;
 
 pub use binary::{Outcome, Sandbox};
 pub use market::{Fault, Market, MarketServer};
+pub use run::{JobRun, Ran, Row};
 pub use server::{FixtureServer, Reply};
 pub use smtp::SmtpServer;

@@ -66,8 +66,8 @@ pub fn synthetic_equities(n: usize) -> Vec<(String, String, String)> {
             // company's (INE002A01018 is RELIANCE's).
             let letter = char::from(b'Z' - ((i / 1000) % 26) as u8);
             let body = format!("INE{:03}{letter}0101", i % 1000);
-            let check = nse_index_update::security::check_digit(&body)
-                .expect("the body is letters and digits");
+            let check =
+                crate::jobs::isin_check_digit(&body).expect("the body is letters and digits");
             let isin = format!("{body}{check}");
             let symbol = format!("SYM{i:03}");
             (

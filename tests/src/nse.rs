@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use crate::run::{JobRun, Ran};
+pub use crate::run::{Row, job_runs, last_run, statuses};
 use crate::{FixtureServer, Outcome, Sandbox};
 
 pub const BIN: &str = "upstox-nse-index-update";
@@ -44,14 +46,19 @@ pub fn setup() -> Setup {
 }
 
 impl Setup {
-    pub fn run(&self, args: &[&str]) -> Outcome {
-        self.sandbox.run(BIN, args)
+    /// A run of [`BIN`] in the sandbox, to add arguments and expectations to.
+    pub fn job(&self) -> JobRun<'_> {
+        self.sandbox.job(BIN)
     }
 
-    pub fn run_ok(&self, args: &[&str]) -> Outcome {
-        let out = self.run(args);
-        assert_eq!(out.code, Some(0), "{}", out.stderr);
-        out
+    /// Runs to the end.
+    pub fn run(&self, args: &[&str]) -> Ran<'_> {
+        self.job().args(args).run()
+    }
+
+    /// Runs and expects exit 0.
+    pub fn run_ok(&self, args: &[&str]) -> Ran<'_> {
+        self.run(args).ok()
     }
 }
 
@@ -118,51 +125,6 @@ pub fn tables(conn: &Connection) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
         dump("SELECT * FROM nse_index_membership ORDER BY index_name, isin, joined_on"),
         dump("SELECT * FROM nse_sector_info ORDER BY isin"),
     )
-}
-
-#[derive(Debug, PartialEq)]
-pub struct Run {
-    pub status: String,
-    pub units_ok: i64,
-    pub units_failed: i64,
-    pub rows_changed: i64,
-    pub error: Option<String>,
-    pub exit_code: Option<i64>,
-}
-
-impl Run {
-    /// (status, units ok, units failed, exit code): what most assertions compare.
-    pub fn outline(&self) -> (&str, i64, i64, Option<i64>) {
-        (
-            self.status.as_str(),
-            self.units_ok,
-            self.units_failed,
-            self.exit_code,
-        )
-    }
-}
-
-pub fn last_run(conn: &Connection) -> Run {
-    conn.query_row(
-        "SELECT status, units_ok, units_failed, rows_changed, error, exit_code FROM job_runs ORDER BY id DESC LIMIT 1",
-        [],
-        |r| {
-            Ok(Run {
-                status: r.get(0)?,
-                units_ok: r.get(1)?,
-                units_failed: r.get(2)?,
-                rows_changed: r.get(3)?,
-                error: r.get(4)?,
-                exit_code: r.get(5)?,
-            })
-        },
-    )
-    .unwrap()
-}
-
-pub fn count_runs(conn: &Connection) -> i64 {
-    conn.query_row("SELECT COUNT(*) FROM job_runs", [], |r| r.get(0))
-        .unwrap()
 }
 
 pub fn nifty50_bytes() -> Vec<u8> {

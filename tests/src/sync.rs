@@ -2,19 +2,18 @@
 //! loopback in Upstox's and Yahoo's formats, a sandbox configured to use it, and a pinned
 //! market clock.
 
-use std::process::Command;
+use std::ops::{Deref, DerefMut};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Kolkata;
 use rusqlite::Connection;
 
-use crate::binary::{Outcome, Sandbox};
-use crate::market::{Market, MarketServer};
+use crate::market::Market;
+pub use crate::world::TOKEN;
+use crate::world::{MarketWorld, fast_http, provider, upstox_credentials};
 
 /// The binary under test.
 pub const BIN: &str = "upstox-market-sync";
-/// The token the sandbox's credential file holds.
-pub const TOKEN: &str = "test-access-token";
 /// (instrument key, trading symbol, Yahoo symbol) of the test universe.
 pub const INSTRUMENTS: [(&str, &str, &str); 3] = [
     ("NSE_EQ|INE002A01018", "RELIANCE", "RELIANCE.NS"),
@@ -45,31 +44,29 @@ pub fn sessions(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveTime, Na
         .collect()
 }
 
-/// A running market and a sandbox pointed at it.
-pub struct World {
-    /// The server.
-    pub server: MarketServer,
-    /// The sandbox.
-    pub sandbox: Sandbox,
-    /// The pinned market time of every run.
-    pub now: DateTime<Utc>,
+/// A running market and a sandbox pointed at it: a [`MarketWorld`] running [`BIN`].
+pub struct World(MarketWorld);
+
+impl Deref for World {
+    type Target = MarketWorld;
+    fn deref(&self) -> &MarketWorld {
+        &self.0
+    }
+}
+
+impl DerefMut for World {
+    fn deref_mut(&mut self) -> &mut MarketWorld {
+        &mut self.0
+    }
 }
 
 /// The configuration: Upstox at `url` (token file in `dir`), the test universe, 15-minute and
 /// day bars, fast retries. `extra` is appended inside `[jobs.market-sync]`.
 pub fn config(url: &str, dir: &std::path::Path, extra: &str) -> String {
+    let instruments = format!("instruments_url = \"{url}/instruments/NSE.json.gz\"\n");
     format!(
-        r#"[http]
-requests_per_second = 10000
-retries = 2
-backoff_initial_ms = 10
-backoff_max_secs = 0.2
-timeout_secs = 2
-connect_timeout_secs = 2
-
-[credentials]
-upstox_token = "{token}"
-
+        r#"{http}
+{credentials}
 [jobs.market-sync]
 watchlist = ["RELIANCE", "TCS"]
 indices = ["NSE_INDEX|Nifty 50"]
@@ -80,16 +77,12 @@ unfillable_after = 2
 option_underlyings = ["NSE_INDEX|Nifty 50"]
 option_expiries = 2
 {extra}
-[jobs.market-sync.upstox]
-base_url = "{url}"
-instruments_url = "{url}/instruments/NSE.json.gz"
-limits = [{{ requests = 10000, per_secs = 1.0 }}]
-
-[jobs.market-sync.yahoo]
-base_url = "{url}"
-limits = [{{ requests = 10000, per_secs = 1.0 }}]
-"#,
-        token = dir.join("upstox_token").display()
+{upstox}
+{yahoo}"#,
+        http = fast_http(2, 0.2),
+        credentials = upstox_credentials(dir),
+        upstox = provider("jobs.market-sync.upstox", url, &instruments),
+        yahoo = provider("jobs.market-sync.yahoo", url, ""),
     )
 }
 
@@ -103,56 +96,12 @@ impl World {
     /// A world with these sessions and extra `[jobs.market-sync]` lines.
     pub fn with_sessions(list: Vec<(NaiveDate, NaiveTime, NaiveTime)>, extra: &str) -> Self {
         let market = Market::new(list).with_instruments(&INSTRUMENTS);
-        let server = MarketServer::start(market).expect("the market server starts");
-        let now = ist(nov(20), 15, 45);
-        server.set_now(now);
-        server.require_token(TOKEN);
-        let sandbox = Sandbox::new("");
-        sandbox.write_config(&config(server.url(), sandbox.path(), extra));
-        std::fs::write(sandbox.path().join("upstox_token"), format!("{TOKEN}\n")).expect("token");
-        World {
-            server,
-            sandbox,
-            now,
-        }
-    }
-
-    /// Moves the clock of the binary and the server.
-    pub fn set_now(&mut self, now: DateTime<Utc>) {
-        self.now = now;
-        self.server.set_now(now);
-    }
-
-    /// The command for a run at the pinned time.
-    pub fn command(&self, args: &[&str]) -> Command {
-        self.sandbox.command_at(BIN, args, self.now)
-    }
-
-    /// Runs to the end.
-    pub fn run(&self, args: &[&str]) -> Outcome {
-        self.command(args).output().expect("the binary runs").into()
-    }
-
-    /// Runs and expects exit 0.
-    pub fn run_ok(&self, args: &[&str]) -> Outcome {
-        let out = self.run(args);
-        assert_eq!(out.code, Some(0), "{}", out.stderr);
-        out
-    }
-
-    /// The database.
-    pub fn db(&self) -> Connection {
-        self.sandbox.db()
-    }
-
-    /// The paths of the requests received so far that start with `prefix`.
-    pub fn paths(&self, prefix: &str) -> Vec<String> {
-        self.server
-            .requests()
-            .into_iter()
-            .map(|r| r.path)
-            .filter(|p| p.starts_with(prefix))
-            .collect()
+        World(MarketWorld::start(
+            BIN,
+            market,
+            ist(nov(20), 15, 45),
+            |url, dir| config(url, dir, extra),
+        ))
     }
 }
 

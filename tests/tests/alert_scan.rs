@@ -3,9 +3,10 @@
 //! real `market_data.db`, and a real SMTP server process receiving the alerts.
 
 use common::indicators;
-use testkit::SmtpServer;
 use testkit::alerts::*;
+use testkit::run::job_runs;
 use testkit::sync::{count, ist, nov};
+use testkit::{Row, SmtpServer};
 
 /// Closes around 2,400 (RELIANCE stays under a 2,500 level).
 fn flat_closes(n: usize) -> Vec<f64> {
@@ -144,7 +145,7 @@ fn rules_are_added_listed_switched_removed_and_exported_as_csv_that_imports_back
         "rule 2 already watches this; its channels, cooldown and switch were updated\n"
     );
 
-    let list = w.run_ok(&["rules", "list"]).stdout;
+    let list = w.run_ok(&["rules", "list"]).into_outcome().stdout;
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 4, "{list}");
     assert!(lines[0].starts_with("  ID  SYMBOL"), "{list}");
@@ -189,7 +190,7 @@ fn rules_are_added_listed_switched_removed_and_exported_as_csv_that_imports_back
     let ids: Vec<i64> = rule_rows(&w.db()).iter().map(|r| r.0).collect();
     assert_eq!(ids, vec![1, 3]);
 
-    let exported = w.run_ok(&["rules", "export"]).stdout;
+    let exported = w.run_ok(&["rules", "export"]).into_outcome().stdout;
     assert_eq!(
         exported,
         "symbol,kind,params,interval,channels,cooldown,enabled\n\
@@ -490,7 +491,7 @@ fn a_rule_re_armed_inside_its_cooldown_waits_and_fires_once_after_it() {
     assert_eq!(step(&mut w, 2, 2495.0), 1, "false: re-armed");
     assert_eq!(step(&mut w, 3, 2505.0), 1, "true again inside the cooldown");
 
-    let explain = w.run_ok(&["explain", "RELIANCE"]).stdout;
+    let explain = w.run_ok(&["explain", "RELIANCE"]).into_outcome().stdout;
     assert!(
         explain.contains(&format!(
             "rule {rule} (email,database, 1minute bars, cooldown 10m): price above 2500: TRUE (2505.00 vs 2500.00); \
@@ -545,11 +546,11 @@ fn a_dry_run_prints_what_would_fire_and_writes_nothing() {
             .unwrap()
     };
     let armed = state(&w);
-    let runs = count(&w.db(), "job_runs");
+    let runs = job_runs(&w.db()).len();
 
     w.at(10, 1);
     w.price("RELIANCE", 2512.25);
-    let dry = w.run_ok(&["--dry-run"]);
+    let dry = w.run(&["--dry-run"]).expect(0, "(dry run)", Row::none());
     assert_eq!(
         dry.stdout,
         format!(
@@ -560,7 +561,7 @@ fn a_dry_run_prints_what_would_fire_and_writes_nothing() {
     assert!(w.outbox().is_empty());
     assert!(smtp.messages().is_empty());
     assert_eq!(state(&w), armed, "the rule's state is untouched");
-    assert_eq!(count(&w.db(), "job_runs"), runs, "a dry run records no run");
+    assert_eq!(job_runs(&w.db()).len(), runs, "a dry run records no run");
 
     // The real run at the same minute fires: the dry run took nothing away.
     w.run_ok(&[]);
@@ -578,28 +579,20 @@ fn outside_market_hours_a_run_is_skipped_unless_forced() {
         (ist(nov(DAY), 15, 31), "2026-11-20 15:31:00 IST"), // after the close
     ] {
         w.set_now(when);
-        let out = w.run_ok(&[]);
-        assert!(
-            out.summary().contains(&format!(
-                "skipped, the NSE market is closed at {ist_text}; --force runs anyway"
-            )),
-            "{}",
-            out.stderr
-        );
+        let closed =
+            format!("skipped, the NSE market is closed at {ist_text}; --force runs anyway");
+        w.run(&[])
+            .expect(0, &closed, Row::status("skipped").units(0, 0));
     }
     assert!(
         w.quote_requests().is_empty(),
         "a skipped run asks for no price"
     );
     assert!(w.events().is_empty());
-    let skipped: i64 = w
-        .db()
-        .query_row(
-            "SELECT count(*) FROM job_runs WHERE job = 'alert-scan' AND status = 'skipped'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let skipped = job_runs(&w.db())
+        .into_iter()
+        .filter(|r| r.job == "alert-scan" && r.status == "skipped")
+        .count();
     assert_eq!(skipped, 3);
 
     // Forced on the Saturday: Friday's bar is the latest, and the price is over the level.

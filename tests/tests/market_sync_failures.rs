@@ -5,8 +5,8 @@
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant, SystemTime};
 
-use testkit::Fault;
 use testkit::sync::*;
+use testkit::{Fault, Row};
 
 const RELIANCE: &str = "NSE_EQ|INE002A01018";
 
@@ -14,8 +14,11 @@ const RELIANCE: &str = "NSE_EQ|INE002A01018";
 fn a_refused_token_stops_the_run_with_78_and_says_how_to_renew_it() {
     let w = World::new();
     std::fs::write(w.sandbox.path().join("upstox_token"), "expired-token\n").unwrap();
-    let out = w.run(&["--no-options"]);
-    assert_eq!(out.code, Some(78), "{}", out.stderr);
+    let out = w.run(&["--no-options"]).expect(
+        78,
+        "refused the access token (HTTP 401)",
+        Row::status("failed").units(0, 0),
+    );
     let last = out.summary();
     assert!(
         last.contains("refused the access token (HTTP 401)"),
@@ -29,15 +32,6 @@ fn a_refused_token_stops_the_run_with_78_and_says_how_to_renew_it() {
         !out.stderr.contains("expired-token"),
         "the token is never logged"
     );
-    let status: String = w
-        .db()
-        .query_row(
-            "SELECT status FROM job_runs ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(status, "failed");
 }
 
 #[test]
@@ -88,8 +82,13 @@ fn a_5xx_storm_fails_the_instruments_it_hits_and_the_next_run_completes_them() {
         "/v3/historical-candle",
         vec![Fault::Status(503, "{}".to_string(), None); 3],
     );
-    let out = w.run(&["--no-options", "--no-quotes"]);
-    assert_eq!(out.code, Some(1), "partial: {}", out.stderr);
+    let out = w.run(&["--no-options", "--no-quotes"]).expect(
+        1,
+        "2/3 instruments done",
+        Row::status("partial")
+            .units(2, 1)
+            .error("RELIANCE: HTTP 503"),
+    );
     let summary = out.summary();
     assert!(
         summary.contains("partial") && summary.contains("2/3 instruments done"),
@@ -138,7 +137,7 @@ fn timeouts_are_retried_and_html_error_pages_are_named() {
             Some("text/html".to_string()),
         )],
     );
-    let out = w.run(&[
+    let tcs_day = [
         "--no-options",
         "--no-quotes",
         "--symbols",
@@ -146,27 +145,17 @@ fn timeouts_are_retried_and_html_error_pages_are_named() {
         "--interval",
         "day",
         "--force",
-    ]);
-    assert_eq!(out.code, Some(65), "{}", out.stderr);
-    assert!(
-        out.summary()
-            .contains("not JSON: starts with `<!DOCTYPE html>"),
-        "{}",
-        out.summary()
+    ];
+    w.run(&tcs_day).expect(
+        65,
+        "not JSON: starts with `<!DOCTYPE html>",
+        Row::status("failed").units(0, 1),
     );
     // And a 502 HTML page, three times: unavailable.
     w.server
         .script("/v3/historical-candle", vec![Fault::Html(502); 3]);
-    let out = w.run(&[
-        "--no-options",
-        "--no-quotes",
-        "--symbols",
-        "TCS",
-        "--interval",
-        "day",
-        "--force",
-    ]);
-    assert_eq!(out.code, Some(69), "{}", out.stderr);
+    w.run(&tcs_day)
+        .expect(69, "HTTP 502", Row::status("failed").units(0, 1));
 }
 
 #[test]
@@ -196,12 +185,12 @@ fn processes_together_never_exceed_the_configured_limits_however_late_requests_a
         "--period",
         "80d",
     ];
-    let first = w.command(&args).output().unwrap();
+    let first = w.job().args(args).command().output().unwrap();
     let mut dry = args.to_vec();
     dry.push("--dry-run");
     let runs: Vec<_> = [&args[..], &dry, &dry]
         .iter()
-        .map(|a| w.command(a).spawn().unwrap())
+        .map(|a| w.job().args(*a).command().spawn().unwrap())
         .collect();
     let outputs: Vec<_> = runs
         .into_iter()
@@ -241,14 +230,13 @@ fn processes_together_never_exceed_the_configured_limits_however_late_requests_a
 fn kill_9_mid_sync_leaves_each_instrument_wholly_in_or_out_and_the_next_run_completes() {
     let w = World::new();
     let mut child = w
-        .command(&["-v", "--no-options", "--no-quotes"])
+        .job()
+        .args(["-v", "--no-options", "--no-quotes"])
         .env(
             "FAILPOINTS",
             "market-sync::before-commit=1*off->sleep(60000)",
         )
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut committed = 0;

@@ -26,15 +26,12 @@ fn notify_failure(sandbox: &Sandbox) -> testkit::Outcome {
     cmd.output().unwrap().into()
 }
 
+/// (channel, attempts, delivered) of every outbox row.
 fn outbox(sandbox: &Sandbox) -> Vec<(String, i64, bool)> {
-    let conn = sandbox.db();
-    let mut stmt = conn
-        .prepare("SELECT channel, attempts, delivered_at IS NOT NULL FROM notification_outbox ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    testkit::alerts::outbox(&sandbox.db())
+        .into_iter()
+        .map(|(_, channel, attempts, delivered)| (channel, attempts, delivered))
+        .collect()
 }
 
 #[test]

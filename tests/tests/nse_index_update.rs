@@ -7,7 +7,11 @@ use testkit::nse::*;
 #[test]
 fn a_clean_run_stores_every_default_index_and_records_the_run() {
     let s = setup();
-    let out = s.run_ok(&[]);
+    let out = s.run(&[]).expect(
+        0,
+        "s: 9/9 indices done",
+        Row::status("succeeded").units(9, 0).rows(1322 + 500),
+    );
     let conn = s.sandbox.db();
     for (index, n) in [
         ("NIFTY50", 50),
@@ -30,10 +34,7 @@ fn a_clean_run_stores_every_default_index_and_records_the_run() {
         industry_of(&conn, "S&SMOTORS"),
         "Automobile and Auto Components"
     );
-    let run = last_run(&conn);
-    assert_eq!(run.outline(), ("succeeded", 9, 0, Some(0)));
     assert_summary(&out, "nse-index-update succeeded in ");
-    assert_summary(&out, "s: 9/9 indices done");
     assert_summary(&out, "1322 joined, 0 left");
 }
 
@@ -42,11 +43,12 @@ fn a_second_run_changes_nothing() {
     let s = setup();
     s.run_ok(&[]);
     let before = tables(&s.sandbox.db());
-    let out = s.run_ok(&[]);
+    s.run(&[]).expect(
+        0,
+        "0 joined, 0 left, 0 renamed",
+        Row::status("succeeded").units(9, 0).rows(0),
+    );
     assert_eq!(tables(&s.sandbox.db()), before);
-    assert_summary(&out, "0 joined, 0 left, 0 renamed");
-    let run = last_run(&s.sandbox.db());
-    assert_eq!(run.rows_changed, 0);
 }
 
 #[test]
@@ -92,8 +94,11 @@ fn a_rebalance_records_joins_exits_renames_and_keeps_history() {
 #[test]
 fn dry_run_writes_nothing_and_says_who_would_join_and_leave() {
     let s = setup();
-    let fresh = s.run(&["--dry-run", "--index", "NIFTYBANK"]);
-    assert_eq!(fresh.code, Some(0), "{}", fresh.stderr);
+    let fresh = s.run(&["--dry-run", "--index", "NIFTYBANK"]).expect(
+        0,
+        "nse-index-update (dry run) succeeded in ",
+        Row::none(),
+    );
     assert!(
         fresh
             .stdout
@@ -117,7 +122,9 @@ fn dry_run_writes_nothing_and_says_who_would_join_and_leave() {
     };
     let (before, files) = (std::fs::read(s.sandbox.db_path()).unwrap(), listing());
     s.server.set_root(&rebalanced());
-    let out = s.run_ok(&["--dry-run"]);
+    let out = s
+        .run(&["--dry-run"])
+        .expect(0, "(dry run) succeeded", Row::none());
     assert_eq!(
         std::fs::read(s.sandbox.db_path()).unwrap(),
         before,
@@ -136,7 +143,7 @@ fn dry_run_writes_nothing_and_says_who_would_join_and_leave() {
         out.summary()
     );
     assert_eq!(
-        count_runs(&s.sandbox.db()),
+        job_runs(&s.sandbox.db()).len(),
         1,
         "no job_runs row for a dry run"
     );

@@ -43,16 +43,14 @@ fn kill_9_inside_a_write_leaves_each_index_wholly_old_or_wholly_new() {
         "the killed run could not record its end"
     );
 
-    let out = s.run_ok(&[]);
+    let out = s
+        .run(&[])
+        .expect(0, "9/9 indices done", Row::status("succeeded").units(9, 0));
     assert!(out.stderr.contains("marked interrupted"), "{}", out.stderr);
-    let statuses: Vec<String> = conn
-        .prepare("SELECT status FROM job_runs ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(statuses, vec!["succeeded", "interrupted", "succeeded"]);
+    assert_eq!(
+        statuses(&conn),
+        vec!["succeeded", "interrupted", "succeeded"]
+    );
     assert!(current_symbols(&conn, "NIFTY100").contains(&"KONKANENGY".to_string()));
 }
 
@@ -64,8 +62,9 @@ fn a_second_concurrent_run_exits_75_naming_the_holder() {
         "nse-index-update::before-commit=1*sleep(5000)->off",
         "NIFTY50: written, committing",
     );
-    let second = s.run(&[]);
-    assert_eq!(second.code, Some(75), "{}", second.stderr);
+    let second = s
+        .run(&[])
+        .expect(75, "another run holds the lock", Row::none());
     assert!(
         second.stderr.contains("another run holds the lock"),
         "{}",
@@ -79,7 +78,7 @@ fn a_second_concurrent_run_exits_75_naming_the_holder() {
     assert_eq!(second.stderr.lines().count(), 1, "{}", second.stderr);
     assert!(first.wait().unwrap().success());
     let conn = s.sandbox.db();
-    assert_eq!(count_runs(&conn), 1, "the loser recorded nothing");
+    assert_eq!(job_runs(&conn).len(), 1, "the loser recorded nothing");
     let spells_total: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50'",
