@@ -6,6 +6,7 @@ pub mod binary;
 pub mod jobs;
 pub mod market;
 pub mod nse;
+pub mod probe;
 pub mod run;
 pub mod server;
 pub mod smtp;
