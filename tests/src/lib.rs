@@ -1,6 +1,7 @@
 //! What the whole-binary tests share: a loopback HTTP server that serves the sources' real
 //! formats (and misbehaves on request), and a runner for the built binaries.
 
+pub mod alert_cases;
 pub mod alerts;
 pub mod binary;
 pub mod jobs;
