@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::market::config::{ProvidersConfig, UpstoxConfig, YahooConfig};
+
 /// Where the configuration is read from when neither `--config` nor the environment says.
 pub const DEFAULT_PATH: &str = "/etc/upstox-jobs/config.toml";
 
@@ -62,8 +64,12 @@ pub struct Config<J> {
     pub notify: NotifyConfig,
     /// `[pings]`: job → dead-man's-switch URL (healthchecks style).
     pub pings: BTreeMap<String, String>,
+    /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
+    pub providers: ProvidersConfig,
     /// `[jobs.<this job>]`.
     pub job: J,
+    /// Old keys that still worked, each with the key that replaces it: the harness warns.
+    pub deprecated: Vec<String>,
 }
 
 /// `[notify]`: the channels; a channel whose table is absent is off.
@@ -325,8 +331,22 @@ struct FileLayout {
     #[serde(default)]
     pings: BTreeMap<String, String>,
     #[serde(default)]
+    providers: FileProviders,
+    #[serde(default)]
     jobs: BTreeMap<String, toml::Table>,
 }
+
+/// `[providers]` as written: a table left out takes its defaults.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileProviders {
+    upstox: Option<UpstoxConfig>,
+    yahoo: Option<YahooConfig>,
+}
+
+/// The provider tables that lived under a job before `[providers]` (the 0.1 releases of
+/// market-sync and alert-scan): still read, for one release, with a warning.
+const LEGACY_PROVIDER_TABLES: [&str; 2] = ["upstox", "yahoo"];
 
 /// Which file to read: one the user named must exist; the default one may be absent.
 #[derive(Debug, Clone)]
@@ -402,7 +422,9 @@ pub fn parse<J: DeserializeOwned + Default>(
         ));
     }
     let mut job_config = None;
-    for (name, table) in layout.jobs {
+    let mut providers = layout.providers;
+    let mut deprecated = Vec::new();
+    for (name, mut table) in layout.jobs {
         if !JOB_NAMES.contains(&name.as_str()) {
             return Err(ConfigError::new(
                 file,
@@ -413,12 +435,50 @@ pub fn parse<J: DeserializeOwned + Default>(
             ));
         }
         if name == job {
+            for provider in LEGACY_PROVIDER_TABLES {
+                let Some(old) = table.remove(provider) else {
+                    continue;
+                };
+                let old_key = format!("[jobs.{name}.{provider}]");
+                let set = match provider {
+                    "upstox" => providers.upstox.is_some(),
+                    _ => providers.yahoo.is_some(),
+                };
+                if set {
+                    return Err(ConfigError::new(
+                        file,
+                        format!(
+                            "{old_key} and [providers.{provider}] are both set; [providers.{provider}] \
+                             replaces the old table: merge it there and remove {old_key}"
+                        ),
+                    ));
+                }
+                let bad = |e: toml::de::Error| {
+                    ConfigError::new(file, format!("{old_key}: {}", e.message().trim()))
+                };
+                match provider {
+                    "upstox" => providers.upstox = Some(old.try_into().map_err(bad)?),
+                    _ => providers.yahoo = Some(old.try_into().map_err(bad)?),
+                }
+                deprecated.push(format!(
+                    "{}: {old_key} is deprecated and stops working in the next release; \
+                     rename it to [providers.{provider}], one table for every job",
+                    file.display()
+                ));
+            }
             let parsed: J = table.try_into().map_err(|e: toml::de::Error| {
                 ConfigError::new(file, format!("[jobs.{name}]: {}", e.message().trim()))
             })?;
             job_config = Some(parsed);
         }
     }
+    let providers = ProvidersConfig {
+        upstox: providers.upstox.unwrap_or_default(),
+        yahoo: providers.yahoo.unwrap_or_default(),
+    };
+    providers
+        .validate()
+        .map_err(|e| ConfigError::new(file, e))?;
     Ok(Config {
         file: Some(file.to_path_buf()),
         data_dir: layout.data_dir,
@@ -428,7 +488,9 @@ pub fn parse<J: DeserializeOwned + Default>(
         credentials: layout.credentials,
         notify: layout.notify,
         pings: layout.pings,
+        providers,
         job: job_config.unwrap_or_default(),
+        deprecated,
     })
 }
 
@@ -444,7 +506,9 @@ impl<J: Default> Config<J> {
             credentials: BTreeMap::new(),
             notify: NotifyConfig::default(),
             pings: BTreeMap::new(),
+            providers: ProvidersConfig::default(),
             job: J::default(),
+            deprecated: Vec::new(),
         }
     }
 
@@ -597,6 +661,84 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string().contains("line 5: unknown variant `ssl`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn providers_are_one_table_for_every_job() {
+        let text = "[providers.upstox]\nbase_url = \"http://127.0.0.1:1\"\nlimits = [{ requests = 5, per_secs = 1.0 }]\n";
+        for job in ["market-sync", "alert-scan"] {
+            let config: Config<toml::Table> =
+                parse(text, Path::new("/etc/upstox-jobs/config.toml"), job).unwrap();
+            assert_eq!(config.providers.upstox.base_url, "http://127.0.0.1:1");
+            assert_eq!(config.providers.upstox.limits.len(), 1);
+            assert_eq!(
+                config.providers.yahoo.base_url,
+                "https://query1.finance.yahoo.com"
+            );
+            assert!(config.deprecated.is_empty());
+        }
+        let err = parse_demo("[providers.upstox]\nlimits = [{ requests = 0, per_secs = 1.0 }]\n")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("[providers.upstox] limits"),
+            "{err}"
+        );
+        let err = parse_demo("[providers.yahoo]\nbase_url = \"ftp://x\"\n").unwrap_err();
+        assert!(
+            err.to_string().contains("[providers.yahoo] base_url"),
+            "{err}"
+        );
+        let err = parse_demo("[providers.bloomberg]\n").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `bloomberg`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_providers_old_table_under_its_job_still_works_with_a_warning_naming_the_new_one() {
+        let file = Path::new("/etc/upstox-jobs/config.toml");
+        let text = "[jobs.market-sync]\nsource = \"yahoo\"\n[jobs.market-sync.yahoo]\nbase_url = \"http://127.0.0.1:2\"\n\
+                    [jobs.alert-scan.upstox]\nbase_url = \"http://127.0.0.1:3\"\n";
+        let sync: Config<toml::Table> = parse(text, file, "market-sync").unwrap();
+        assert_eq!(sync.providers.yahoo.base_url, "http://127.0.0.1:2");
+        assert_eq!(
+            sync.job.get("source").and_then(|v| v.as_str()),
+            Some("yahoo")
+        );
+        assert!(
+            !sync.job.contains_key("yahoo"),
+            "the old table is not the job's"
+        );
+        assert_eq!(sync.deprecated.len(), 1);
+        assert!(
+            sync.deprecated[0].contains("[jobs.market-sync.yahoo] is deprecated")
+                && sync.deprecated[0].contains("rename it to [providers.yahoo]"),
+            "{:?}",
+            sync.deprecated
+        );
+        // Each job reads its own old table, as it did.
+        assert_eq!(sync.providers.upstox.base_url, "https://api.upstox.com");
+        let alerts: Config<toml::Table> = parse(text, file, "alert-scan").unwrap();
+        assert_eq!(alerts.providers.upstox.base_url, "http://127.0.0.1:3");
+        assert_eq!(
+            alerts.providers.yahoo.base_url,
+            "https://query1.finance.yahoo.com"
+        );
+        let both =
+            "[providers.upstox]\n[jobs.alert-scan.upstox]\nbase_url = \"http://127.0.0.1:3\"\n";
+        let err = parse::<toml::Table>(both, file, "alert-scan").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[jobs.alert-scan.upstox] and [providers.upstox] are both set"),
+            "{err}"
+        );
+        let bad = "[jobs.alert-scan.upstox]\nbase_url = 3\n";
+        let err = parse::<toml::Table>(bad, file, "alert-scan").unwrap_err();
+        assert!(
+            err.to_string().contains("[jobs.alert-scan.upstox]"),
             "{err}"
         );
     }

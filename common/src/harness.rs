@@ -55,8 +55,9 @@ pub trait Job {
     const UNIT_NOUNS: (&'static str, &'static str);
     /// The `[jobs.<name>]` table.
     type Config: DeserializeOwned + Default;
-    /// The job's own tables in `market_data.db`.
-    const SCHEMA: Schema;
+    /// The tables the job reads and writes in `market_data.db`, besides common's bookkeeping:
+    /// migrated in this order before the run (so list a schema before one that refers to it).
+    const SCHEMAS: &'static [Schema];
 
     /// Does the work. Per-unit outcomes go through [`Context::unit_done`] and
     /// [`Context::unit_failed`]; an `Err` means the run as a whole could not go on.
@@ -276,6 +277,9 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         Err(e) => return config_error(&e),
     };
     tracing::debug!("configuration: {}", config.source());
+    for old in &config.deprecated {
+        tracing::warn!("{old}");
+    }
     let data_dir = match resolve_data_dir(
         args.data_dir.as_deref(),
         config.data_dir.as_deref(),
@@ -325,7 +329,8 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
     };
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
     let db_path = data_dir.join(db::MARKET_DATA_DB);
-    let schemas = [runs::SCHEMA, J::SCHEMA];
+    let mut schemas = vec![runs::SCHEMA];
+    schemas.extend_from_slice(J::SCHEMAS);
     let db = if args.dry_run {
         db::open_read_only(&db_path, busy, &schemas)
     } else {

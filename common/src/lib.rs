@@ -8,6 +8,7 @@
 //! - [`logging`]: journald, text or JSON
 //! - [`notify`]: the notification outbox, email and Telegram
 //! - [`calendar`]: the NSE trading calendar in Asia/Kolkata
+//! - [`market`]: instruments, intervals, candles and quotes, the Upstox and Yahoo providers, and their tables
 //! - [`indicators`]: SMA, EMA, RSI and MACD exactly as TA-Lib computes them
 //! - [`lock`]: per-job file locks
 //! - [`exit`]: the documented exit codes
@@ -23,6 +24,7 @@ pub mod http;
 pub mod indicators;
 pub mod lock;
 pub mod logging;
+pub mod market;
 pub mod notify;
 pub mod runs;
 pub mod shutdown;

@@ -160,7 +160,7 @@ pub fn added_rule(stdout: &str) -> i64 {
 /// Opens (creating) `market_data.db` at `path` with market-sync's tables, as
 /// `upstox-market-sync` would leave it.
 pub fn market_db(path: &Path) -> Connection {
-    common::db::open(path, Duration::from_secs(5), &[crate::jobs::MARKET_SCHEMA])
+    common::db::open(path, Duration::from_secs(5), &crate::jobs::MARKET_SYNC_SCHEMAS)
         .expect("market_data.db opens with market-sync's schema")
 }
 

@@ -1,9 +1,10 @@
-//! Everything the kit takes from the job crates (`bins/*`), in one place, so that when their
-//! code moves (market data into `common::market`) only these lines change.
+//! Everything the kit takes from the job crates (`bins/*`), in one place.
 
-/// market-sync's tables (`candles`, `instruments`, `quotes`, …), for worlds that fill
-/// `market_data.db` as market-sync would leave it.
-pub use market_sync::store::SCHEMA as MARKET_SCHEMA;
+use common::db::Schema;
+
+/// The tables market-sync leaves in `market_data.db` (common's `candles`, `instruments`,
+/// `quotes`…, then its own), for worlds that fill it as market-sync would.
+pub const MARKET_SYNC_SCHEMAS: [Schema; 2] = [common::market::store::SCHEMA, market_sync::store::SCHEMA];
 
 /// The ISIN check digit of a 11-character body, for synthetic ISINs NSE would accept.
 pub use nse_index_update::security::check_digit as isin_check_digit;

@@ -60,6 +60,15 @@ fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
         format!("{:?}", defaults.http)
     );
     assert_eq!(
+        format!("{:?}", documented.providers),
+        format!("{:?}", defaults.providers)
+    );
+    assert!(
+        documented.deprecated.is_empty(),
+        "{:?}",
+        documented.deprecated
+    );
+    assert_eq!(
         documented.data_dir.as_deref(),
         Some(Path::new("/var/lib/upstox-jobs"))
     );

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use common::harness::CommonArgs;
-use market_sync::config::SourceChoice;
-use market_sync::interval::Interval;
+use common::market::config::SourceChoice;
+use common::market::interval::Interval;
 
 use crate::rule::{Channels, Cooldown};
 

@@ -4,8 +4,8 @@
 use std::io::{self, Write};
 
 use common::indicators;
-use market_sync::instrument::Instrument;
-use market_sync::provider::Quote;
+use common::market::instrument::Instrument;
+use common::market::provider::Quote;
 
 use crate::evaluate::Reading;
 use crate::job::{Evaluation, SeriesByInterval};

@@ -6,16 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
+use common::Exit;
 use common::calendar::{self, TradingCalendar};
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
+use common::market::config::SourceChoice;
+use common::market::instrument::Instrument;
+use common::market::interval::Interval;
+use common::market::provider::{Provider, ProviderError, Quote};
+use common::market::source::{self, Source};
+use common::market::universe::Universe;
 use common::notify::{self, Channel as OutboxChannel};
-use common::{Exit, db};
-use market_sync::config::SourceChoice;
-use market_sync::instrument::Instrument;
-use market_sync::interval::Interval;
-use market_sync::provider::{Provider, ProviderError, Quote};
-use market_sync::source::{self, Source};
-use market_sync::universe::Universe;
 use rusqlite::Connection;
 
 use crate::config::JobConfig;
@@ -75,7 +75,7 @@ impl Job for AlertScan {
     const NAME: &'static str = "alert-scan";
     const UNIT_NOUNS: (&'static str, &'static str) = ("symbol", "symbols");
     type Config = JobConfig;
-    const SCHEMA: common::db::Schema = store::SCHEMA;
+    const SCHEMAS: &'static [common::db::Schema] = &[common::market::store::SCHEMA, store::SCHEMA];
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
@@ -96,15 +96,6 @@ impl Job for AlertScan {
                 "the NSE market is closed at {}; --force runs anyway",
                 notice::ist(now)
             )));
-        }
-        if !ctx.dry_run {
-            // Candles are market-sync's; make sure its tables exist before reading them.
-            let busy = std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
-            db::open(
-                &ctx.data_dir.join(db::MARKET_DATA_DB),
-                busy,
-                &[market_sync::store::SCHEMA],
-            )?;
         }
         let rules = match &ctx.db {
             Some(conn) => self.rules(conn)?,
@@ -155,13 +146,7 @@ impl Job for AlertScan {
                 "no symbol with rules could be resolved to an instrument".to_string(),
             ));
         }
-        let (upstox, yahoo) = cfg.apis();
-        let source = Source::connect(
-            ctx,
-            self.request.source.unwrap_or(cfg.source),
-            upstox,
-            yahoo,
-        )?;
+        let source = Source::connect(ctx, self.request.source.unwrap_or(cfg.source))?;
         let instruments: Vec<Instrument> = targets.iter().map(|(i, _)| i.clone()).collect();
         let provider = source.provider();
         let quotes = provider.quotes(&instruments).map_err(|e| match e {
@@ -316,11 +301,11 @@ impl<'r> Scan<'_> {
         now: DateTime<Utc>,
         stored: Vec<Bar>,
     ) -> Vec<Bar> {
-        let session = market_sync::candle::ist_date(at.current);
+        let session = common::market::candle::ist_date(at.current);
         match provider.candles(instrument, interval, session, session, calendar::today(now)) {
             Ok(batch) => {
                 let checked =
-                    market_sync::candle::check(batch.candles, interval, self.calendar, now);
+                    common::market::candle::check(batch.candles, interval, self.calendar, now);
                 series::merge(stored, &checked.candles, at.current, self.history_bars)
             }
             Err(e) => {

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use common::calendar::IST;
+use common::market::interval::Interval;
 use common::notify::Notification;
-use market_sync::interval::Interval;
 
 use crate::rule::Rule;
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use market_sync::interval::Interval;
+use common::market::interval::Interval;
 
 /// Where a firing is told. Every firing is also an `alert_events` row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -427,7 +427,7 @@ pub const DEFAULT_COOLDOWN: Cooldown = Cooldown(1800);
 pub fn parse_symbol(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.contains('|') {
-        return market_sync::instrument::InstrumentKey::parse(text)
+        return common::market::instrument::InstrumentKey::parse(text)
             .map(|k| k.as_str().to_string())
             .map_err(|e| e.to_string());
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::Utc;
 use common::Exit;
 use common::harness::{self, CommonArgs, Fatal};
-use market_sync::universe::Universe;
+use common::market::universe::Universe;
 use rusqlite::Connection;
 
 use crate::cli::RulesCommand;

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Days, Utc};
 use common::calendar::{self, TradingCalendar};
-use market_sync::candle::{Candle, expected_bars, ist_epoch};
-use market_sync::instrument::InstrumentKey;
-use market_sync::interval::Interval;
-use market_sync::provider::Quote;
+use common::market::candle::{Candle, expected_bars, ist_epoch};
+use common::market::instrument::InstrumentKey;
+use common::market::interval::Interval;
+use common::market::provider::Quote;
 use rusqlite::{Connection, params};
 
 /// One bar.

@@ -3,8 +3,8 @@
 use chrono::{Months, NaiveDate};
 use common::harness::CommonArgs;
 
-use crate::config::SourceChoice;
-use crate::interval::Interval;
+use common::market::config::SourceChoice;
+use common::market::interval::Interval;
 
 const AFTER_HELP: &str = "\
 Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force;

@@ -1,24 +1,12 @@
-//! `[jobs.market-sync]`: the universe, intervals, windows, providers and their limits.
+//! `[jobs.market-sync]`: the universe, intervals and windows; the providers are `[providers]`.
 
 use std::collections::BTreeMap;
 
-use common::budget::{self, Limit};
+use common::market::config::SourceChoice;
 use serde::Deserialize;
 
-use crate::instrument::MAIN_INDICES;
-use crate::interval::{self, Interval};
-
-/// Which provider serves the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceChoice {
-    /// Upstox when its access token is configured, else Yahoo Finance.
-    Auto,
-    /// Upstox (needs the `upstox_token` credential).
-    Upstox,
-    /// Yahoo Finance's chart API (no key; no option chains).
-    Yahoo,
-}
+use common::market::instrument::MAIN_INDICES;
+use common::market::interval::{self, Interval};
 
 /// `[jobs.market-sync]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,32 +38,6 @@ pub struct JobConfig {
     pub option_expiries: usize,
     /// A scheduled run this many minutes after the close still works (the after-close run).
     pub after_close_minutes: i64,
-    /// `[jobs.market-sync.upstox]`.
-    pub upstox: UpstoxConfig,
-    /// `[jobs.market-sync.yahoo]`.
-    pub yahoo: YahooConfig,
-}
-
-/// `[jobs.market-sync.upstox]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct UpstoxConfig {
-    /// The API host.
-    pub base_url: String,
-    /// The daily instrument master (gzipped JSON).
-    pub instruments_url: String,
-    /// Request limits of the account, shared with every job that calls Upstox.
-    pub limits: Vec<Limit>,
-}
-
-/// `[jobs.market-sync.yahoo]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct YahooConfig {
-    /// The chart API host.
-    pub base_url: String,
-    /// Request limits (Yahoo publishes none; it answers 429 to bursts).
-    pub limits: Vec<Limit>,
 }
 
 impl Default for JobConfig {
@@ -100,38 +62,6 @@ impl Default for JobConfig {
             ],
             option_expiries: 2,
             after_close_minutes: 120,
-            upstox: UpstoxConfig::default(),
-            yahoo: YahooConfig::default(),
-        }
-    }
-}
-
-impl Default for UpstoxConfig {
-    fn default() -> Self {
-        UpstoxConfig {
-            base_url: "https://api.upstox.com".to_string(),
-            instruments_url:
-                "https://assets.upstox.com/market-quote/instruments/exchange/NSE.json.gz"
-                    .to_string(),
-            limits: budget::upstox_standard(),
-        }
-    }
-}
-
-impl Default for YahooConfig {
-    fn default() -> Self {
-        YahooConfig {
-            base_url: "https://query1.finance.yahoo.com".to_string(),
-            limits: vec![
-                Limit {
-                    requests: 2,
-                    per_secs: 1.0,
-                },
-                Limit {
-                    requests: 60,
-                    per_secs: 60.0,
-                },
-            ],
         }
     }
 }
@@ -193,10 +123,8 @@ impl JobConfig {
         if !(0..=24 * 60).contains(&self.after_close_minutes) {
             return Err("[jobs.market-sync] after_close_minutes: use 0 to 1440".to_string());
         }
-        budget::validate("[jobs.market-sync.upstox] limits", &self.upstox.limits)?;
-        budget::validate("[jobs.market-sync.yahoo] limits", &self.yahoo.limits)?;
         for key in self.indices.iter().chain(&self.option_underlyings) {
-            crate::instrument::InstrumentKey::parse(key)
+            common::market::instrument::InstrumentKey::parse(key)
                 .map_err(|e| format!("[jobs.market-sync]: {e}"))?;
         }
         Ok(())

@@ -9,17 +9,18 @@ use common::Exit;
 use common::calendar::{self, Day, IST, TradingCalendar};
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
 
-use crate::candle::{self, Candle, Problem, ist_date, ist_epoch};
-use crate::config::{JobConfig, SourceChoice};
+use crate::config::JobConfig;
 use crate::gaps::{self, GapRow, GapStatus};
-use crate::instrument::{Instrument, InstrumentKey};
-use crate::interval::Interval;
-use crate::master;
-use crate::provider::{Provider, ProviderError};
-use crate::source::{self, Api, Source};
 use crate::store;
-use crate::universe::{self, Universe};
 use crate::volatility::{self, IvRecord, SESSIONS_PER_YEAR};
+use common::market;
+use common::market::candle::{self, Candle, Problem, ist_date, ist_epoch};
+use common::market::instrument::{Instrument, InstrumentKey};
+use common::market::interval::Interval;
+use common::market::master;
+use common::market::provider::{Provider, ProviderError};
+use common::market::source::{self, Source};
+use common::market::universe::{self, Universe};
 
 /// What the command line asked for.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +32,7 @@ pub struct Request {
     /// `--from`/`--period` and `--to`: a backfill of these IST dates.
     pub range: Option<(NaiveDate, NaiveDate)>,
     /// `--source`.
-    pub source: Option<SourceChoice>,
+    pub source: Option<common::market::config::SourceChoice>,
     /// Whether to store quotes (not `--no-quotes`).
     pub quotes: bool,
     /// Whether to fetch option chains (not `--no-options`).
@@ -185,7 +186,7 @@ impl Job for MarketSync {
     const NAME: &'static str = "market-sync";
     const UNIT_NOUNS: (&'static str, &'static str) = ("instrument", "instruments");
     type Config = JobConfig;
-    const SCHEMA: common::db::Schema = store::SCHEMA;
+    const SCHEMAS: &'static [common::db::Schema] = &[market::store::SCHEMA, store::SCHEMA];
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
@@ -211,18 +212,7 @@ impl Job for MarketSync {
             self.request.intervals.clone()
         };
 
-        let source = Source::connect(
-            ctx,
-            self.request.source.unwrap_or(cfg.source),
-            Api {
-                base_url: &cfg.upstox.base_url,
-                limits: &cfg.upstox.limits,
-            },
-            Api {
-                base_url: &cfg.yahoo.base_url,
-                limits: &cfg.yahoo.limits,
-            },
-        )?;
+        let source = Source::connect(ctx, self.request.source.unwrap_or(cfg.source))?;
         let provider = source.provider();
         let http = source.http();
 
@@ -230,7 +220,12 @@ impl Job for MarketSync {
             && let Some(conn) = ctx.db.as_mut()
             && master::is_stale(conn, today)?
         {
-            match master::refresh(conn, http, &cfg.upstox.instruments_url, today) {
+            match master::refresh(
+                conn,
+                http,
+                &ctx.config.providers.upstox.instruments_url,
+                today,
+            ) {
                 Ok(n) => tracing::info!("instrument master: {n} NSE equities and indices"),
                 Err(e) => tracing::warn!(
                     "{e}; symbols are looked up in the stored copy and in nse-index-update's ISINs"
@@ -240,7 +235,7 @@ impl Job for MarketSync {
         // A dry run stores nothing, so it reads a master it needs into memory.
         let scratch = match &ctx.db {
             Some(conn) if !ctx.dry_run || !master::is_stale(conn, today)? => None,
-            _ => master::in_memory(http, &cfg.upstox.instruments_url, today)
+            _ => master::in_memory(http, &ctx.config.providers.upstox.instruments_url, today)
                 .map_err(|e| {
                     tracing::warn!("{e}; symbols are looked up in nse-index-update's ISINs")
                 })
@@ -349,7 +344,7 @@ fn sync(
     let mut work = Vec::new();
     for &interval in intervals {
         let stored_last = match &ctx.db {
-            Some(conn) => store::last_bar(conn, &instrument.key, interval)?,
+            Some(conn) => market::store::last_bar(conn, &instrument.key, interval)?,
             None => None,
         };
         let first_sync = today - Days::new(ctx.config.job.initial_days(interval) as u64);
@@ -402,8 +397,13 @@ fn sync(
     let tx = conn.transaction()?;
     let mut changed = 0;
     for item in &work {
-        changed +=
-            store::upsert_candles(&tx, &instrument.key, item.interval, &item.candles, source)?;
+        changed += market::store::upsert_candles(
+            &tx,
+            &instrument.key,
+            item.interval,
+            &item.candles,
+            source,
+        )?;
         if let Some((window_start, rows)) = &item.gaps {
             changed += store::replace_gaps(
                 &tx,
@@ -476,7 +476,9 @@ fn find_gaps(
         NaiveTime::MIN,
     );
     let (stored, first_stored) = match &ctx.db {
-        Some(conn) => store::stored_bars(conn, &instrument.key, interval, lookback, i64::MAX)?,
+        Some(conn) => {
+            market::store::stored_bars(conn, &instrument.key, interval, lookback, i64::MAX)?
+        }
         None => (HashSet::new(), None),
     };
     let mut have = stored;
@@ -593,7 +595,7 @@ fn quotes(
     // Some quote endpoints carry no time: the snapshot is as of the run.
     for q in quotes
         .iter_mut()
-        .filter(|q| q.ts == crate::upstox::parse::NO_TIME)
+        .filter(|q| q.ts == common::market::upstox::parse::NO_TIME)
     {
         q.ts = ctx.now.timestamp();
     }
@@ -604,7 +606,7 @@ fn quotes(
     let source = provider.name();
     let conn = ctx.db_mut()?;
     let tx = conn.transaction()?;
-    let changed = store::upsert_quotes(&tx, &quotes, source)?;
+    let changed = market::store::upsert_quotes(&tx, &quotes, source)?;
     tx.commit()?;
     totals.changed += changed;
     Ok(())
@@ -671,13 +673,13 @@ fn options(
 fn iv_record(
     conn: &rusqlite::Connection,
     underlying: &InstrumentKey,
-    rows: &[crate::provider::OptionRow],
+    rows: &[common::market::provider::OptionRow],
     now: DateTime<Utc>,
 ) -> rusqlite::Result<IvRecord> {
     let date = calendar::today(now);
     let atm = volatility::atm_iv(rows);
     let history = store::iv_history(conn, underlying, date, SESSIONS_PER_YEAR - 1)?;
-    let closes = store::daily_closes(conn, underlying, now.timestamp(), 31)?;
+    let closes = market::store::daily_closes(conn, underlying, now.timestamp(), 31)?;
     let iv = atm.map(|(_, iv)| iv);
     Ok(IvRecord {
         underlying: underlying.clone(),

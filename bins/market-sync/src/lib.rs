@@ -2,34 +2,20 @@
 //!
 //! - [`cli`]: the command line
 //! - [`config`]: the `[jobs.market-sync]` table
-//! - [`interval`] and [`instrument`]: what is fetched, named the way each provider spells it
-//! - [`candle`]: the bar, and the checks it passes before it is stored
-//! - [`provider`]: the trait both providers implement; [`upstox`] and [`yahoo`] implement it
-//! - [`master`]: Upstox's instrument master (symbol → instrument key), refreshed daily
-//! - [`source`]: which provider a run talks to, with its shared request budget
-//! - [`universe`]: which instruments a run syncs
 //! - [`gaps`]: missing bars against the NSE calendar, and when to give up on them
 //! - [`volatility`]: ATM IV, IV rank and percentile, historical volatility
-//! - [`store`]: the tables, one transaction per instrument
+//! - [`store`]: its own tables (option chains, IV, gaps); the candles it writes are
+//!   `common::market`'s, like the providers it calls
 //! - [`job`]: the run, through the common harness
 //! - [`show`]: the recorded gaps, for people
 
-pub mod candle;
 pub mod cli;
 pub mod config;
 pub mod gaps;
-pub mod instrument;
-pub mod interval;
 pub mod job;
-pub mod master;
-pub mod provider;
 pub mod show;
-pub mod source;
 pub mod store;
-pub mod universe;
-pub mod upstox;
 pub mod volatility;
-pub mod yahoo;
 
 use std::process::ExitCode;
 

@@ -5,9 +5,9 @@ use std::io::Write;
 use common::calendar::IST;
 use common::harness::{self, CommonArgs};
 
-use crate::candle::utc;
 use crate::config::JobConfig;
 use crate::store;
+use common::market::candle::utc;
 
 /// Prints the gaps with `status` (`open`, `unfillable`, `filled` or `all`), newest first.
 pub fn gaps(args: &CommonArgs, status: &str) -> anyhow::Result<()> {

@@ -1,68 +1,23 @@
-//! market-sync's tables, and every read and write of them. Writes are upserts on natural keys
-//! that change a row only when a value differs, so a rerun reports 0 rows changed.
-
-use std::collections::HashSet;
+//! market-sync's own tables (option chains, IV analysis, gaps) and every read and write of
+//! them; the candles, quotes and instruments it fills are common's (`common::market::store`).
+//! Writes are upserts on natural keys that change a row only when a value differs, so a rerun
+//! reports 0 rows changed.
 
 use chrono::NaiveDate;
 use common::db::Schema;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use common::market::instrument::InstrumentKey;
+use common::market::interval::Interval;
+use common::market::provider::OptionRow;
+use rusqlite::{Connection, Transaction, params};
 
-use crate::candle::Candle;
 use crate::gaps::{GapRow, GapStatus};
-use crate::instrument::InstrumentKey;
-use crate::interval::Interval;
-use crate::provider::{MasterEntry, OptionRow, Quote};
 use crate::volatility::IvRecord;
 
-/// The tables. Times are UTC epoch seconds (bar starts for candles); the `candles_ist` view
-/// shows them in IST for people.
+/// The tables. Until the market tables moved to common, this first migration also created
+/// them; a database from then has both, and common's `market` schema adopts them.
 pub const SCHEMA: Schema = Schema {
     component: "market-sync",
-    migrations: &["CREATE TABLE candles (
-            instrument TEXT NOT NULL,
-            interval TEXT NOT NULL CHECK (interval IN ('1minute', '5minute', '15minute', 'day')),
-            ts INTEGER NOT NULL,
-            open REAL NOT NULL,
-            high REAL NOT NULL,
-            low REAL NOT NULL,
-            close REAL NOT NULL,
-            volume INTEGER NOT NULL CHECK (volume >= 0),
-            oi INTEGER,
-            source TEXT NOT NULL,
-            CHECK (high >= max(open, close) AND low <= min(open, close)),
-            PRIMARY KEY (instrument, interval, ts)
-        ) WITHOUT ROWID;
-        CREATE VIEW candles_ist AS
-            SELECT instrument, interval, datetime(ts, 'unixepoch', '+5 hours', '+30 minutes') AS ts_ist,
-                   open, high, low, close, volume, oi, source
-            FROM candles;
-        CREATE TABLE quotes (
-            instrument TEXT NOT NULL,
-            ts INTEGER NOT NULL,
-            ltp REAL NOT NULL,
-            open REAL,
-            high REAL,
-            low REAL,
-            prev_close REAL,
-            volume INTEGER,
-            oi INTEGER,
-            bid REAL,
-            ask REAL,
-            source TEXT NOT NULL,
-            PRIMARY KEY (instrument, ts)
-        ) WITHOUT ROWID;
-        CREATE TABLE index_values (
-            index_key TEXT NOT NULL,
-            ts INTEGER NOT NULL,
-            value REAL NOT NULL,
-            open REAL,
-            high REAL,
-            low REAL,
-            prev_close REAL,
-            source TEXT NOT NULL,
-            PRIMARY KEY (index_key, ts)
-        ) WITHOUT ROWID;
-        CREATE TABLE option_chain (
+    migrations: &["CREATE TABLE option_chain (
             underlying TEXT NOT NULL,
             expiry TEXT NOT NULL,
             strike REAL NOT NULL,
@@ -105,94 +60,8 @@ pub const SCHEMA: Schema = Schema {
             detected_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (instrument, interval, gap_from)
-        ) WITHOUT ROWID;
-        CREATE TABLE instruments (
-            instrument_key TEXT PRIMARY KEY,
-            trading_symbol TEXT NOT NULL,
-            name TEXT NOT NULL,
-            isin TEXT,
-            segment TEXT NOT NULL,
-            instrument_type TEXT NOT NULL,
-            lot_size INTEGER,
-            tick_size REAL,
-            fetched_on TEXT NOT NULL
-        ) WITHOUT ROWID;
-        CREATE INDEX instruments_by_symbol ON instruments (segment, trading_symbol);"],
+        ) WITHOUT ROWID;"],
 };
-
-/// Upserts `candles` of one (instrument, interval); returns the rows inserted or changed.
-pub fn upsert_candles(
-    tx: &Transaction,
-    key: &InstrumentKey,
-    interval: Interval,
-    candles: &[Candle],
-    source: &str,
-) -> rusqlite::Result<u64> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO candles (instrument, interval, ts, open, high, low, close, volume, oi, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (instrument, interval, ts) DO UPDATE SET
-             open = excluded.open, high = excluded.high, low = excluded.low,
-             close = excluded.close, volume = excluded.volume, oi = excluded.oi,
-             source = excluded.source
-         WHERE (open, high, low, close, volume, source) IS NOT
-               (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume, excluded.source)
-            OR oi IS NOT excluded.oi",
-    )?;
-    let mut changed = 0;
-    for c in candles {
-        changed += stmt.execute(params![
-            key.as_str(),
-            interval.as_str(),
-            c.ts,
-            c.open,
-            c.high,
-            c.low,
-            c.close,
-            c.volume,
-            c.oi,
-            source
-        ])? as u64;
-    }
-    Ok(changed)
-}
-
-/// The newest stored bar start of (instrument, interval).
-pub fn last_bar(
-    conn: &Connection,
-    key: &InstrumentKey,
-    interval: Interval,
-) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT max(ts) FROM candles WHERE instrument = ?1 AND interval = ?2",
-        params![key.as_str(), interval.as_str()],
-        |r| r.get(0),
-    )
-}
-
-/// The stored bar starts of (instrument, interval) in `from..=to`, and the oldest stored at all.
-pub fn stored_bars(
-    conn: &Connection,
-    key: &InstrumentKey,
-    interval: Interval,
-    from: i64,
-    to: i64,
-) -> rusqlite::Result<(HashSet<i64>, Option<i64>)> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT ts FROM candles WHERE instrument = ?1 AND interval = ?2 AND ts BETWEEN ?3 AND ?4",
-    )?;
-    let set = stmt
-        .query_map(params![key.as_str(), interval.as_str(), from, to], |r| {
-            r.get(0)
-        })?
-        .collect::<rusqlite::Result<HashSet<i64>>>()?;
-    let first = conn.query_row(
-        "SELECT min(ts) FROM candles WHERE instrument = ?1 AND interval = ?2",
-        params![key.as_str(), interval.as_str()],
-        |r| r.get(0),
-    )?;
-    Ok((set, first))
-}
 
 /// The recorded gaps of (instrument, interval) that are open or unfillable.
 pub fn gaps(
@@ -274,50 +143,6 @@ pub fn replace_gaps(
     Ok(changed)
 }
 
-/// Stores quotes; index quotes also go to `index_values`. Returns rows changed.
-pub fn upsert_quotes(tx: &Transaction, quotes: &[Quote], source: &str) -> rusqlite::Result<u64> {
-    let mut quote = tx.prepare_cached(
-        "INSERT INTO quotes (instrument, ts, ltp, open, high, low, prev_close, volume, oi, bid, ask, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (instrument, ts) DO NOTHING",
-    )?;
-    let mut index = tx.prepare_cached(
-        "INSERT INTO index_values (index_key, ts, value, open, high, low, prev_close, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (index_key, ts) DO NOTHING",
-    )?;
-    let mut changed = 0;
-    for q in quotes {
-        changed += quote.execute(params![
-            q.instrument.as_str(),
-            q.ts,
-            q.ltp,
-            q.open,
-            q.high,
-            q.low,
-            q.prev_close,
-            q.volume,
-            q.oi,
-            q.bid,
-            q.ask,
-            source
-        ])? as u64;
-        if q.instrument.is_index() {
-            changed += index.execute(params![
-                q.instrument.as_str(),
-                q.ts,
-                q.ltp,
-                q.open,
-                q.high,
-                q.low,
-                q.prev_close,
-                source
-            ])? as u64;
-        }
-    }
-    Ok(changed)
-}
-
 /// Stores one read of an option chain, stamped `ts`. Returns rows changed.
 pub fn upsert_chain(tx: &Transaction, rows: &[OptionRow], ts: i64) -> rusqlite::Result<u64> {
     let mut stmt = tx.prepare_cached(
@@ -349,24 +174,6 @@ pub fn upsert_chain(tx: &Transaction, rows: &[OptionRow], ts: i64) -> rusqlite::
         ])? as u64;
     }
     Ok(changed)
-}
-
-/// The daily closes of `key` up to `date`, oldest first, at most `n`.
-pub fn daily_closes(
-    conn: &Connection,
-    key: &InstrumentKey,
-    until: i64,
-    n: usize,
-) -> rusqlite::Result<Vec<f64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT close FROM candles WHERE instrument = ?1 AND interval = 'day' AND ts <= ?2
-         ORDER BY ts DESC LIMIT ?3",
-    )?;
-    let mut closes = stmt
-        .query_map(params![key.as_str(), until, n as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<f64>>>()?;
-    closes.reverse();
-    Ok(closes)
 }
 
 /// The stored daily IVs of `underlying` before `date`, oldest first, at most `n`.
@@ -416,51 +223,91 @@ pub fn upsert_iv(tx: &Transaction, record: &IvRecord) -> rusqlite::Result<u64> {
     )? as u64)
 }
 
-/// The date the instrument master was last stored, if ever.
-pub fn master_date(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
-    let date: Option<String> = conn
-        .query_row("SELECT max(fetched_on) FROM instruments", [], |r| r.get(0))
-        .optional()?
-        .flatten();
-    Ok(date.and_then(|d| d.parse().ok()))
-}
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
 
-/// Replaces the instrument master with `entries`, fetched on `date`.
-pub fn replace_master(
-    tx: &Transaction,
-    entries: &[MasterEntry],
-    date: NaiveDate,
-) -> rusqlite::Result<u64> {
-    tx.execute("DELETE FROM instruments", [])?;
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO instruments (instrument_key, trading_symbol, name, isin, segment,
-                                             instrument_type, lot_size, tick_size, fetched_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    for e in entries {
-        stmt.execute(params![
-            e.key.as_str(),
-            e.trading_symbol,
-            e.name,
-            e.isin,
-            e.segment,
-            e.instrument_type,
-            e.lot_size,
-            e.tick_size,
-            date.to_string()
-        ])?;
+    use common::market;
+    use rusqlite::Connection;
+
+    use super::SCHEMA;
+
+    /// Every table, view and index with its columns: what a job can rely on.
+    fn layout(conn: &Connection) -> Vec<(String, String, Vec<String>)> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT type, name FROM sqlite_master
+                 WHERE name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name",
+            )
+            .unwrap();
+        let objects: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        objects
+            .into_iter()
+            .map(|(kind, name)| {
+                let mut cols = conn
+                    .prepare(&format!(
+                        "SELECT name, type, \"notnull\", pk FROM pragma_table_info('{name}')"
+                    ))
+                    .unwrap();
+                let cols = cols
+                    .query_map([], |r| {
+                        Ok(format!(
+                            "{} {} {} {}",
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?
+                        ))
+                    })
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                (kind, name, cols)
+            })
+            .collect()
     }
-    Ok(entries.len() as u64)
-}
 
-/// The instrument key of NSE equity `symbol` in the stored master.
-pub fn master_key(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<InstrumentKey>> {
-    let key: Option<String> = conn
-        .prepare_cached(
-            "SELECT instrument_key FROM instruments
-             WHERE segment = 'NSE_EQ' AND trading_symbol = ?1 LIMIT 1",
-        )?
-        .query_row([symbol], |r| r.get(0))
-        .optional()?;
-    Ok(key.and_then(|k| InstrumentKey::parse(&k).ok()))
+    #[test]
+    fn a_database_from_before_the_market_tables_moved_to_common_opens_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        // Until then market-sync's first migration created every table, common's among them.
+        let old = dir.path().join("old.db");
+        let conn = Connection::open(&old).unwrap();
+        conn.execute_batch(&market::store::SCHEMA.migrations[0].replace(" IF NOT EXISTS", ""))
+            .unwrap();
+        conn.execute_batch(SCHEMA.migrations[0]).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL,
+                 applied_at TEXT NOT NULL DEFAULT '', PRIMARY KEY (component, version)) WITHOUT ROWID;
+             INSERT INTO schema_migrations (component, version) VALUES ('market-sync', 1);
+             INSERT INTO candles VALUES ('NSE_EQ|INE002A01018', 'day', 1, 1, 2, 1, 2, 10, NULL, 'yahoo');",
+        )
+        .unwrap();
+        drop(conn);
+        let schemas = [market::store::SCHEMA, SCHEMA];
+        let upgraded = common::db::open(&old, Duration::from_secs(1), &schemas).unwrap();
+        let fresh =
+            common::db::open(&dir.path().join("new.db"), Duration::from_secs(1), &schemas).unwrap();
+        assert_eq!(layout(&upgraded), layout(&fresh));
+        assert!(layout(&fresh).iter().any(|(_, name, _)| name == "candles"));
+        let kept: i64 = upgraded
+            .query_row("SELECT count(*) FROM candles", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1, "the stored candles are kept");
+        let versions: Vec<(String, i64)> = upgraded
+            .prepare("SELECT component, version FROM schema_migrations ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            versions,
+            vec![("market".to_string(), 1), ("market-sync".to_string(), 1)]
+        );
+    }
 }

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use crate::instrument::InstrumentKey;
-use crate::provider::OptionRow;
+use common::market::instrument::InstrumentKey;
+use common::market::provider::OptionRow;
 
 /// Sessions in a trading year: the IV rank window and the annualisation factor.
 pub const SESSIONS_PER_YEAR: usize = 252;
@@ -82,7 +82,7 @@ pub fn historical_volatility(closes: &[f64], n: usize) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::Side;
+    use common::market::provider::Side;
 
     fn option(strike: f64, side: Side, iv: Option<f64>, expiry: (i32, u32, u32)) -> OptionRow {
         OptionRow {

@@ -79,7 +79,7 @@ impl Job for NseIndexUpdate {
     const NAME: &'static str = "nse-index-update";
     const UNIT_NOUNS: (&'static str, &'static str) = ("index", "indices");
     type Config = JobConfig;
-    const SCHEMA: common::db::Schema = store::SCHEMA;
+    const SCHEMAS: &'static [common::db::Schema] = &[store::SCHEMA];
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let indices = match &self.selection {

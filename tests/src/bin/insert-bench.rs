@@ -25,7 +25,7 @@ fn main() {
         .expect("WAL");
     conn.pragma_update(None, "synchronous", "NORMAL")
         .expect("synchronous");
-    conn.execute_batch(testkit::jobs::MARKET_SCHEMA.migrations[0])
+    conn.execute_batch(common::market::store::SCHEMA.migrations[0])
         .expect("the schema");
     let started = Instant::now();
     for i in 0..instruments {

@@ -8,9 +8,9 @@ use chrono::{DateTime, NaiveDate};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::candle::Candle;
-use crate::instrument::InstrumentKey;
-use crate::provider::{FormatError, MasterEntry, OptionRow, Quote, Side};
+use crate::market::candle::Candle;
+use crate::market::instrument::InstrumentKey;
+use crate::market::provider::{FormatError, MasterEntry, OptionRow, Quote, Side};
 
 const CANDLES: &str = "Upstox candles";
 const QUOTES: &str = "Upstox quotes";
@@ -180,7 +180,7 @@ struct CandleData {
 struct CandleRow(String, f64, f64, f64, f64, f64, Option<f64>);
 
 /// Reads a historical or intraday candle answer (v2 or v3; same shape). The bars come back in
-/// the order received, which is newest first; [`crate::candle::check`] sorts them.
+/// the order received, which is newest first; [`crate::market::candle::check`] sorts them.
 pub fn candles(body: &[u8]) -> Result<Vec<Candle>, FormatError> {
     let data: CandleData = success_data(CANDLES, body)?;
     data.candles

@@ -2,10 +2,10 @@
 
 use std::fmt;
 
+use crate::calendar::{IST, Session, TradingCalendar};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
-use common::calendar::{IST, Session, TradingCalendar};
 
-use crate::interval::Interval;
+use crate::market::interval::Interval;
 
 /// One OHLCV bar. `ts` is the bar's start in UTC epoch seconds; a day bar starts at 00:00 IST
 /// of its session's date (Upstox's convention, which Yahoo's day bars are converted to).

@@ -1,16 +1,16 @@
 //! What a market-data provider answers, whoever it is: the trait both providers implement,
 //! the records they return, and how they fail.
 
+use crate::Exit;
+use crate::harness::UnitError;
+use crate::http::HttpError;
 use chrono::NaiveDate;
-use common::Exit;
-use common::harness::UnitError;
-use common::http::HttpError;
 
-use crate::candle::Candle;
-use crate::instrument::{Instrument, InstrumentKey};
-use crate::interval::Interval;
+use crate::market::candle::Candle;
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::interval::Interval;
 
-/// Candles as a provider returned them, before [`crate::candle::check`].
+/// Candles as a provider returned them, before [`crate::market::candle::check`].
 #[derive(Debug, Default, Clone)]
 pub struct CandleBatch {
     /// The bars, in the provider's order.

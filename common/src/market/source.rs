@@ -4,27 +4,18 @@
 
 use std::sync::Mutex;
 
-use common::Exit;
-use common::budget::{Limit, RequestBudget, SharedBudget};
-use common::calendar::TradingCalendar;
-use common::credentials::{self, Secret};
-use common::db::MARKET_DATA_DB;
-use common::harness::{Context, Fatal};
-use common::http::HttpClient;
+use crate::Exit;
+use crate::budget::{Limit, RequestBudget, SharedBudget};
+use crate::calendar::TradingCalendar;
+use crate::credentials::{self, Secret};
+use crate::db::MARKET_DATA_DB;
+use crate::harness::{Context, Fatal};
+use crate::http::HttpClient;
 
-use crate::config::SourceChoice;
-use crate::provider::Provider;
-use crate::upstox::Upstox;
-use crate::yahoo::Yahoo;
-
-/// Where a provider's API is, and the limits of the account.
-#[derive(Debug, Clone, Copy)]
-pub struct Api<'a> {
-    /// The API host.
-    pub base_url: &'a str,
-    /// The request limits.
-    pub limits: &'a [Limit],
-}
+use crate::market::config::SourceChoice;
+use crate::market::provider::Provider;
+use crate::market::upstox::Upstox;
+use crate::market::yahoo::Yahoo;
 
 /// A connection to the chosen provider.
 pub struct Source {
@@ -38,12 +29,8 @@ pub struct Source {
 impl Source {
     /// Picks the provider for `choice`, loads the Upstox token (credential `upstox_token`) and
     /// opens the provider's budget. Exit 78 when Upstox is asked for without a token.
-    pub fn connect<C>(
-        ctx: &Context<C>,
-        choice: SourceChoice,
-        upstox: Api<'_>,
-        yahoo: Api<'_>,
-    ) -> anyhow::Result<Source> {
+    pub fn connect<C>(ctx: &Context<C>, choice: SourceChoice) -> anyhow::Result<Source> {
+        let providers = &ctx.config.providers;
         let token = credentials::load(
             "upstox_token",
             credentials::systemd_directory().as_deref(),
@@ -69,16 +56,16 @@ impl Source {
             }
         };
         let (name, limits) = match token {
-            Some(_) => ("upstox", upstox.limits.to_vec()),
-            None => ("yahoo", yahoo.limits.to_vec()),
+            Some(_) => ("upstox", providers.upstox.limits.clone()),
+            None => ("yahoo", providers.yahoo.limits.clone()),
         };
         Ok(Source {
             // Its own client, so that the context's stays free for the outbox.
             http: HttpClient::new(&ctx.config.http, ctx.shutdown.clone()),
             budget: open_budget(ctx, name, limits)?,
             token,
-            upstox_url: upstox.base_url.to_string(),
-            yahoo_url: yahoo.base_url.to_string(),
+            upstox_url: providers.upstox.base_url.clone(),
+            yahoo_url: providers.yahoo.base_url.clone(),
         })
     }
 

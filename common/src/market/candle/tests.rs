@@ -1,5 +1,5 @@
+use crate::calendar::TradingCalendar;
 use chrono::NaiveDate;
-use common::calendar::TradingCalendar;
 
 use super::*;
 

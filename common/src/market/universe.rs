@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::instrument::{Instrument, InstrumentKey};
-use crate::store;
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::store;
 
 /// The resolved universe.
 #[derive(Debug, Default)]

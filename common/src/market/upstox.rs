@@ -3,14 +3,16 @@
 
 pub mod parse;
 
+use crate::budget::SharedBudget;
+use crate::credentials::Secret;
+use crate::http::{Fetched, HttpClient};
 use chrono::{Days, NaiveDate};
-use common::budget::SharedBudget;
-use common::credentials::Secret;
-use common::http::{Fetched, HttpClient};
 
-use crate::instrument::{Instrument, InstrumentKey};
-use crate::interval::Interval;
-use crate::provider::{CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote};
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::interval::Interval;
+use crate::market::provider::{
+    CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote,
+};
 
 /// Most instrument keys one quote request may carry.
 const QUOTE_BATCH: usize = 500;

@@ -3,14 +3,16 @@
 
 pub mod parse;
 
+use crate::budget::SharedBudget;
+use crate::http::HttpClient;
 use chrono::{Days, NaiveDate, NaiveTime};
-use common::budget::SharedBudget;
-use common::http::HttpClient;
 
-use crate::candle::ist_epoch;
-use crate::instrument::{Instrument, InstrumentKey};
-use crate::interval::Interval;
-use crate::provider::{CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote};
+use crate::market::candle::ist_epoch;
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::interval::Interval;
+use crate::market::provider::{
+    CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote,
+};
 
 /// The Yahoo provider.
 pub struct Yahoo<'a> {

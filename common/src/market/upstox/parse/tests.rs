@@ -3,7 +3,7 @@ use super::*;
 /// The real Upstox samples shared by the whole project (see shared/fixtures/real/SOURCES.md).
 const REAL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/real/upstox/"
+    "/../../shared/fixtures/real/upstox/"
 );
 
 fn real(name: &str) -> Vec<u8> {

@@ -4,14 +4,14 @@
 
 use std::io::Read;
 
+use crate::http::HttpClient;
 use chrono::NaiveDate;
-use common::http::HttpClient;
 use flate2::read::GzDecoder;
 use rusqlite::Connection;
 
-use crate::provider::{FormatError, MasterEntry};
-use crate::store;
-use crate::upstox::parse;
+use crate::market::provider::{FormatError, MasterEntry};
+use crate::market::store;
+use crate::market::upstox::parse;
 
 /// Why the master could not be refreshed (the stored copy, if any, keeps serving).
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +22,7 @@ pub enum MasterError {
         /// Where from.
         url: String,
         /// Why.
-        error: common::http::HttpError,
+        error: crate::http::HttpError,
     },
     /// The file is not the documented format.
     #[error("instrument master {url}: {error}")]

@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::candle::Candle;
-use crate::provider::FormatError;
-use crate::upstox::parse::{decode, format_error};
+use crate::market::candle::Candle;
+use crate::market::provider::FormatError;
+use crate::market::upstox::parse::{decode, format_error};
 
 const WHAT: &str = "Yahoo chart";
 
@@ -205,7 +205,7 @@ mod tests {
     /// The real Yahoo sample shared by the whole project (see shared/fixtures/real/SOURCES.md).
     const REAL_5M: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/real/yahoo/chart_5m.json"
+        "/../../shared/fixtures/real/yahoo/chart_5m.json"
     );
 
     fn detail(body: &[u8]) -> String {

@@ -1,0 +1,263 @@
+//! The market tables (candles, quotes, index values, the instrument master) and every read
+//! and write of them. Writes are upserts on natural keys that change a row only when a value
+//! differs, so a rerun reports 0 rows changed.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::db::Schema;
+use crate::market::candle::Candle;
+use crate::market::instrument::InstrumentKey;
+use crate::market::interval::Interval;
+use crate::market::provider::{MasterEntry, Quote};
+
+/// The market tables every job reads. Times are UTC epoch seconds (bar starts for candles);
+/// the `candles_ist` view shows them in IST for people. `IF NOT EXISTS` because a database
+/// from before this schema had its own component got these tables from market-sync's first
+/// migration, with exactly this text.
+pub const SCHEMA: Schema = Schema {
+    component: "market",
+    migrations: &["CREATE TABLE IF NOT EXISTS candles (
+            instrument TEXT NOT NULL,
+            interval TEXT NOT NULL CHECK (interval IN ('1minute', '5minute', '15minute', 'day')),
+            ts INTEGER NOT NULL,
+            open REAL NOT NULL,
+            high REAL NOT NULL,
+            low REAL NOT NULL,
+            close REAL NOT NULL,
+            volume INTEGER NOT NULL CHECK (volume >= 0),
+            oi INTEGER,
+            source TEXT NOT NULL,
+            CHECK (high >= max(open, close) AND low <= min(open, close)),
+            PRIMARY KEY (instrument, interval, ts)
+        ) WITHOUT ROWID;
+        CREATE VIEW IF NOT EXISTS candles_ist AS
+            SELECT instrument, interval, datetime(ts, 'unixepoch', '+5 hours', '+30 minutes') AS ts_ist,
+                   open, high, low, close, volume, oi, source
+            FROM candles;
+        CREATE TABLE IF NOT EXISTS quotes (
+            instrument TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            ltp REAL NOT NULL,
+            open REAL,
+            high REAL,
+            low REAL,
+            prev_close REAL,
+            volume INTEGER,
+            oi INTEGER,
+            bid REAL,
+            ask REAL,
+            source TEXT NOT NULL,
+            PRIMARY KEY (instrument, ts)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS index_values (
+            index_key TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            value REAL NOT NULL,
+            open REAL,
+            high REAL,
+            low REAL,
+            prev_close REAL,
+            source TEXT NOT NULL,
+            PRIMARY KEY (index_key, ts)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS instruments (
+            instrument_key TEXT PRIMARY KEY,
+            trading_symbol TEXT NOT NULL,
+            name TEXT NOT NULL,
+            isin TEXT,
+            segment TEXT NOT NULL,
+            instrument_type TEXT NOT NULL,
+            lot_size INTEGER,
+            tick_size REAL,
+            fetched_on TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS instruments_by_symbol ON instruments (segment, trading_symbol);"],
+};
+
+/// Upserts `candles` of one (instrument, interval); returns the rows inserted or changed.
+pub fn upsert_candles(
+    tx: &Transaction,
+    key: &InstrumentKey,
+    interval: Interval,
+    candles: &[Candle],
+    source: &str,
+) -> rusqlite::Result<u64> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO candles (instrument, interval, ts, open, high, low, close, volume, oi, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (instrument, interval, ts) DO UPDATE SET
+             open = excluded.open, high = excluded.high, low = excluded.low,
+             close = excluded.close, volume = excluded.volume, oi = excluded.oi,
+             source = excluded.source
+         WHERE (open, high, low, close, volume, source) IS NOT
+               (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume, excluded.source)
+            OR oi IS NOT excluded.oi",
+    )?;
+    let mut changed = 0;
+    for c in candles {
+        changed += stmt.execute(params![
+            key.as_str(),
+            interval.as_str(),
+            c.ts,
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            c.volume,
+            c.oi,
+            source
+        ])? as u64;
+    }
+    Ok(changed)
+}
+
+/// The newest stored bar start of (instrument, interval).
+pub fn last_bar(
+    conn: &Connection,
+    key: &InstrumentKey,
+    interval: Interval,
+) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT max(ts) FROM candles WHERE instrument = ?1 AND interval = ?2",
+        params![key.as_str(), interval.as_str()],
+        |r| r.get(0),
+    )
+}
+
+/// The stored bar starts of (instrument, interval) in `from..=to`, and the oldest stored at all.
+pub fn stored_bars(
+    conn: &Connection,
+    key: &InstrumentKey,
+    interval: Interval,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<(HashSet<i64>, Option<i64>)> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ts FROM candles WHERE instrument = ?1 AND interval = ?2 AND ts BETWEEN ?3 AND ?4",
+    )?;
+    let set = stmt
+        .query_map(params![key.as_str(), interval.as_str(), from, to], |r| {
+            r.get(0)
+        })?
+        .collect::<rusqlite::Result<HashSet<i64>>>()?;
+    let first = conn.query_row(
+        "SELECT min(ts) FROM candles WHERE instrument = ?1 AND interval = ?2",
+        params![key.as_str(), interval.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok((set, first))
+}
+
+/// Stores quotes; index quotes also go to `index_values`. Returns rows changed.
+pub fn upsert_quotes(tx: &Transaction, quotes: &[Quote], source: &str) -> rusqlite::Result<u64> {
+    let mut quote = tx.prepare_cached(
+        "INSERT INTO quotes (instrument, ts, ltp, open, high, low, prev_close, volume, oi, bid, ask, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (instrument, ts) DO NOTHING",
+    )?;
+    let mut index = tx.prepare_cached(
+        "INSERT INTO index_values (index_key, ts, value, open, high, low, prev_close, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (index_key, ts) DO NOTHING",
+    )?;
+    let mut changed = 0;
+    for q in quotes {
+        changed += quote.execute(params![
+            q.instrument.as_str(),
+            q.ts,
+            q.ltp,
+            q.open,
+            q.high,
+            q.low,
+            q.prev_close,
+            q.volume,
+            q.oi,
+            q.bid,
+            q.ask,
+            source
+        ])? as u64;
+        if q.instrument.is_index() {
+            changed += index.execute(params![
+                q.instrument.as_str(),
+                q.ts,
+                q.ltp,
+                q.open,
+                q.high,
+                q.low,
+                q.prev_close,
+                source
+            ])? as u64;
+        }
+    }
+    Ok(changed)
+}
+
+/// The daily closes of `key` up to `date`, oldest first, at most `n`.
+pub fn daily_closes(
+    conn: &Connection,
+    key: &InstrumentKey,
+    until: i64,
+    n: usize,
+) -> rusqlite::Result<Vec<f64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT close FROM candles WHERE instrument = ?1 AND interval = 'day' AND ts <= ?2
+         ORDER BY ts DESC LIMIT ?3",
+    )?;
+    let mut closes = stmt
+        .query_map(params![key.as_str(), until, n as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<f64>>>()?;
+    closes.reverse();
+    Ok(closes)
+}
+
+/// The date the instrument master was last stored, if ever.
+pub fn master_date(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
+    let date: Option<String> = conn
+        .query_row("SELECT max(fetched_on) FROM instruments", [], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(date.and_then(|d| d.parse().ok()))
+}
+
+/// Replaces the instrument master with `entries`, fetched on `date`.
+pub fn replace_master(
+    tx: &Transaction,
+    entries: &[MasterEntry],
+    date: NaiveDate,
+) -> rusqlite::Result<u64> {
+    tx.execute("DELETE FROM instruments", [])?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO instruments (instrument_key, trading_symbol, name, isin, segment,
+                                             instrument_type, lot_size, tick_size, fetched_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for e in entries {
+        stmt.execute(params![
+            e.key.as_str(),
+            e.trading_symbol,
+            e.name,
+            e.isin,
+            e.segment,
+            e.instrument_type,
+            e.lot_size,
+            e.tick_size,
+            date.to_string()
+        ])?;
+    }
+    Ok(entries.len() as u64)
+}
+
+/// The instrument key of NSE equity `symbol` in the stored master.
+pub fn master_key(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<InstrumentKey>> {
+    let key: Option<String> = conn
+        .prepare_cached(
+            "SELECT instrument_key FROM instruments
+             WHERE segment = 'NSE_EQ' AND trading_symbol = ?1 LIMIT 1",
+        )?
+        .query_row([symbol], |r| r.get(0))
+        .optional()?;
+    Ok(key.and_then(|k| InstrumentKey::parse(&k).ok()))
+}
