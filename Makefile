@@ -28,11 +28,15 @@ test: deb
 e2e: build deb
 	tests/e2e.sh
 
-# The .deb: release binaries, man pages and completions rendered from the clap definitions,
-# then cargo-deb (cargo install cargo-deb) with the metadata in bins/upstox-jobs/Cargo.toml.
+# Every binary: upstox-<crate> for each crate under bins/, the operator CLI upstox-jobs as is.
+BINARIES := $(patsubst upstox-upstox-jobs,upstox-jobs,$(patsubst bins/%,upstox-%,$(wildcard bins/*)))
+
+# The .deb: release binaries, man pages and completions that each binary renders from its own
+# clap definition (--generate-docs), then cargo-deb (cargo install cargo-deb) with the
+# metadata in bins/upstox-jobs/Cargo.toml.
 deb: release
 	rm -rf target/docs
-	target/release/upstox-jobs generate-docs target/docs
+	for bin in $(BINARIES); do target/release/$$bin --generate-docs target/docs || exit 1; done
 	gzip -9n target/docs/man1/*.1
 	gzip -9nc packaging/changelog > target/docs/changelog.gz
 	$(CARGO) deb -p upstox-jobs --no-build

@@ -17,17 +17,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params, params};
 use serde::Deserialize;
 
+use crate::db::Schema;
 use crate::http::{Admission, HttpError, Ticket};
 use crate::shutdown::Shutdown;
 
-/// The migration that creates the request log (part of common's schema).
-pub const MIGRATION: &str = "CREATE TABLE api_requests (
+/// The request log. `IF NOT EXISTS` because a database from before the bookkeeping tables
+/// were split by owner has it from the `common` component.
+pub const SCHEMA: Schema = Schema {
+    component: "budget",
+    migrations: &["CREATE TABLE IF NOT EXISTS api_requests (
     provider TEXT NOT NULL,
     at_ms INTEGER NOT NULL,
     -- When the answer (or the failure) came; NULL while the request is in flight.
     done_ms INTEGER
 );
-CREATE INDEX api_requests_by_provider ON api_requests (provider, at_ms);";
+CREATE INDEX IF NOT EXISTS api_requests_by_provider ON api_requests (provider, at_ms);"],
+};
 
 /// Clock granularity allowance: a window is treated as this much longer than configured.
 const GUARD_MS: i64 = 10;
@@ -138,7 +143,7 @@ impl RequestBudget {
             Some(p) => Connection::open(p).map_err(fail)?,
             None => {
                 let conn = Connection::open_in_memory().map_err(fail)?;
-                conn.execute_batch(MIGRATION).map_err(fail)?;
+                conn.execute_batch(SCHEMA.migrations[0]).map_err(fail)?;
                 conn
             }
         };
@@ -388,7 +393,7 @@ mod tests {
         let path = dir.path().join("m.db");
         Connection::open(&path)
             .unwrap()
-            .execute_batch(MIGRATION)
+            .execute_batch(SCHEMA.migrations[0])
             .unwrap();
         let mut a = budget(Some(&path), vec![per(1, 60.0)]);
         let mut b = budget(Some(&path), vec![per(1, 60.0)]);

@@ -11,6 +11,8 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 use serde::Deserialize;
 
+use crate::db::Schema;
+
 /// India Standard Time. No DST, so no skipped or repeated hours.
 pub const IST: Tz = chrono_tz::Asia::Kolkata;
 
@@ -208,6 +210,21 @@ impl TradingCalendar {
     }
 }
 
+/// The `market_holidays` table: closures NSE announces late and special sessions (Muhurat),
+/// added to the published list. `IF NOT EXISTS` because a database from before the
+/// bookkeeping tables were split by owner has it from the `common` component.
+pub const SCHEMA: Schema = Schema {
+    component: "calendar",
+    migrations: &["CREATE TABLE IF NOT EXISTS market_holidays (
+            date TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'special_session')),
+            open_time TEXT,
+            close_time TEXT,
+            source TEXT NOT NULL
+        ) WITHOUT ROWID;"],
+};
+
 /// Today's date in IST.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&IST).date_naive()
@@ -292,7 +309,7 @@ mod tests {
         let conn = crate::db::open(
             &dir.path().join("m.db"),
             std::time::Duration::from_secs(1),
-            &[crate::runs::SCHEMA],
+            &crate::schemas::COMMON,
         )
         .unwrap();
         conn.execute_batch(

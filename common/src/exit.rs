@@ -31,9 +31,53 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// Every exit status, in numeric order: what `--help` and the man pages list.
+    pub const ALL: [Exit; 11] = [
+        Exit::Success,
+        Exit::Failure,
+        Exit::Usage,
+        Exit::DataErr,
+        Exit::Unavailable,
+        Exit::CantCreate,
+        Exit::IoErr,
+        Exit::TempFail,
+        Exit::Config,
+        Exit::Interrupted,
+        Exit::Terminated,
+    ];
+
     /// The numeric code.
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// The exit status with this code, if it is one of ours.
+    pub fn from_code(code: u8) -> Option<Exit> {
+        Exit::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// What the code means to a person running a job, and what to do: one line of `--help`,
+    /// so short enough not to wrap.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Success => "success, or skipped for a good reason (market closed, nothing to do)",
+            Exit::Failure => "failed, or partial: some units failed; each failure is logged",
+            Exit::Usage => "bad command line",
+            Exit::DataErr => "source data failed validation; the previous data was kept",
+            Exit::Unavailable => "a source was unavailable after retries",
+            Exit::CantCreate => "cannot create the data directory, a database or the lock file",
+            Exit::IoErr => "database or file I/O error (disk full, corrupt or unreadable file)",
+            Exit::TempFail => {
+                "temporary (lock held, database busy, rate-limited): the next run retries"
+            }
+            Exit::Config => {
+                "configuration error (the file and key are named), or a credential was refused"
+            }
+            Exit::Interrupted => "stopped by SIGINT; the unit in hand was rolled back",
+            Exit::Terminated => {
+                "stopped by SIGTERM (systemd stopping the unit); the unit in hand was rolled back"
+            }
+        }
     }
 }
 

@@ -27,6 +27,8 @@ pub mod logging;
 pub mod market;
 pub mod notify;
 pub mod runs;
+pub mod schedule;
+pub mod schemas;
 pub mod shutdown;
 
 pub use exit::Exit;

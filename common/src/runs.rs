@@ -8,11 +8,11 @@ use rusqlite::{Connection, params};
 
 use crate::db::Schema;
 
-/// Common's tables in every database the jobs write.
+/// The `job_runs` table. Its own component since the bookkeeping tables were split by
+/// owner; `IF NOT EXISTS` because a database from before has it from the `common` component.
 pub const SCHEMA: Schema = Schema {
-    component: "common",
-    migrations: &[
-        "CREATE TABLE job_runs (
+    component: "runs",
+    migrations: &["CREATE TABLE IF NOT EXISTS job_runs (
             id INTEGER PRIMARY KEY,
             job TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN
@@ -30,18 +30,7 @@ pub const SCHEMA: Schema = Schema {
             host TEXT NOT NULL,
             invocation_id TEXT
         );
-        CREATE INDEX job_runs_by_job ON job_runs (job, started_at);
-        CREATE TABLE market_holidays (
-            date TEXT PRIMARY KEY,
-            description TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'special_session')),
-            open_time TEXT,
-            close_time TEXT,
-            source TEXT NOT NULL
-        ) WITHOUT ROWID;",
-        crate::notify::outbox::MIGRATION,
-        crate::budget::MIGRATION,
-    ],
+        CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, started_at);"],
 };
 
 /// How a run ended (or that it has not yet).

@@ -48,7 +48,7 @@ pub fn config(url: &str, dir: &Path, smtp_port: u16) -> String {
         fast_http(1, 0.1),
         upstox_credentials(dir),
         email(smtp_port, "alerts@desk.example"),
-        provider("jobs.alert-scan.upstox", url, ""),
+        provider("providers.upstox", url, ""),
     )
 }
 
@@ -160,8 +160,12 @@ pub fn added_rule(stdout: &str) -> i64 {
 /// Opens (creating) `market_data.db` at `path` with market-sync's tables, as
 /// `upstox-market-sync` would leave it.
 pub fn market_db(path: &Path) -> Connection {
-    common::db::open(path, Duration::from_secs(5), &crate::jobs::MARKET_SYNC_SCHEMAS)
-        .expect("market_data.db opens with market-sync's schema")
+    common::db::open(
+        path,
+        Duration::from_secs(5),
+        &crate::jobs::MARKET_SYNC_SCHEMAS,
+    )
+    .expect("market_data.db opens with market-sync's schema")
 }
 
 /// Puts (key, trading symbol) pairs of NSE equities into `instruments`, as market-sync does

@@ -134,3 +134,44 @@ impl Sandbox {
         rusqlite::Connection::open(self.db_path()).expect("the database opens")
     }
 }
+
+/// Every binary the package ships, as `make deb` names them: `upstox-<crate>` for each crate
+/// under `bins/`, the operator CLI `upstox-jobs` as it is.
+pub fn shipped_binaries() -> Vec<String> {
+    let bins = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bins");
+    let mut names: Vec<String> = std::fs::read_dir(&bins)
+        .expect("bins/")
+        .map(|e| {
+            e.expect("an entry of bins/")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .map(|c| {
+            if c == "upstox-jobs" {
+                c
+            } else {
+                format!("upstox-{c}")
+            }
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Has every shipped binary write its man page and completions under `out`, as `make deb`
+/// does with `--generate-docs`.
+pub fn generate_docs(out: &Path) {
+    for name in shipped_binaries() {
+        let done = Command::new(binary(&name))
+            .arg("--generate-docs")
+            .arg(out)
+            .output()
+            .expect("the binary runs");
+        assert!(
+            done.status.success(),
+            "{name} --generate-docs: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    }
+}

@@ -81,8 +81,8 @@ option_expiries = 2
 {yahoo}"#,
         http = fast_http(2, 0.2),
         credentials = upstox_credentials(dir),
-        upstox = provider("jobs.market-sync.upstox", url, &instruments),
-        yahoo = provider("jobs.market-sync.yahoo", url, ""),
+        upstox = provider("providers.upstox", url, &instruments),
+        yahoo = provider("providers.yahoo", url, ""),
     )
 }
 

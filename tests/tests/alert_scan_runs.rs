@@ -50,13 +50,19 @@ fn outside_market_hours_a_run_is_skipped_unless_forced() {
     let (mut w, smtp, _dir, _) = reliance_world("day", "30m");
     w.price("RELIANCE", 2512.25);
     for (when, ist_text) in [
-        (ist(nov(21), 11, 0), "2026-11-21 11:00:00 IST"), // Saturday
-        (ist(nov(DAY), 9, 0), "2026-11-20 09:00:00 IST"), // before the open
-        (ist(nov(DAY), 15, 31), "2026-11-20 15:31:00 IST"), // after the close
+        (ist(nov(21), 11, 0), "2026-11-21 11:00:00 IST: Saturday"),
+        (
+            ist(nov(DAY), 9, 0),
+            "2026-11-20 09:00:00 IST: it opens at 09:15 IST",
+        ),
+        (
+            ist(nov(DAY), 15, 31),
+            "2026-11-20 15:31:00 IST: it closed at 15:30 IST",
+        ),
     ] {
         w.set_now(when);
-        let closed =
-            format!("skipped, the NSE market is closed at {ist_text}; --force runs anyway");
+        // The one wording every market-hours job uses (common::schedule::Gate).
+        let closed = format!("skipped, market closed at {ist_text}; --force runs anyway");
         w.run(&[])
             .expect(0, &closed, Row::status("skipped").units(0, 0));
     }

@@ -163,10 +163,10 @@ fn processes_together_never_exceed_the_configured_limits_however_late_requests_a
     let limits = "limits = [{ requests = 4, per_secs = 1.0 }, { requests = 12, per_secs = 4.0 }]";
     let w = World::new();
     let config = std::fs::read_to_string(w.sandbox.path().join("config.toml")).unwrap();
-    let (head, tail) = config.split_once("[jobs.market-sync.yahoo]").unwrap();
+    let (head, tail) = config.split_once("[providers.yahoo]").unwrap();
     let head = head.replace("limits = [{ requests = 10000, per_secs = 1.0 }]", limits);
     w.sandbox
-        .write_config(&format!("{head}[jobs.market-sync.yahoo]{tail}"));
+        .write_config(&format!("{head}[providers.yahoo]{tail}"));
     w.server
         .enforce_limits(&[(4, Duration::from_secs(1)), (12, Duration::from_secs(4))]);
     // Every third request is 300 ms slow on the way, so requests arrive out of the

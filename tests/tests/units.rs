@@ -54,7 +54,7 @@ fn staged() -> tempfile::TempDir {
         let body = text(&unit).replace("/usr/bin/", &format!("{}/", bin_dir.display()));
         std::fs::write(dir.path().join(unit.file_name().unwrap()), body).unwrap();
     }
-    upstox_jobs::docs::generate(&dir.path().join("man")).unwrap();
+    testkit::binary::generate_docs(&dir.path().join("man"));
     dir
 }
 

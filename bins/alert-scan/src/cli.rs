@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 
-use common::harness::CommonArgs;
+use chrono::NaiveDate;
+use common::harness::{self, CommonArgs, Invocation};
 use common::market::config::SourceChoice;
 use common::market::interval::Interval;
 
-use crate::rule::{Channels, Cooldown};
+use crate::job::{AlertScan, Request};
+use crate::rule::{self, Channels, Cooldown};
+use crate::rules;
 
 const AFTER_HELP: &str = "\
 Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force.
@@ -21,15 +24,7 @@ Rule kinds and their parameters (defaults shown):
   macd-cross-up fast=12 slow=26 signal=9      macd-cross-down fast=12 slow=26 signal=9
   resistance-break level=PRICE | period=20    support-break level=PRICE | period=20
 
-Exit status:
-  0   rules evaluated (or skipped: market closed)
-  1   some symbols could not be evaluated (partial); each failure is logged
-  2   bad command line
-  65  a rule, or a rules file, is invalid (the line and the reason are printed)
-  69  the price provider was unavailable after retries
-  74  database or file I/O error
-  75  another run holds the lock, or the provider kept rate-limiting; try again later
-  78  configuration error, or the Upstox token was refused (expired: log in again)
+A bad rule or rules file is refused with the line and the reason (65), and nothing is stored.
 
 Examples:
   upstox-alert-scan rules add RELIANCE rsi-above period=14 level=70 --interval 15minute
@@ -128,4 +123,36 @@ pub enum RulesCommand {
     },
     /// Write every rule as CSV, in the format import reads
     Export,
+}
+
+impl harness::Cli for Cli {
+    type Job = AlertScan;
+
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn invocation(self, _today: NaiveDate) -> Result<Invocation<AlertScan>, String> {
+        let mut common = self.common;
+        let explain = match self.command {
+            Some(Command::Rules { action }) => {
+                return Ok(Invocation::command(common, move |args| {
+                    rules::run(args, &action)
+                }));
+            }
+            Some(Command::Explain { symbol }) => {
+                // Explaining writes nothing, whatever the market is doing.
+                common.dry_run = true;
+                common.force = true;
+                Some(rule::parse_symbol(&symbol)?)
+            }
+            None => None,
+        };
+        let request = Request {
+            symbols: self.symbols,
+            source: self.source,
+            explain,
+        };
+        Ok(Invocation::Run(AlertScan { request }, common))
+    }
 }

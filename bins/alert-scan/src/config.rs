@@ -1,6 +1,7 @@
 //! `[jobs.alert-scan]`: the provider of the latest prices, and how much history a rule sees.
 //! Where the providers are, and the account's limits, are `[providers]`, shared with market-sync.
 
+use common::harness::Validate;
 use common::market::config::SourceChoice;
 use serde::Deserialize;
 
@@ -30,9 +31,8 @@ impl Default for JobConfig {
     }
 }
 
-impl JobConfig {
-    /// Checks what serde cannot; the error names the key.
-    pub fn validate(&self) -> Result<(), String> {
+impl Validate for JobConfig {
+    fn validate(&self) -> Result<(), String> {
         if !(50..=5000).contains(&self.history_bars) {
             return Err(format!(
                 "[jobs.alert-scan] history_bars = {}: use 50 to 5000",

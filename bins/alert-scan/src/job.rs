@@ -13,7 +13,7 @@ use common::market::config::SourceChoice;
 use common::market::instrument::Instrument;
 use common::market::interval::Interval;
 use common::market::provider::{Provider, ProviderError, Quote};
-use common::market::source::{self, Source};
+use common::market::source::Source;
 use common::market::universe::Universe;
 use common::notify::{self, Channel as OutboxChannel};
 use rusqlite::Connection;
@@ -33,7 +33,8 @@ pub struct Request {
     pub symbols: Vec<String>,
     /// `--source`.
     pub source: Option<SourceChoice>,
-    /// `explain SYMBOL`: print everything about this symbol's rules (a dry run).
+    /// `explain SYMBOL`: print everything about this symbol's rules (a dry run); the symbol
+    /// as rules store it.
     pub explain: Option<String>,
 }
 
@@ -79,24 +80,8 @@ impl Job for AlertScan {
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
-        cfg.validate().map_err(|e| {
-            let file = ctx
-                .config
-                .file
-                .as_ref()
-                .map_or("the built-in defaults".to_string(), |f| {
-                    f.display().to_string()
-                });
-            Fatal::new(Exit::Config, format!("{file}: {e}"))
-        })?;
         let now = ctx.now;
-        let calendar = source::load_calendar(ctx)?;
-        if self.request.explain.is_none() && !ctx.force && !calendar.is_open(now) {
-            return Ok(Outcome::Skipped(format!(
-                "the NSE market is closed at {}; --force runs anyway",
-                notice::ist(now)
-            )));
-        }
+        let calendar = ctx.calendar.clone();
         let rules = match &ctx.db {
             Some(conn) => self.rules(conn)?,
             None => Vec::new(),
@@ -192,13 +177,16 @@ impl Job for AlertScan {
             };
             match scan.symbol(ctx, instrument, quote, rules, &mut states, &mut totals) {
                 Ok(evaluations) => decided.push((instrument, quote.ltp, evaluations)),
-                Err(e) => ctx.unit_failed(
-                    &instrument.symbol,
-                    UnitError {
-                        exit: Exit::IoErr,
-                        message: e.to_string(),
-                    },
-                ),
+                Err(e) => {
+                    let error = match e {
+                        ScanError::Db(e) => ctx.db_error(e),
+                        e @ ScanError::Output(_) => UnitError {
+                            exit: Exit::IoErr,
+                            message: e.to_string(),
+                        },
+                    };
+                    ctx.unit_failed(&instrument.symbol, error)
+                }
             }
         }
         tracing::debug!("{} symbols evaluated", decided.len());
@@ -211,13 +199,10 @@ impl Job for AlertScan {
         for ((instrument, _, _), result) in decided.iter().zip(written) {
             match result {
                 Ok(changed) => ctx.unit_done(&instrument.symbol, changed),
-                Err(e) => ctx.unit_failed(
-                    &instrument.symbol,
-                    UnitError {
-                        exit: Exit::IoErr,
-                        message: format!("database: {e}"),
-                    },
-                ),
+                Err(e) => {
+                    let error = ctx.db_error(e);
+                    ctx.unit_failed(&instrument.symbol, error)
+                }
             }
         }
         let verb = if ctx.dry_run { "would fire" } else { "fired" };
@@ -250,9 +235,7 @@ impl AlertScan {
     /// of `--symbols` when given.
     fn rules(&self, conn: &Connection) -> anyhow::Result<Vec<Rule>> {
         let wanted: Vec<String> = match &self.request.explain {
-            Some(symbol) => {
-                vec![crate::rule::parse_symbol(symbol).map_err(|e| Fatal::new(Exit::Usage, e))?]
-            }
+            Some(symbol) => vec![symbol.clone()],
             None => self
                 .request
                 .symbols

@@ -23,33 +23,4 @@ pub mod rules;
 pub mod series;
 pub mod store;
 
-use std::process::ExitCode;
-
 pub use cli::{Cli, Command};
-use job::{AlertScan, Request};
-
-/// Runs the command line `cli`.
-pub fn main(cli: Cli) -> ExitCode {
-    let mut common = cli.common.clone();
-    let explain = match cli.command {
-        Some(Command::Rules { action }) => {
-            return common::harness::command_exit(
-                "upstox-alert-scan",
-                rules::run(&cli.common, &action),
-            );
-        }
-        Some(Command::Explain { symbol }) => {
-            // Explaining writes nothing, whatever the market is doing.
-            common.dry_run = true;
-            common.force = true;
-            Some(symbol)
-        }
-        None => None,
-    };
-    let request = Request {
-        symbols: cli.symbols,
-        source: cli.source,
-        explain,
-    };
-    common::harness::main(&common, AlertScan { request })
-}

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    alert_scan::main(alert_scan::Cli::parse())
+    common::harness::main::<alert_scan::Cli>()
 }

@@ -11,14 +11,14 @@ use common::market::universe::Universe;
 use rusqlite::Connection;
 
 use crate::cli::RulesCommand;
-use crate::config::JobConfig;
+use crate::job::AlertScan;
 use crate::notice;
 use crate::rule::{self, Condition, Rule};
 use crate::store::{self, Saved};
 
 /// Runs a `rules` subcommand.
 pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
-    let open = || harness::open_for_editing::<JobConfig>(args, "alert-scan", &[store::SCHEMA]);
+    let open = || harness::open_for_editing::<AlertScan>(args);
     let mut out = std::io::stdout().lock();
     match action {
         RulesCommand::Add {

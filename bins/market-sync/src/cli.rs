@@ -1,26 +1,19 @@
 //! The command line.
 
 use chrono::{Months, NaiveDate};
-use common::harness::CommonArgs;
+use common::harness::{self, CommonArgs, Invocation};
 
 use common::market::config::SourceChoice;
 use common::market::interval::Interval;
 
+use crate::job::{MarketSync, Request};
+use crate::show;
+
 const AFTER_HELP: &str = "\
 Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force;
 a run with --from or --period is a backfill a person asked for and is never skipped.
-
-Exit status:
-  0   everything synced (or skipped: market closed)
-  1   some instruments synced, others failed (partial); each failure is logged
-  2   bad command line
-  65  a provider's answer failed validation (bad candles are dropped, counted and reported)
-  69  the provider was unavailable after retries (5xx, timeouts)
-  73  cannot create the data directory or lock file
-  74  database or file I/O error
-  75  another run holds the lock, or the provider kept rate-limiting; try again later
-  78  configuration error, or the Upstox token was refused (expired: log in again)
-  130/143  stopped by SIGINT/SIGTERM; the instrument in hand was rolled back
+Bad candles are dropped, counted and reported; a refused Upstox token (expired: log in
+again) is a configuration error (78).
 
 Examples:
   upstox-market-sync                                     the configured universe, what is missing
@@ -119,6 +112,53 @@ impl std::str::FromStr for Period {
             'y' => Ok(Period::Months(n * 12)),
             _ => Err(bad()),
         }
+    }
+}
+
+impl harness::Cli for Cli {
+    type Job = MarketSync;
+
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn invocation(self, today: NaiveDate) -> Result<Invocation<MarketSync>, String> {
+        if let Some(Command::Gaps { status }) = self.command {
+            return Ok(Invocation::command(self.common, move |args| {
+                show::gaps(args, &status)
+            }));
+        }
+        let to = self.to.unwrap_or(today);
+        let from = match (self.from, self.period) {
+            (Some(from), _) => Some(from),
+            (None, Some(period)) => Some(period.before(to)),
+            (None, None) if self.to.is_some() => {
+                return Err("--to needs --from or --period".to_string());
+            }
+            (None, None) => None,
+        };
+        if let Some(from) = from
+            && from > to
+        {
+            return Err(format!("--from {from} is after --to {to}"));
+        }
+        if to > today {
+            return Err(format!("--to {to} is in the future (today is {today} IST)"));
+        }
+        let request = Request {
+            symbols: self
+                .symbols
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            intervals: self.intervals.clone(),
+            range: from.map(|f| (f, to)),
+            source: self.source,
+            quotes: !self.no_quotes,
+            options: !self.no_options,
+        };
+        Ok(Invocation::Run(MarketSync { request }, self.common))
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use common::harness::Validate;
 use common::market::config::SourceChoice;
 use serde::Deserialize;
 
@@ -98,9 +99,10 @@ impl JobConfig {
             .copied()
             .unwrap_or_else(|| default_initial_days(interval))
     }
+}
 
-    /// Checks what serde cannot; the error names the key and the rule.
-    pub fn validate(&self) -> Result<(), String> {
+impl Validate for JobConfig {
+    fn validate(&self) -> Result<(), String> {
         self.intervals()?;
         for (name, days) in &self.initial_days {
             name.parse::<Interval>()

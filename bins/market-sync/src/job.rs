@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 use common::Exit;
-use common::calendar::{self, Day, IST, TradingCalendar};
+use common::calendar::{self, IST, TradingCalendar};
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
+use common::schedule::Gate;
 
 use crate::config::JobConfig;
 use crate::gaps::{self, GapRow, GapStatus};
@@ -19,7 +20,7 @@ use common::market::instrument::{Instrument, InstrumentKey};
 use common::market::interval::Interval;
 use common::market::master;
 use common::market::provider::{Provider, ProviderError};
-use common::market::source::{self, Source};
+use common::market::source::Source;
 use common::market::universe::{self, Universe};
 
 /// What the command line asked for.
@@ -55,13 +56,10 @@ enum SyncError {
 }
 
 impl SyncError {
-    fn unit_error(&self) -> UnitError {
+    fn unit_error(self, ctx: &Context<JobConfig>) -> UnitError {
         match self {
-            SyncError::Provider(e) => UnitError::from(e),
-            SyncError::Db(e) => UnitError {
-                exit: Exit::IoErr,
-                message: format!("database: {e}"),
-            },
+            SyncError::Provider(e) => UnitError::from(&e),
+            SyncError::Db(e) => ctx.db_error(e),
         }
     }
 }
@@ -130,42 +128,6 @@ impl Totals {
     }
 }
 
-/// Whether a scheduled run has work now: `Err` says why not (a closed day, before the open,
-/// long after the close).
-pub fn market_window(
-    calendar: &TradingCalendar,
-    now: DateTime<Utc>,
-    after_close_minutes: i64,
-) -> Result<(), String> {
-    let local = now.with_timezone(&IST);
-    let date = local.date_naive();
-    let session = match calendar.day(date) {
-        Day::Trading(s) | Day::Special(s, _) => s,
-        Day::Weekend => {
-            return Err(format!(
-                "{date} is a {}: the market is closed",
-                local.format("%A")
-            ));
-        }
-        Day::Holiday(why) => return Err(format!("{date} is an NSE holiday ({why})")),
-    };
-    let latest = session.close + chrono::Duration::minutes(after_close_minutes);
-    if local.time() < session.open {
-        Err(format!(
-            "the market opens at {} IST",
-            session.open.format("%H:%M")
-        ))
-    } else if local.time() > latest {
-        Err(format!(
-            "the market closed at {} IST and the after-close run is done by {}",
-            session.close.format("%H:%M"),
-            latest.format("%H:%M")
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// Splits `from..=to` into spans of at most `days` days.
 pub fn spans(from: NaiveDate, to: NaiveDate, days: i64) -> Vec<(NaiveDate, NaiveDate)> {
     let mut out = Vec::new();
@@ -188,23 +150,26 @@ impl Job for MarketSync {
     type Config = JobConfig;
     const SCHEMAS: &'static [common::db::Schema] = &[market::store::SCHEMA, store::SCHEMA];
 
+    fn gate(&self, config: &JobConfig) -> Gate {
+        match self.request.range {
+            // A backfill a person asked for is never skipped.
+            Some(_) => Gate::Always,
+            None => Gate::MarketHours {
+                after_close_minutes: config.after_close_minutes,
+            },
+        }
+    }
+
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
-        cfg.validate().map_err(|e| config_error(ctx, e))?;
         let now = ctx.now;
         let today = calendar::today(now);
-        let calendar = source::load_calendar(ctx)?;
+        let calendar = ctx.calendar.clone();
         if !calendar.covers(today.year()) {
             tracing::warn!(
                 "the NSE holiday list has no entries for {}: holidays this year are unknown, so gaps may be reported on them; install the new list ([calendar] holidays_file)",
                 today.year()
             );
-        }
-        if !ctx.force
-            && self.request.range.is_none()
-            && let Err(reason) = market_window(&calendar, now, cfg.after_close_minutes)
-        {
-            return Ok(Outcome::Skipped(format!("{reason}; --force runs anyway")));
         }
         let intervals = if self.request.intervals.is_empty() {
             cfg.intervals().map_err(|e| config_error(ctx, e))?
@@ -299,7 +264,10 @@ impl Job for MarketSync {
                 Err(SyncError::Provider(e @ ProviderError::Auth { .. })) => {
                     return Err(Fatal::new(Exit::Config, e.to_string()).into());
                 }
-                Err(e) => ctx.unit_failed(&instrument.symbol, e.unit_error()),
+                Err(e) => {
+                    let error = e.unit_error(ctx);
+                    ctx.unit_failed(&instrument.symbol, error)
+                }
             }
         }
         totals.gap_requests = cfg.gap_requests_per_run - gap_budget;
@@ -697,29 +665,6 @@ fn iv_record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        IST.with_ymd_and_hms(y, m, d, h, min, 0)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
-    #[test]
-    fn scheduled_runs_work_in_the_session_and_the_after_close_window_only() {
-        let cal = TradingCalendar::embedded();
-        assert!(market_window(&cal, at(2026, 11, 17, 10, 15), 120).is_ok());
-        assert!(market_window(&cal, at(2026, 11, 17, 15, 45), 120).is_ok());
-        let early = market_window(&cal, at(2026, 11, 17, 8, 0), 120).unwrap_err();
-        assert!(early.contains("opens at 09:15"), "{early}");
-        let late = market_window(&cal, at(2026, 11, 17, 18, 0), 120).unwrap_err();
-        assert!(late.contains("closed at 15:30"), "{late}");
-        let sunday = market_window(&cal, at(2026, 11, 22, 11, 0), 120).unwrap_err();
-        assert!(sunday.contains("Sunday"), "{sunday}");
-        let holiday = market_window(&cal, at(2026, 11, 24, 11, 0), 120).unwrap_err();
-        assert!(holiday.contains("NSE holiday"), "{holiday}");
-    }
-
     #[test]
     fn long_ranges_split_into_the_spans_a_request_may_cover() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();

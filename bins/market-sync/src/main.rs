@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    market_sync::main(market_sync::Cli::parse())
+    common::harness::main::<market_sync::Cli>()
 }

@@ -5,13 +5,12 @@ use std::io::Write;
 use common::calendar::IST;
 use common::harness::{self, CommonArgs};
 
-use crate::config::JobConfig;
-use crate::store;
+use crate::job::MarketSync;
 use common::market::candle::utc;
 
 /// Prints the gaps with `status` (`open`, `unfillable`, `filled` or `all`), newest first.
 pub fn gaps(args: &CommonArgs, status: &str) -> anyhow::Result<()> {
-    let conn = harness::open_for_reading::<JobConfig>(args, "market-sync", &[store::SCHEMA])?;
+    let conn = harness::open_for_reading::<MarketSync>(args)?;
     let mut stmt = conn.prepare(
         "SELECT instrument, interval, gap_from, gap_to, bars, status, attempts FROM data_gaps
          WHERE ?1 = 'all' OR status = ?1 ORDER BY gap_from DESC, instrument, interval",

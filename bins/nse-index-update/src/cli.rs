@@ -2,20 +2,15 @@
 
 use std::path::PathBuf;
 
-use common::harness::CommonArgs;
+use chrono::NaiveDate;
+use common::harness::{self, CommonArgs, Invocation};
+
+use crate::index::IndexName;
+use crate::job::{NseIndexUpdate, Selection};
+use crate::show;
 
 const AFTER_HELP: &str = "\
-Exit status:
-  0   every index updated (or, with --dry-run, checked)
-  1   some indices updated, others failed (partial); each failure is logged
-  2   bad command line
-  65  the downloaded file failed validation; the previous membership is kept
-  69  NSE unavailable after retries (403, 5xx, timeouts)
-  73  cannot create the data directory or lock file
-  74  database or file I/O error
-  75  another run holds the lock, or NSE is rate-limiting; try again later
-  78  configuration error
-  130/143  stopped by SIGINT/SIGTERM; the index in hand was rolled back
+A downloaded file that fails validation (65) keeps the previous membership of its index.
 
 Examples:
   upstox-nse-index-update                              the configured indices (9 by default)
@@ -56,4 +51,41 @@ pub enum Command {
         #[arg(long, requires = "index")]
         history: bool,
     },
+}
+
+impl harness::Cli for Cli {
+    type Job = NseIndexUpdate;
+
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn invocation(self, _today: NaiveDate) -> Result<Invocation<NseIndexUpdate>, String> {
+        if let Some(Command::Show { index, history }) = self.command {
+            return Ok(Invocation::command(self.common, move |args| {
+                show::run(args, index.as_deref(), history)
+            }));
+        }
+        let selection = match &self.from_file {
+            Some(path) => match self.indices.as_slice() {
+                [one] => Selection::File(
+                    IndexName::parse_any(one).map_err(|e| e.to_string())?,
+                    path.clone(),
+                ),
+                _ => {
+                    return Err(
+                        "--from-file imports one index: give exactly one --index NAME".to_string(),
+                    );
+                }
+            },
+            None if self.indices.is_empty() => Selection::Configured,
+            None => Selection::Named(
+                self.indices
+                    .iter()
+                    .map(|n| IndexName::parse_known(n).map_err(|e| e.to_string()))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        Ok(Invocation::Run(NseIndexUpdate { selection }, self.common))
+    }
 }

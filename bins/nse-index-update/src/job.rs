@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use common::Exit;
 use common::calendar;
-use common::harness::{Context, Fatal, Job, Outcome, UnitError};
+use common::harness::{Context, Fatal, Job, Outcome, UnitError, Validate};
 use common::http::{HttpError, StatusCode};
 use serde::Deserialize;
 
@@ -21,6 +21,33 @@ pub struct JobConfig {
     pub indices: Vec<String>,
     /// Where NSE publishes the files; `<base_url>/<file name>` is fetched.
     pub base_url: String,
+}
+
+impl JobConfig {
+    /// The configured indices, each once, or what is wrong with the list.
+    pub fn index_names(&self) -> Result<Vec<IndexName>, String> {
+        if self.indices.is_empty() {
+            return Err(
+                "[jobs.nse-index-update] indices is empty; name at least one index, or remove the key for the default nine"
+                    .to_string(),
+            );
+        }
+        let mut out = Vec::new();
+        for name in &self.indices {
+            let index = IndexName::parse_known(name)
+                .map_err(|e| format!("[jobs.nse-index-update] indices: {e}"))?;
+            if !out.contains(&index) {
+                out.push(index);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Validate for JobConfig {
+    fn validate(&self) -> Result<(), String> {
+        self.index_names().map(|_| ())
+    }
 }
 
 impl Default for JobConfig {
@@ -82,11 +109,14 @@ impl Job for NseIndexUpdate {
     const SCHEMAS: &'static [common::db::Schema] = &[store::SCHEMA];
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
-        let indices = match &self.selection {
-            Selection::Configured => configured(ctx)?,
-            Selection::Named(names) => names.clone(),
-            Selection::File(name, _) => vec![name.clone()],
-        };
+        let indices =
+            match &self.selection {
+                Selection::Configured => ctx.config.job.index_names().map_err(|e| {
+                    Fatal::new(Exit::Config, format!("{}: {e}", ctx.config.source()))
+                })?,
+                Selection::Named(names) => names.clone(),
+                Selection::File(name, _) => vec![name.clone()],
+            };
         let today = calendar::today(ctx.started);
         let mut totals = Totals::default();
         for index in &indices {
@@ -168,35 +198,6 @@ impl NseIndexUpdate {
     }
 }
 
-fn configured(ctx: &Context<JobConfig>) -> anyhow::Result<Vec<IndexName>> {
-    if ctx.config.job.indices.is_empty() {
-        return Err(Fatal::new(
-            Exit::Config,
-            format!(
-                "{}: [jobs.nse-index-update] indices is empty; name at least one index, or remove the key for the default nine",
-                ctx.config.source()
-            ),
-        )
-        .into());
-    }
-    let mut out = Vec::new();
-    for name in &ctx.config.job.indices {
-        let index = IndexName::parse_known(name).map_err(|e| {
-            Fatal::new(
-                Exit::Config,
-                format!(
-                    "{}: [jobs.nse-index-update] indices: {e}",
-                    ctx.config.source()
-                ),
-            )
-        })?;
-        if !out.contains(&index) {
-            out.push(index);
-        }
-    }
-    Ok(out)
-}
-
 fn write(
     ctx: &mut Context<JobConfig>,
     index: &IndexName,
@@ -204,18 +205,11 @@ fn write(
     today: chrono::NaiveDate,
     precedence: &[IndexName],
 ) -> Result<Changes, UnitError> {
+    let path = ctx.db_path();
     let io = |e: rusqlite::Error| {
-        let busy = common::db::is_busy(&e);
-        UnitError {
-            exit: if busy { Exit::TempFail } else { Exit::IoErr },
-            message: if busy {
-                format!(
-                    "database busy: {e}; another process held it too long, nothing of this index was written; the next run retries"
-                )
-            } else {
-                format!("database: {e}; nothing of this index was written")
-            },
-        }
+        let mut unit = UnitError::database(&path, e);
+        unit.message.push_str("; nothing of this index was written");
+        unit
     };
     if ctx.dry_run {
         let current = match &ctx.db {

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    nse_index_update::main(nse_index_update::Cli::parse())
+    common::harness::main::<nse_index_update::Cli>()
 }

@@ -6,12 +6,11 @@ use common::harness::{self, CommonArgs};
 use rusqlite::Connection;
 
 use crate::index::IndexName;
-use crate::job::JobConfig;
-use crate::store;
+use crate::job::NseIndexUpdate;
 
 /// Prints a line per index, or the members of `index` (with `history`, past ones too).
 pub fn run(args: &CommonArgs, index: Option<&str>, history: bool) -> anyhow::Result<()> {
-    let conn = harness::open_for_reading::<JobConfig>(args, "nse-index-update", &[store::SCHEMA])?;
+    let conn = harness::open_for_reading::<NseIndexUpdate>(args)?;
     let mut out = std::io::stdout().lock();
     match index {
         None => overview(&conn, &mut out),

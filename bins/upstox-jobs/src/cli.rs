@@ -2,16 +2,31 @@
 
 use std::path::PathBuf;
 
-const AFTER_HELP: &str = "\
-Exit status:
-  0   status: every job ran as expected; runs: listed
-  1   status: a job's last run failed, was partial or interrupted, or a run is overdue;
-      runs: no database yet
-  74/75  notify-failure: the report could not be queued (database error or busy)
-  2   bad command line
-  74  the database cannot be read
-  78  configuration error
+use common::Exit;
 
+/// What `upstox-jobs` exits with: a subset of the jobs' codes, meaning what they mean here.
+pub const EXITS: [(Exit, &str); 6] = [
+    (
+        Exit::Success,
+        "status: every job ran as expected; runs: listed",
+    ),
+    (
+        Exit::Failure,
+        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet",
+    ),
+    (Exit::Usage, "bad command line"),
+    (
+        Exit::IoErr,
+        "the database cannot be read, or notify-failure could not queue the report",
+    ),
+    (
+        Exit::TempFail,
+        "notify-failure: the database was busy; the report was not queued",
+    ),
+    (Exit::Config, "configuration error"),
+];
+
+const AFTER_HELP: &str = "\
 Examples:
   upstox-jobs status                       the state of every job at a glance
   upstox-jobs runs --failed --since 7d     what failed this week
@@ -20,7 +35,7 @@ Examples:
 /// See what the upstox-jobs background jobs did, whether any stopped running, and when each
 /// runs next.
 #[derive(Debug, clap::Parser)]
-#[command(name = "upstox-jobs", version, after_help = AFTER_HELP)]
+#[command(name = "upstox-jobs", version, after_help = AFTER_HELP, arg_required_else_help = true)]
 pub struct Cli {
     /// Configuration file [default: /etc/upstox-jobs/config.toml; built-in defaults when absent]
     #[arg(long, global = true, env = "UPSTOX_JOBS_CONFIG", value_name = "PATH")]
@@ -28,9 +43,12 @@ pub struct Cli {
     /// Directory of market_data.db [default: as the jobs find it]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Write this binary's man page and shell completions under DIR (what `make deb` ships)
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub generate_docs: Option<PathBuf>,
     /// What to show.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Subcommands.
@@ -58,12 +76,5 @@ pub enum Command {
         /// The unit that failed, e.g. upstox-market-sync.service
         #[arg(value_name = "UNIT")]
         unit: String,
-    },
-    /// Write man pages and shell completions for every binary into DIR (for packaging)
-    #[command(hide = true)]
-    GenerateDocs {
-        /// Where to write man1/, bash/, zsh/ and fish/
-        #[arg(value_name = "DIR")]
-        out: PathBuf,
     },
 }

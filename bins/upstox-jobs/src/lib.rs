@@ -1,16 +1,12 @@
 //! upstox-jobs: the binary for people: what ran, what failed, what runs next.
 //!
 //! - [`cli`]: the command line
-//! - [`catalogue`]: the eight jobs and their schedules
-//! - [`status`]: last run, overdue, next run per job
+//! - [`status`]: last run, overdue, next run per job (the schedules are `common::schedule`'s)
 //! - [`timers`]: next runs from systemd
 //! - [`runs`]: the run history
 //! - [`failure`]: the report of a failed unit, by email and Telegram
-//! - [`docs`]: man pages and completions for every binary
 
-pub mod catalogue;
 pub mod cli;
-pub mod docs;
 pub mod failure;
 pub mod runs;
 pub mod status;
@@ -20,8 +16,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use chrono::Utc;
+use clap::{CommandFactory, FromArgMatches};
 use common::Exit;
 use common::calendar::TradingCalendar;
 use common::config::{self, Config, ConfigPath};
@@ -31,9 +27,34 @@ use serde::de::IgnoredAny;
 
 pub use cli::{Cli, Command};
 
-/// Runs the command line `cli`.
-pub fn main(cli: Cli) -> ExitCode {
-    match run(&cli) {
+/// Runs the command line of `upstox-jobs`.
+pub fn main() -> ExitCode {
+    let definition = harness::docs::with_exit_table(Cli::command(), &cli::EXITS);
+    let matches = definition.clone().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let command = match (&cli.generate_docs, &cli.command) {
+        (Some(dir), _) => {
+            return match harness::docs::generate(Cli::command(), &cli::EXITS, dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!(
+                        "upstox-jobs: error: cannot write the docs under {}: {e}",
+                        dir.display()
+                    );
+                    Exit::CantCreate.into()
+                }
+            };
+        }
+        (None, Some(command)) => command,
+        (None, None) => definition
+            .clone()
+            .error(
+                clap::error::ErrorKind::MissingSubcommand,
+                "a command is required",
+            )
+            .exit(),
+    };
+    match run(&cli, command) {
         Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("upstox-jobs: error: {e:#}");
@@ -42,16 +63,12 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> anyhow::Result<Exit> {
-    match &cli.command {
-        Command::GenerateDocs { out } => {
-            docs::generate(out).with_context(|| format!("writing into {}", out.display()))?;
-            Ok(Exit::Success)
-        }
+fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
+    match command {
         Command::NotifyFailure { unit } => {
             let (config, db) = locate(cli, harness::Access::Write)?;
             let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
-            let conn = common::db::open(&db, busy, &[common::runs::SCHEMA])?;
+            let conn = common::db::open(&db, busy, &common::schemas::COMMON)?;
             failure::run(&config, &conn, unit)
         }
         Command::Status => {

@@ -1,5 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    upstox_jobs::main(upstox_jobs::Cli::parse())
+    upstox_jobs::main()
 }

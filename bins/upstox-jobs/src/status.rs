@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use common::calendar::{IST, TradingCalendar};
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::catalogue::{JOBS, JobInfo};
 use crate::timers::NextRun;
+use common::schedule::{CATALOGUE, JobSchedule};
 
 /// The last run of a job, as `job_runs` has it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,7 @@ pub struct LastRun {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobStatus {
     /// The job.
-    pub job: &'static JobInfo,
+    pub job: &'static JobSchedule,
     /// Its last run.
     pub last: Option<LastRun>,
     /// When a run was due that never succeeded: the silent non-run.
@@ -80,7 +80,7 @@ pub fn collect(
         None => None,
     };
     let mut out = Vec::new();
-    for job in &JOBS {
+    for job in &CATALOGUE {
         let (last, last_success) = match conn {
             Some(c) => (last_run(c, job.name)?, last_success(c, job.name)?),
             None => (None, None),

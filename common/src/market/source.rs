@@ -1,12 +1,11 @@
-//! The provider a run talks to, and the NSE calendar it works by. Upstox when its access
+//! The provider a run talks to: Upstox when its access
 //! token is configured (or asked for), else Yahoo Finance; either way with the provider's
-//! request budget, which every process on the machine shares. alert-scan connects the same way.
+//! request budget, which every process on the machine shares.
 
 use std::sync::Mutex;
 
 use crate::Exit;
 use crate::budget::{Limit, RequestBudget, SharedBudget};
-use crate::calendar::TradingCalendar;
 use crate::credentials::{self, Secret};
 use crate::db::MARKET_DATA_DB;
 use crate::harness::{Context, Fatal};
@@ -86,23 +85,6 @@ impl Source {
     pub fn http(&self) -> &HttpClient {
         &self.http
     }
-}
-
-/// The NSE calendar: the configured holiday file (else the embedded list), with the
-/// `market_holidays` table's special sessions when the database has one.
-pub fn load_calendar<C>(ctx: &Context<C>) -> anyhow::Result<TradingCalendar> {
-    let file = &ctx.config.calendar.holidays_file;
-    let calendar = if file.exists() {
-        TradingCalendar::load(file).map_err(|e| Fatal::new(Exit::Config, e.to_string()))?
-    } else {
-        TradingCalendar::embedded()
-    };
-    Ok(match &ctx.db {
-        Some(conn) => calendar
-            .with_table(conn)
-            .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?,
-        None => calendar,
-    })
 }
 
 /// The provider's budget in `market_data.db`, shared with every other process; a dry run

@@ -3,13 +3,17 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::db::Schema;
 use crate::runs::timestamp;
 
 /// Attempts before a message is given up (the delays add up to about two days).
 pub const MAX_ATTEMPTS: i64 = 14;
 
-/// The migration that creates the table (appended to common's schema).
-pub const MIGRATION: &str = "CREATE TABLE notification_outbox (
+/// The table. `IF NOT EXISTS` because a database from before the bookkeeping tables were
+/// split by owner has it from the `common` component.
+pub const SCHEMA: Schema = Schema {
+    component: "outbox",
+    migrations: &["CREATE TABLE IF NOT EXISTS notification_outbox (
     id INTEGER PRIMARY KEY,
     dedupe_key TEXT NOT NULL,
     channel TEXT NOT NULL CHECK (channel IN ('email', 'telegram')),
@@ -25,8 +29,9 @@ pub const MIGRATION: &str = "CREATE TABLE notification_outbox (
     last_error TEXT,
     UNIQUE (dedupe_key, channel)
 );
-CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at)
-    WHERE delivered_at IS NULL AND abandoned = 0;";
+CREATE INDEX IF NOT EXISTS notification_outbox_due ON notification_outbox (next_attempt_at)
+    WHERE delivered_at IS NULL AND abandoned = 0;"],
+};
 
 /// A channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,7 +45,7 @@ fn db() -> (tempfile::TempDir, rusqlite::Connection) {
     let conn = crate::db::open(
         &dir.path().join("m.db"),
         Duration::from_secs(1),
-        &[crate::runs::SCHEMA],
+        &crate::schemas::COMMON,
     )
     .unwrap();
     (dir, conn)

@@ -48,7 +48,7 @@ fn empty_db() -> (tempfile::TempDir, Connection) {
     let conn = common::db::open(
         &dir.path().join("m.db"),
         StdDuration::from_secs(1),
-        &[runs::SCHEMA],
+        &common::schemas::COMMON,
     )
     .unwrap();
     (dir, conn)

@@ -1,0 +1,110 @@
+//! A binary's entry point: its command line parsed, checked and handed to the run or to a
+//! command of its own, so `main.rs` is one line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{NaiveDate, Utc};
+
+use crate::calendar;
+use crate::config::{self, ConfigPath};
+use crate::harness::docs::{self, job_exits};
+use crate::harness::errors::exit_for;
+use crate::harness::run::run_job;
+use crate::harness::{CommonArgs, Job, market_now};
+
+/// A job binary's command line: the common flags, its own, and what they ask for.
+pub trait Cli: clap::Parser {
+    /// The job this binary runs.
+    type Job: Job;
+
+    /// The flags every job takes.
+    fn common(&self) -> &CommonArgs;
+
+    /// What the command line asks for, checked before anything is locked or opened. `today`
+    /// is the IST date (for `--to` in the future and the like). `Err` is a usage error: it is
+    /// printed as clap prints its own, and the binary exits 2.
+    fn invocation(self, today: NaiveDate) -> Result<Invocation<Self::Job>, String>;
+}
+
+/// A command of a binary's own (`show`, `gaps`, `rules add`), run with the common flags.
+pub type Command = Box<dyn FnOnce(&CommonArgs) -> anyhow::Result<()>>;
+
+/// What a command line asks for.
+pub enum Invocation<J> {
+    /// A run of the job, through the harness, with these flags.
+    Run(J, CommonArgs),
+    /// A command of the binary's own: 0, or its error on stderr with its exit code.
+    Command(Command, CommonArgs),
+}
+
+impl<J> Invocation<J> {
+    /// A command of the binary's own.
+    pub fn command(
+        args: CommonArgs,
+        command: impl FnOnce(&CommonArgs) -> anyhow::Result<()> + 'static,
+    ) -> Self {
+        Invocation::Command(Box::new(command), args)
+    }
+}
+
+/// The definition of `C`'s command line as `--help` shows it: with the exit-status table.
+pub fn command<C: Cli>() -> clap::Command {
+    docs::with_exit_table(C::command(), &job_exits())
+}
+
+/// Runs the binary whose command line is `C`: parses it (exit 2 on a bad one), renders its
+/// docs for `--generate-docs DIR`, checks the request, then runs the job or the command.
+pub fn main<C: Cli>() -> ExitCode {
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
+    let definition = command::<C>();
+    let matches = definition.clone().get_matches();
+    let cli =
+        C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut definition.clone()).exit());
+    let name = definition.get_name().to_string();
+    if let Some(dir) = cli.common().generate_docs.clone() {
+        return generate_docs(C::command(), &dir);
+    }
+    let today = calendar::today(market_now(Utc::now()));
+    match cli.invocation(today) {
+        Err(message) => definition
+            .clone()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit(),
+        Ok(Invocation::Run(job, args)) => run_job(
+            &args,
+            job,
+            &ConfigPath::Default(PathBuf::from(config::DEFAULT_PATH)),
+        )
+        .into(),
+        Ok(Invocation::Command(command, args)) => command_exit(&name, command(&args)),
+    }
+}
+
+/// Writes the man page and completions of `cmd` under `dir` (`make deb`).
+fn generate_docs(cmd: clap::Command, dir: &std::path::Path) -> ExitCode {
+    let name = cmd.get_name().to_string();
+    match docs::generate(cmd, &job_exits(), dir) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "{name}: error: cannot write the docs under {}: {e}",
+                dir.display()
+            );
+            crate::Exit::CantCreate.into()
+        }
+    }
+}
+
+/// The exit of a command that is not a run (`show`, `gaps`): 0, or the error on stderr and
+/// its exit code.
+pub fn command_exit(bin: &str, result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{bin}: error: {e:#}");
+            exit_for(&e).into()
+        }
+    }
+}

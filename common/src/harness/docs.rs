@@ -1,0 +1,149 @@
+//! A binary's man page, shell completions and the exit-status table of its `--help`, all
+//! rendered from its clap definition and the one [`Exit`] enum so they never drift from the
+//! code. `make deb` runs each binary with the hidden `--generate-docs DIR` and ships what it
+//! writes.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use clap_complete::Shell;
+
+use crate::exit::Exit;
+
+/// Every exit status a job can return, with what it means: the table of every job's `--help`.
+pub fn job_exits() -> Vec<(Exit, &'static str)> {
+    Exit::ALL.iter().map(|&e| (e, e.meaning())).collect()
+}
+
+/// The "Exit status:" block of `--help`.
+pub fn exit_table(exits: &[(Exit, &str)]) -> String {
+    let mut out = String::from("Exit status:");
+    for (exit, meaning) in exits {
+        out.push_str(&format!("\n  {:<4} {meaning}", exit.code()));
+    }
+    out
+}
+
+/// `cmd` with the exit table after its own closing text (examples and notes).
+pub fn with_exit_table(cmd: clap::Command, exits: &[(Exit, &str)]) -> clap::Command {
+    let table = exit_table(exits);
+    let after = match cmd.get_after_help() {
+        Some(text) => format!("{text}\n\n{table}"),
+        None => table,
+    };
+    cmd.after_help(after)
+}
+
+/// Writes `man1/<bin>.1` (with an EXIT STATUS section from `exits`), `bash/<bin>`,
+/// `zsh/_<bin>` and `fish/<bin>.fish` under `out`. `cmd` is the definition without the
+/// exit table, which the page carries as a section of its own.
+pub fn generate(mut cmd: clap::Command, exits: &[(Exit, &str)], out: &Path) -> std::io::Result<()> {
+    for dir in ["man1", "bash", "zsh", "fish"] {
+        std::fs::create_dir_all(out.join(dir))?;
+    }
+    let name = cmd.get_name().to_string();
+    let mut page = Vec::new();
+    render_page(&cmd, exits, &mut page)?;
+    std::fs::write(out.join("man1").join(format!("{name}.1")), page)?;
+    for (shell, file) in [
+        (Shell::Bash, name.clone()),
+        (Shell::Zsh, format!("_{name}")),
+        (Shell::Fish, format!("{name}.fish")),
+    ] {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut cmd, &name, &mut script);
+        std::fs::write(out.join(shell.to_string()).join(file), script)?;
+    }
+    Ok(())
+}
+
+/// clap_mangen's sections in its order, with EXIT STATUS (man-pages(7)) after the notes.
+fn render_page(
+    cmd: &clap::Command,
+    exits: &[(Exit, &str)],
+    page: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(page)?;
+    man.render_name_section(page)?;
+    man.render_synopsis_section(page)?;
+    man.render_description_section(page)?;
+    man.render_options_section(page)?;
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(page)?;
+    }
+    if cmd.get_after_help().is_some() {
+        man.render_extra_section(page)?;
+    }
+    writeln!(page, ".SH \"EXIT STATUS\"")?;
+    for (exit, meaning) in exits {
+        writeln!(page, ".TP\n\\fB{}\\fR\n{}", exit.code(), roff_text(meaning))?;
+    }
+    if cmd.get_version().is_some() {
+        man.render_version_section(page)?;
+    }
+    Ok(())
+}
+
+/// Text as a roff line: a leading dot or quote would be read as a request.
+fn roff_text(text: &str) -> String {
+    let text = text.replace('\\', "\\\\").replace('-', "\\-");
+    if text.starts_with(['.', '\'']) {
+        format!("\\&{text}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_table_lists_every_code_once_in_order() {
+        let table = exit_table(&job_exits());
+        let codes: Vec<u8> = table
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(codes, Exit::ALL.map(Exit::code).to_vec());
+        assert!(table.contains("\n  75   temporary (lock held"), "{table}");
+        assert!(table.lines().all(|l| l.len() <= 90), "{table}");
+    }
+
+    #[test]
+    fn the_page_has_an_exit_status_section_and_completions_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = clap::Command::new("upstox-demo")
+            .about("A demo")
+            .after_help("Examples:\n  upstox-demo")
+            .arg(
+                clap::Arg::new("flag")
+                    .long("flag")
+                    .action(clap::ArgAction::SetTrue),
+            );
+        generate(cmd, &job_exits(), dir.path()).unwrap();
+        let page = std::fs::read_to_string(dir.path().join("man1/upstox-demo.1")).unwrap();
+        assert!(page.contains(".SH NAME"), "{page}");
+        assert!(page.contains(".SH EXTRA"), "{page}");
+        let section = page
+            .split(".SH \"EXIT STATUS\"")
+            .nth(1)
+            .expect("the section");
+        for exit in Exit::ALL {
+            assert!(
+                section.contains(&format!(".TP\n\\fB{}\\fR\n", exit.code())),
+                "{section}"
+            );
+        }
+        assert!(
+            section.contains("SIGTERM (systemd stopping the unit)"),
+            "{section}"
+        );
+        let bash = std::fs::read_to_string(dir.path().join("bash/upstox-demo")).unwrap();
+        assert!(bash.contains("complete -F _upstox__demo"), "{bash:.200}");
+        assert!(dir.path().join("zsh/_upstox-demo").exists());
+        assert!(dir.path().join("fish/upstox-demo.fish").exists());
+    }
+}

@@ -1,0 +1,166 @@
+//! One mapping from what went wrong to the exit code and the words a person reads, used by
+//! every job: a busy database is 75 (the next run retries; units treat 75 as success) from
+//! any job, a full disk or a corrupt file is 74 with what to do about it, and so on.
+
+use std::path::Path;
+
+use crate::config::ConfigError;
+use crate::db::{self, DbError};
+use crate::exit::Exit;
+use crate::harness::{Fatal, UnitError};
+use crate::http::HttpError;
+
+impl UnitError {
+    /// A database error in one unit: busy or locked → 75 (another process held it: the next
+    /// run retries), anything else → 74. The message names the file and says what to do
+    /// (free space, restore from a backup, check the owner…), as [`DbError`] words it.
+    pub fn database(path: &Path, error: rusqlite::Error) -> UnitError {
+        let error = DbError::Sqlite {
+            path: path.to_path_buf(),
+            error,
+        };
+        UnitError {
+            exit: db_exit(&error),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<&HttpError> for UnitError {
+    fn from(e: &HttpError) -> Self {
+        UnitError {
+            exit: e.exit(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The exit code for an error that stopped the whole run (or a command of a binary's own).
+pub fn exit_for(error: &anyhow::Error) -> Exit {
+    for cause in error.chain() {
+        if let Some(f) = cause.downcast_ref::<Fatal>() {
+            return f.exit;
+        }
+        if let Some(e) = cause.downcast_ref::<DbError>() {
+            return db_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<rusqlite::Error>() {
+            return if db::is_busy(e) {
+                Exit::TempFail
+            } else {
+                Exit::IoErr
+            };
+        }
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return Exit::Config;
+        }
+        if let Some(e) = cause.downcast_ref::<HttpError>() {
+            return e.exit();
+        }
+    }
+    Exit::Failure
+}
+
+/// The words for an error that stopped the run: its chain on one line, and where SQLite's
+/// own text is all there is, the file it concerns and what to do (as [`DbError`] says it).
+pub fn describe(error: &anyhow::Error, database: &Path) -> String {
+    if error.chain().any(|c| c.is::<DbError>()) {
+        return format!("{error:#}");
+    }
+    let mut parts = Vec::new();
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<rusqlite::Error>() {
+            parts.push(
+                DbError::Sqlite {
+                    path: database.to_path_buf(),
+                    error: clone_sqlite(e),
+                }
+                .to_string(),
+            );
+            break;
+        }
+        parts.push(cause.to_string());
+    }
+    parts.join(": ")
+}
+
+/// rusqlite's errors are not `Clone`; the wording only needs the code and the message.
+fn clone_sqlite(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, message) => {
+            rusqlite::Error::SqliteFailure(*code, message.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+/// The exit code of a database that could not be opened or used.
+pub fn db_exit(error: &DbError) -> Exit {
+    match error {
+        DbError::Create { .. } => Exit::CantCreate,
+        DbError::Unreadable { .. } => Exit::IoErr,
+        DbError::TooNew { .. } | DbError::NeedsMigration { .. } => Exit::Failure,
+        DbError::Sqlite { .. } if error.is_busy() => Exit::TempFail,
+        DbError::Sqlite { .. } => Exit::IoErr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::ffi;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn fatal_errors_keep_their_exit_code_through_context() {
+        let e = anyhow::Error::new(Fatal::new(Exit::DataErr, "bad")).context("outer");
+        assert_eq!(exit_for(&e), Exit::DataErr);
+        assert_eq!(exit_for(&anyhow::anyhow!("plain")), Exit::Failure);
+    }
+
+    #[test]
+    fn one_database_condition_is_one_exit_code_and_says_what_to_do() {
+        let path = Path::new("/var/lib/upstox-jobs/market_data.db");
+        for (code, exit, advice) in [
+            (ffi::SQLITE_BUSY, Exit::TempFail, "try again later"),
+            (ffi::SQLITE_LOCKED, Exit::TempFail, "try again later"),
+            (ffi::SQLITE_FULL, Exit::IoErr, "free some space"),
+            (ffi::SQLITE_CORRUPT, Exit::IoErr, "restore it from a backup"),
+            (ffi::SQLITE_NOTADB, Exit::IoErr, "restore it from a backup"),
+            (ffi::SQLITE_READONLY, Exit::IoErr, "check the owner"),
+        ] {
+            let unit = UnitError::database(path, sqlite(code));
+            assert_eq!(unit.exit, exit, "{code}: {}", unit.message);
+            assert!(
+                unit.message
+                    .starts_with("database /var/lib/upstox-jobs/market_data.db: ")
+                    && unit.message.contains(advice),
+                "{code}: {}",
+                unit.message
+            );
+            let run = anyhow::Error::new(sqlite(code)).context("storing candles");
+            assert_eq!(exit_for(&run), exit, "{code}");
+            let text = describe(&run, path);
+            assert!(
+                text.starts_with("storing candles: database /var/lib/upstox-jobs/market_data.db: ")
+                    && text.contains(advice),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_that_are_not_sqlites_are_described_as_they_are() {
+        let e = anyhow::anyhow!("no index named X").context("reading the configuration");
+        assert_eq!(
+            describe(&e, Path::new("/x.db")),
+            "reading the configuration: no index named X"
+        );
+    }
+}

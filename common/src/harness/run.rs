@@ -1,0 +1,269 @@
+//! The life of a run, the same for every job: logging, configuration and its checks, data
+//! directory, lock, migrations, `job_runs` row, calendar and schedule gate, signals, units,
+//! notifications, dead-man's switch, one-line summary, exit code.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::calendar::TradingCalendar;
+use crate::config::{self, Config, ConfigError, ConfigPath};
+use crate::db;
+use crate::exit::Exit;
+use crate::harness::errors::db_exit;
+use crate::harness::open::schemas;
+use crate::harness::ping::Pinger;
+use crate::harness::summary::conclude;
+use crate::harness::{
+    Access, CommonArgs, Context, Fatal, Job, Outcome, Validate, market_now, resolve_data_dir,
+};
+use crate::http::HttpClient;
+use crate::lock::{JobLock, LockError};
+use crate::logging;
+use crate::notify::{self, Senders};
+use crate::runs::{self, RunIdentity, RunStatus};
+use crate::shutdown::Shutdown;
+
+/// Runs `job` with `args` and the configuration at `default_config` unless `--config` names
+/// another: everything DESIGN's "job harness" promises. Returns the exit code.
+pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPath) -> Exit {
+    let verbosity = args.verbose as i8 - args.quiet as i8;
+    logging::init(
+        args.log_format,
+        verbosity,
+        &format!("upstox-{}", J::NAME),
+        J::NAME,
+    );
+    let started = Utc::now();
+    let shutdown = match Shutdown::install() {
+        Ok(s) => s,
+        Err(e) => return fail(Exit::IoErr, &format!("cannot install signal handlers: {e}")),
+    };
+    let config = match configuration::<J>(args, default_config) {
+        Ok(c) => c,
+        Err(e) => return fail(Exit::Config, &e.to_string()),
+    };
+    let Some(data_dir) = resolve_data_dir(
+        args.data_dir.as_deref(),
+        config.data_dir.as_deref(),
+        Access::Write,
+    ) else {
+        return fail(
+            Exit::CantCreate,
+            "no data directory: give --data-dir, or set data_dir in the configuration",
+        );
+    };
+    let who = RunIdentity::current(J::NAME);
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match lock(&data_dir, &who, J::NAME, started) {
+            Ok(lock) => Some(lock),
+            Err(exit) => return exit,
+        }
+    };
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
+    let db_path = data_dir.join(db::MARKET_DATA_DB);
+    let db = if args.dry_run {
+        db::open_read_only(&db_path, busy, &schemas::<J>())
+    } else {
+        db::open(&db_path, busy, &schemas::<J>()).map(Some)
+    };
+    let db = match db {
+        Ok(db) => db,
+        Err(e) => return fail(db_exit(&e), &e.to_string()),
+    };
+    let run_id = match &db {
+        Some(conn) if !args.dry_run => match start_row(conn, &who, started) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                return fail(
+                    Exit::IoErr,
+                    &format!("{}: cannot record the run: {e}", db_path.display()),
+                );
+            }
+        },
+        _ => None,
+    };
+    let http = HttpClient::new(&config.http, shutdown.clone());
+    let mut ctx = Context {
+        config,
+        data_dir,
+        dry_run: args.dry_run,
+        force: args.force,
+        db,
+        http,
+        calendar: TradingCalendar::embedded(),
+        shutdown,
+        started,
+        now: market_now(started),
+        units: Vec::new(),
+        stopped_early: false,
+    };
+    let pinger = (!args.dry_run)
+        .then(|| {
+            ctx.config
+                .pings
+                .get(J::NAME)
+                .map(|url| Pinger::new(url, &ctx.config.http, &ctx.shutdown))
+        })
+        .flatten();
+    if let Some(p) = &pinger {
+        p.ping("/start");
+    }
+    let result = gated_run(&mut job, &mut ctx);
+    if !args.dry_run
+        && !ctx.shutdown.requested()
+        && let Some(conn) = ctx.db.as_ref()
+    {
+        deliver_outbox(conn, &ctx.config, &ctx.http);
+    }
+    let finished = Utc::now();
+    let end = conclude::<J>(&ctx, &result, finished - started);
+    if let Some(p) = &pinger {
+        p.ping(match end.status {
+            RunStatus::Succeeded | RunStatus::Skipped => "",
+            _ => "/fail",
+        });
+    }
+    let mut exit = Exit::from_code(end.exit_code).unwrap_or(Exit::Failure);
+    if let (Some(id), Some(conn)) = (run_id, ctx.db.as_ref())
+        && let Err(e) = runs::finish(conn, id, &end, started, finished)
+    {
+        tracing::error!("cannot record the end of the run in job_runs: {e}");
+        exit = Exit::IoErr;
+    }
+    let line = &end.summary;
+    let (status, rows) = (end.status.as_str(), end.rows_changed);
+    match end.status {
+        RunStatus::Succeeded | RunStatus::Skipped => tracing::info!(status, rows, "{line}"),
+        RunStatus::Partial | RunStatus::Interrupted | RunStatus::Running => {
+            tracing::warn!(status, rows, "{line}")
+        }
+        RunStatus::Failed => tracing::error!(status, rows, "{line}"),
+    }
+    exit
+}
+
+/// The configuration of `J`, read and checked: common tables and the job's own, before
+/// anything is locked or opened. Old keys that still work are warned about here.
+fn configuration<J: Job>(
+    args: &CommonArgs,
+    default_config: &ConfigPath,
+) -> Result<Config<J::Config>, ConfigError> {
+    let path = match &args.config {
+        Some(p) => ConfigPath::Explicit(p.clone()),
+        None => default_config.clone(),
+    };
+    let config: Config<J::Config> = config::load(&path, J::NAME)?;
+    tracing::debug!("configuration: {}", config.source());
+    for old in &config.deprecated {
+        tracing::warn!("{old}");
+    }
+    config.job.validate().map_err(|message| ConfigError {
+        file: config.source(),
+        message,
+    })?;
+    Ok(config)
+}
+
+/// The job's lock, so an ad hoc run and a timer run never overlap; the loser is told who
+/// holds it.
+fn lock(
+    data_dir: &std::path::Path,
+    who: &RunIdentity,
+    job: &str,
+    started: DateTime<Utc>,
+) -> Result<JobLock, Exit> {
+    if let Err(e) = std::fs::create_dir_all(data_dir) {
+        return Err(fail(
+            Exit::CantCreate,
+            &format!(
+                "cannot create the data directory {}: {e}; give --data-dir a writable directory",
+                data_dir.display()
+            ),
+        ));
+    }
+    let holder = format!(
+        "pid {} on {}, started {}{}",
+        who.pid,
+        who.host,
+        runs::timestamp(started),
+        who.invocation_id
+            .as_deref()
+            .map(|i| format!(", invocation {i}"))
+            .unwrap_or_default()
+    );
+    let path: PathBuf = data_dir.join("locks").join(format!("{job}.lock"));
+    JobLock::acquire(&path, &holder).map_err(|e| match e {
+        e @ LockError::Held { .. } => fail(Exit::TempFail, &format!("{job}: {e}")),
+        e => fail(Exit::CantCreate, &e.to_string()),
+    })
+}
+
+/// The calendar, then the schedule gate (unless `--force`), then the job's work.
+fn gated_run<J: Job>(job: &mut J, ctx: &mut Context<J::Config>) -> anyhow::Result<Outcome> {
+    ctx.calendar = load_calendar(ctx)?;
+    if !ctx.force
+        && let Err(closed) = job.gate(&ctx.config.job).check(&ctx.calendar, ctx.now)
+    {
+        return Ok(Outcome::Skipped(format!("{closed}; --force runs anyway")));
+    }
+    job.run(ctx)
+}
+
+/// The NSE calendar: the configured holiday file (else the embedded list), with the
+/// `market_holidays` table's special sessions when the database has one.
+fn load_calendar<C>(ctx: &Context<C>) -> anyhow::Result<TradingCalendar> {
+    let file = &ctx.config.calendar.holidays_file;
+    let calendar = if file.exists() {
+        TradingCalendar::load(file).map_err(|e| Fatal::new(Exit::Config, e.to_string()))?
+    } else {
+        TradingCalendar::embedded()
+    };
+    Ok(match &ctx.db {
+        Some(conn) => calendar
+            .with_table(conn)
+            .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?,
+        None => calendar,
+    })
+}
+
+/// Retries what the outbox holds (this run's notifications and earlier failures); a channel
+/// that fails is logged and its messages wait for the next run of any job.
+pub fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClient) {
+    let senders = Senders::new(
+        &config.notify,
+        crate::credentials::systemd_directory().as_deref(),
+        &config.credentials,
+        http,
+    );
+    match notify::deliver_due(conn, &senders, Utc::now()) {
+        Ok(d) if d.failed > 0 => tracing::warn!(
+            "notifications: {} sent, {} failed and wait in the outbox",
+            d.delivered,
+            d.failed
+        ),
+        Ok(d) if d.delivered > 0 => tracing::info!("notifications: {} sent", d.delivered),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("notification outbox: {e}"),
+    }
+}
+
+fn start_row(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    let abandoned = runs::mark_abandoned(conn, &who.job, now)?;
+    if abandoned > 0 {
+        tracing::warn!(
+            "{abandoned} earlier run(s) of {} ended without recording it (killed or crashed); marked interrupted",
+            who.job
+        );
+    }
+    runs::start(conn, who, now)
+}
+
+fn fail(exit: Exit, message: &str) -> Exit {
+    tracing::error!(exit = exit.code(), "{message}");
+    exit
+}
