@@ -1,7 +1,7 @@
 //! The .deb `make deb` builds: its contents, maintainer scripts and lintian's verdict.
 //! `make test` builds it first.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn top() -> PathBuf {
@@ -50,6 +50,29 @@ fn listing() -> Vec<String> {
         .collect()
 }
 
+/// Every file in systemd/, drop-ins too, by its path there (`upstox-.service.d/10-hardening.conf`).
+fn unit_files() -> Vec<String> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{rel}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.push(name);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&top().join("systemd"), "", &mut v);
+    v.sort();
+    assert!(
+        v.iter().any(|f| f == "upstox-.service.d/10-hardening.conf"),
+        "{v:?}"
+    );
+    v
+}
+
 /// The binaries the workspace builds, by the names of their units and man pages.
 fn binaries() -> Vec<String> {
     let mut v = vec!["upstox-jobs".to_string()];
@@ -79,8 +102,8 @@ fn the_package_holds_every_binary_unit_page_completion_and_the_configuration() {
             assert!(has(&path), "{path} is not in the package");
         }
     }
-    for entry in std::fs::read_dir(top().join("systemd")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+    // Drop-in directories included: one asset glob ships all of systemd/.
+    for name in unit_files() {
         assert!(
             has(&format!("/usr/lib/systemd/system/{name}")),
             "unit {name} is not in the package"
