@@ -15,8 +15,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params, params};
-use serde::Deserialize;
 
+pub use crate::config::Limit;
 use crate::db::Schema;
 use crate::http::{Admission, HttpError, Ticket};
 use crate::shutdown::Shutdown;
@@ -41,57 +41,10 @@ const GUARD_MS: i64 = 10;
 /// flight, when it would have timed out.
 const SETTLED: &str = "coalesce(done_ms, at_ms + :flight)";
 
-/// At most `requests` in any `per_secs` seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Limit {
-    /// Requests allowed in the window.
-    pub requests: u32,
-    /// The window, in seconds.
-    pub per_secs: f64,
-}
-
 impl Limit {
     fn window_ms(&self) -> i64 {
         (self.per_secs * 1000.0).round() as i64 + GUARD_MS
     }
-}
-
-/// Upstox's published limits for standard APIs: 50/s, 500/min, 2,000/30 min.
-pub fn upstox_standard() -> Vec<Limit> {
-    vec![
-        Limit {
-            requests: 50,
-            per_secs: 1.0,
-        },
-        Limit {
-            requests: 500,
-            per_secs: 60.0,
-        },
-        Limit {
-            requests: 2000,
-            per_secs: 1800.0,
-        },
-    ]
-}
-
-/// Checks a configured list of limits; the error names the key.
-pub fn validate(key: &str, limits: &[Limit]) -> Result<(), String> {
-    for limit in limits {
-        if limit.requests == 0 || !(limit.per_secs.is_finite() && limit.per_secs > 0.0) {
-            return Err(format!(
-                "{key}: {{ requests = {}, per_secs = {} }} allows nothing: requests must be at least 1 and per_secs above 0",
-                limit.requests, limit.per_secs
-            ));
-        }
-        if limit.per_secs > 86_400.0 {
-            return Err(format!(
-                "{key}: per_secs = {} is longer than a day; the request log keeps one day",
-                limit.per_secs
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Why the budget could not be kept.
@@ -399,19 +352,5 @@ mod tests {
         let mut b = budget(Some(&path), vec![per(1, 60.0)]);
         assert!(request(&mut a, 1_000, 5).is_some());
         assert!(request(&mut b, 1_001, 5).is_none());
-    }
-
-    #[test]
-    fn limits_that_allow_nothing_are_refused() {
-        let err = validate(
-            "[jobs.market-sync] upstox_limits",
-            &[Limit {
-                requests: 0,
-                per_secs: 1.0,
-            }],
-        )
-        .unwrap_err();
-        assert!(err.contains("requests must be at least 1"), "{err}");
-        assert!(validate("k", &upstox_standard()).is_ok());
     }
 }

@@ -225,6 +225,11 @@ pub const SCHEMA: Schema = Schema {
         ) WITHOUT ROWID;"],
 };
 
+/// `at` in IST to the minute, as listings show it: `2026-11-20 15:45`.
+pub fn ist_minute(at: DateTime<Utc>) -> String {
+    at.with_timezone(&IST).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// Today's date in IST.
 pub fn today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&IST).date_naive()

@@ -12,9 +12,12 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 pub use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
+mod error;
+
 use crate::config::HttpConfig;
-use crate::exit::Exit;
 use crate::shutdown::Shutdown;
+
+pub use error::HttpError;
 
 /// A response that arrived whole with a 2xx status.
 #[derive(Debug, Clone)]
@@ -27,123 +30,6 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// How many attempts it took.
     pub attempts: u32,
-}
-
-/// Why a fetch failed. [`HttpError::exit`] maps it to the documented exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum HttpError {
-    /// A non-2xx status that retrying will not fix (or that retries did not fix).
-    #[error("HTTP {status} from {url}{}", retry_after_text(*.retry_after))]
-    Status {
-        /// The URL.
-        url: String,
-        /// The status.
-        status: StatusCode,
-        /// What `Retry-After` asked for (503 may send it).
-        retry_after: Option<Duration>,
-    },
-    /// 429 Too Many Requests.
-    #[error("rate limited (HTTP 429) by {url}{}", retry_after_text(*.retry_after))]
-    RateLimited {
-        /// The URL.
-        url: String,
-        /// What `Retry-After` asked for.
-        retry_after: Option<Duration>,
-    },
-    /// No complete response within the timeout.
-    #[error("no response from {url} within {}s", .after.as_secs_f64())]
-    Timeout {
-        /// The URL.
-        url: String,
-        /// The timeout.
-        after: Duration,
-    },
-    /// The connection failed or broke.
-    #[error("connection to {url} failed: {detail}")]
-    Connection {
-        /// The URL.
-        url: String,
-        /// What went wrong.
-        detail: String,
-        /// Whether it failed while connecting, so the server never saw the request.
-        connect: bool,
-    },
-    /// The body is larger than `[http] max_body_mib`.
-    #[error("response from {url} is larger than the {limit}-byte limit ([http] max_body_mib)")]
-    TooLarge {
-        /// The URL.
-        url: String,
-        /// The limit in bytes.
-        limit: u64,
-    },
-    /// The URL is not a valid http(s) URL.
-    #[error("invalid URL {url}: {detail}")]
-    InvalidUrl {
-        /// The URL.
-        url: String,
-        /// Why.
-        detail: String,
-    },
-    /// SIGTERM/SIGINT arrived while waiting.
-    #[error("stopped by a signal while fetching {url}")]
-    Interrupted {
-        /// The URL.
-        url: String,
-    },
-    /// Retries ran out.
-    #[error("{last} (gave up after {attempts} attempts)")]
-    GaveUp {
-        /// Attempts made.
-        attempts: u32,
-        /// The last error.
-        last: Box<HttpError>,
-    },
-}
-
-fn retry_after_text(retry_after: Option<Duration>) -> String {
-    match retry_after {
-        Some(d) => format!(", Retry-After {}s", d.as_secs()),
-        None => String::new(),
-    }
-}
-
-impl HttpError {
-    /// Whether another attempt may succeed.
-    /// Whether another attempt may succeed. A request that is not idempotent (a POST that
-    /// sends a message) is retried only when the server surely did not act on it.
-    fn is_transient(&self, idempotent: bool) -> bool {
-        match self {
-            HttpError::Status { status, .. } => {
-                status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
-            }
-            HttpError::RateLimited { .. } => true,
-            HttpError::Connection { connect, .. } => idempotent || *connect,
-            HttpError::Timeout { .. } => idempotent,
-            _ => false,
-        }
-    }
-
-    /// The exit code a run ends with when this is why it failed.
-    pub fn exit(&self) -> Exit {
-        match self {
-            HttpError::GaveUp { last, .. } => last.exit(),
-            HttpError::RateLimited { .. } => Exit::TempFail,
-            HttpError::TooLarge { .. } => Exit::DataErr,
-            HttpError::InvalidUrl { .. } => Exit::Config,
-            HttpError::Interrupted { .. } => Exit::Terminated,
-            _ => Exit::Unavailable,
-        }
-    }
-
-    /// The HTTP status, if the server answered.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            HttpError::GaveUp { last, .. } => last.status(),
-            HttpError::Status { status, .. } => Some(*status),
-            HttpError::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
-            _ => None,
-        }
-    }
 }
 
 /// A gate every attempt of a request passes before it is sent: a provider's request budget,

@@ -5,14 +5,13 @@
 //! - [`interval`] and [`instrument`]: what is fetched, named the way each provider spells it
 //! - [`candle`]: the bar, and the checks it passes before it is stored
 //! - [`provider`]: the trait both providers implement; [`upstox`] and [`yahoo`] implement it
-//! - [`config`]: `[providers.upstox]` and `[providers.yahoo]`, one table for every job
-//! - [`source`]: which provider a run talks to, with its shared request budget
+//! - [`source`]: which provider a run talks to (`[providers]` in `crate::config` says where
+//!   they are), with its shared request budget
 //! - [`master`]: Upstox's instrument master (symbol → instrument key), refreshed daily
 //! - [`universe`]: symbols and keys resolved to instruments
 //! - [`store`]: the `candles`, `quotes`, `index_values` and `instruments` tables
 
 pub mod candle;
-pub mod config;
 pub mod instrument;
 pub mod interval;
 pub mod master;

@@ -1,15 +1,12 @@
 //! The command line.
 
-use std::path::PathBuf;
-
 use chrono::NaiveDate;
 use common::harness::{self, CommonArgs, Invocation};
-use common::market::config::SourceChoice;
-use common::market::interval::Interval;
+use common::market::source::SourceChoice;
 
 use crate::job::{AlertScan, Request};
-use crate::rule::{self, Channels, Cooldown};
-use crate::rules;
+use crate::rule;
+use crate::rules::{self, RulesCommand};
 
 const AFTER_HELP: &str = "\
 Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force.
@@ -68,61 +65,6 @@ pub enum Command {
         /// An NSE symbol (RELIANCE) or instrument key
         symbol: String,
     },
-}
-
-/// `rules` subcommands.
-#[derive(Debug, clap::Subcommand)]
-pub enum RulesCommand {
-    /// Add a rule (or update the one watching the same symbol, kind, parameters and interval)
-    Add {
-        /// An NSE symbol (RELIANCE) or instrument key ("NSE_INDEX|Nifty 50")
-        symbol: String,
-        /// price-above, price-below, rsi-above, rsi-below, volume-spike, macd-cross-up,
-        /// macd-cross-down, resistance-break or support-break
-        kind: String,
-        /// Parameters as key=value (level=2500, period=14, factor=3, fast=12 slow=26 signal=9)
-        params: Vec<String>,
-        /// Candle interval the rule is computed on
-        #[arg(long, default_value = "day")]
-        interval: Interval,
-        /// Where a firing is told: email, telegram and/or database
-        #[arg(long, default_value = "database,email,telegram")]
-        channels: Channels,
-        /// Least time between two firings: 0, 90s, 30m, 4h, 1d
-        #[arg(long, default_value = "30m")]
-        cooldown: Cooldown,
-        /// Add it switched off
-        #[arg(long)]
-        disabled: bool,
-    },
-    /// List the rules with their state
-    List,
-    /// Remove rules by number (their past alerts stay in alert_events)
-    Remove {
-        /// Rule numbers, as `rules list` shows them
-        #[arg(required = true)]
-        ids: Vec<i64>,
-    },
-    /// Switch rules on
-    Enable {
-        /// Rule numbers
-        #[arg(required = true)]
-        ids: Vec<i64>,
-    },
-    /// Switch rules off
-    Disable {
-        /// Rule numbers
-        #[arg(required = true)]
-        ids: Vec<i64>,
-    },
-    /// Add or update the rules of a CSV file (symbol,kind,params,interval,channels,cooldown,enabled);
-    /// nothing is stored unless every line is valid
-    Import {
-        /// The file ("-" for standard input)
-        file: PathBuf,
-    },
-    /// Write every rule as CSV, in the format import reads
-    Export,
 }
 
 impl harness::Cli for Cli {

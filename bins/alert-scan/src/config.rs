@@ -2,7 +2,7 @@
 //! Where the providers are, and the account's limits, are `[providers]`, shared with market-sync.
 
 use common::harness::Validate;
-use common::market::config::SourceChoice;
+use common::market::source::SourceChoice;
 use serde::Deserialize;
 
 /// `[jobs.alert-scan]`.

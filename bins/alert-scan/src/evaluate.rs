@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use common::indicators;
 
-use crate::rule::{Condition, Line};
+use crate::rule::{Condition, Line, Rule};
 use crate::series::Bar;
 use crate::store::State;
 
@@ -223,6 +223,20 @@ pub fn decide(
         fires,
         held_back,
     }
+}
+
+/// One rule, read at the forming bar of its series.
+pub struct Evaluation<'a> {
+    /// The rule.
+    pub rule: &'a Rule,
+    /// What its condition read.
+    pub reading: Reading,
+    /// The edge trigger's decision, when the reading was ready.
+    pub decision: Option<Decision>,
+    /// The state the previous run left.
+    pub last: Option<State>,
+    /// The bar it was read at.
+    pub bar_ts: i64,
 }
 
 #[cfg(test)]

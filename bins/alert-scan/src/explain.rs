@@ -7,9 +7,9 @@ use common::indicators;
 use common::market::instrument::Instrument;
 use common::market::provider::Quote;
 
-use crate::evaluate::Reading;
-use crate::job::{Evaluation, SeriesByInterval};
+use crate::evaluate::{Evaluation, Reading};
 use crate::notice;
+use crate::series::SeriesByInterval;
 
 /// Prints what `explain` shows.
 pub fn print(

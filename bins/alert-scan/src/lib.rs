@@ -9,7 +9,9 @@
 //! - [`series`]: stored candles plus the forming bar from the latest quote
 //! - [`evaluate`]: a condition read off a series, and the edge trigger
 //! - [`notice`]: what an alert says
-//! - [`job`]: the scan, through the common harness
+//! - [`scan`]: one symbol's rules read and passed through the edge trigger
+//! - [`record`]: the minute's states, firings and messages, in one transaction
+//! - [`job`]: the scan, in order, through the common harness
 //! - [`explain`]: `explain SYMBOL`
 
 pub mod cli;
@@ -18,8 +20,10 @@ pub mod evaluate;
 pub mod explain;
 pub mod job;
 pub mod notice;
+pub mod record;
 pub mod rule;
 pub mod rules;
+pub mod scan;
 pub mod series;
 pub mod store;
 

@@ -2,19 +2,75 @@
 //! made in one transaction; an import with one bad line stores nothing.
 
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use common::Exit;
 use common::harness::{self, CommonArgs, Fatal};
+use common::market::interval::Interval;
 use common::market::universe::Universe;
 use rusqlite::Connection;
 
-use crate::cli::RulesCommand;
 use crate::job::AlertScan;
 use crate::notice;
 use crate::rule::{self, Condition, Rule};
+use crate::rule::{Channels, Cooldown};
 use crate::store::{self, Saved};
+
+/// `rules` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum RulesCommand {
+    /// Add a rule (or update the one watching the same symbol, kind, parameters and interval)
+    Add {
+        /// An NSE symbol (RELIANCE) or instrument key ("NSE_INDEX|Nifty 50")
+        symbol: String,
+        /// price-above, price-below, rsi-above, rsi-below, volume-spike, macd-cross-up,
+        /// macd-cross-down, resistance-break or support-break
+        kind: String,
+        /// Parameters as key=value (level=2500, period=14, factor=3, fast=12 slow=26 signal=9)
+        params: Vec<String>,
+        /// Candle interval the rule is computed on
+        #[arg(long, default_value = "day")]
+        interval: Interval,
+        /// Where a firing is told: email, telegram and/or database
+        #[arg(long, default_value = "database,email,telegram")]
+        channels: Channels,
+        /// Least time between two firings: 0, 90s, 30m, 4h, 1d
+        #[arg(long, default_value = "30m")]
+        cooldown: Cooldown,
+        /// Add it switched off
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// List the rules with their state
+    List,
+    /// Remove rules by number (their past alerts stay in alert_events)
+    Remove {
+        /// Rule numbers, as `rules list` shows them
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Switch rules on
+    Enable {
+        /// Rule numbers
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Switch rules off
+    Disable {
+        /// Rule numbers
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Add or update the rules of a CSV file (symbol,kind,params,interval,channels,cooldown,enabled);
+    /// nothing is stored unless every line is valid
+    Import {
+        /// The file ("-" for standard input)
+        file: PathBuf,
+    },
+    /// Write every rule as CSV, in the format import reads
+    Export,
+}
 
 /// Runs a `rules` subcommand.
 pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {

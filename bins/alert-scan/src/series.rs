@@ -1,6 +1,8 @@
 //! The bars a rule is computed on: the stored candles of its interval, oldest first, then the
 //! forming bar made from the latest quote.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Days, Utc};
 use common::calendar::{self, TradingCalendar};
 use common::market::candle::{Candle, expected_bars, ist_epoch};
@@ -201,6 +203,9 @@ pub fn series(
     bars.push(forming);
     Ok(bars)
 }
+
+/// A symbol's series per interval, or why there is none.
+pub type SeriesByInterval = BTreeMap<Interval, Result<Vec<Bar>, Stale>>;
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,8 @@
 use chrono::{Months, NaiveDate};
 use common::harness::{self, CommonArgs, Invocation};
 
-use common::market::config::SourceChoice;
 use common::market::interval::Interval;
+use common::market::source::SourceChoice;
 
 use crate::job::{MarketSync, Request};
 use crate::show;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use common::harness::Validate;
-use common::market::config::SourceChoice;
+use common::market::source::SourceChoice;
 use serde::Deserialize;
 
 use common::market::instrument::MAIN_INDICES;

@@ -6,15 +6,25 @@
 //! - [`volatility`]: ATM IV, IV rank and percentile, historical volatility
 //! - [`store`]: its own tables (option chains, IV, gaps); the candles it writes are
 //!   `common::market`'s, like the providers it calls
-//! - [`job`]: the run, through the common harness
+//! - [`job`]: the run, in order, through the common harness
+//! - [`sync`]: one instrument's candles, fetched, checked and written in one transaction
+//! - [`backfill`]: gaps found against the calendar and filled while the budget lasts
+//! - [`quotes`]: quote snapshots and index values
+//! - [`options`]: option chains and their IV analysis
+//! - [`totals`]: what a run did, for its summary
 //! - [`show`]: the recorded gaps, for people
 
+pub mod backfill;
 pub mod cli;
 pub mod config;
 pub mod gaps;
 pub mod job;
+pub mod options;
+pub mod quotes;
 pub mod show;
 pub mod store;
+pub mod sync;
+pub mod totals;
 pub mod volatility;
 
 pub use cli::{Cli, Command};

@@ -124,7 +124,7 @@ pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow
         "Unit: {unit}\nHost: {host}\nResult: {}\nExit status: {}\nWhen: {} IST\n",
         unknown(&facts.result),
         unknown(&facts.status),
-        crate::status::ist(Utc::now()),
+        common::calendar::ist_minute(Utc::now()),
     );
     if let Some(job) = job
         && let Some((status, text)) = last_run(conn, job, &facts.invocation)?

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::calendar::IST;
 use rusqlite::Connection;
 
-use crate::status::ist;
+use common::calendar::ist_minute;
 
 /// Which runs to list.
 #[derive(Debug, Clone, Default)]
@@ -87,7 +87,7 @@ pub fn render(conn: &Connection, filter: &Filter) -> rusqlite::Result<String> {
     for row in rows {
         let (id, job, started, status, ms, ok, failed, rows, text, invocation) = row?;
         let started = DateTime::parse_from_rfc3339(&started)
-            .map_or(started.clone(), |d| ist(d.with_timezone(&Utc)));
+            .map_or(started.clone(), |d| ist_minute(d.with_timezone(&Utc)));
         let took = ms.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
         let text: String = text.chars().take(120).collect();
         let _ = writeln!(

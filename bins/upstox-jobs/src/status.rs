@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-use common::calendar::{IST, TradingCalendar};
+use common::calendar::{TradingCalendar, ist_minute};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::timers::NextRun;
@@ -137,10 +137,6 @@ fn last_success(conn: &Connection, job: &str) -> rusqlite::Result<Option<DateTim
 }
 
 /// IST, to the minute: what the desk reads.
-pub fn ist(at: DateTime<Utc>) -> String {
-    at.with_timezone(&IST).format("%Y-%m-%d %H:%M").to_string()
-}
-
 fn took(ms: Option<i64>) -> String {
     match ms {
         None => "-".to_string(),
@@ -167,7 +163,7 @@ pub fn render(statuses: &[JobStatus], note: Option<&str>) -> String {
                 "-".to_string(),
             ),
             Some(r) => (
-                ist(r.started),
+                ist_minute(r.started),
                 r.status.clone(),
                 took(r.duration_ms),
                 format!("{}/{}", r.units_ok, r.units_ok + r.units_failed),
@@ -182,13 +178,13 @@ pub fn render(statuses: &[JobStatus], note: Option<&str>) -> String {
         );
         if let Some(due) = s.overdue_since {
             let since = match s.last_success {
-                Some(t) => format!("last success {}", ist(t)),
+                Some(t) => format!("last success {}", ist_minute(t)),
                 None => "never succeeded".to_string(),
             };
             let _ = writeln!(
                 out,
                 "  ! overdue: no successful run for the one due by {} ({since})",
-                ist(due)
+                ist_minute(due)
             );
         }
         if let Some(r) = &s.last

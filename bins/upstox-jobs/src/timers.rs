@@ -5,7 +5,7 @@ use std::process::Command;
 
 use chrono::{DateTime, Utc};
 
-use crate::status::ist;
+use common::calendar::ist_minute;
 
 /// What the timer says about the next run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl NextRun {
     /// The table cell.
     pub fn describe(&self) -> String {
         match self {
-            NextRun::At(t) => ist(*t),
+            NextRun::At(t) => ist_minute(*t),
             NextRun::Inactive => "timer inactive".to_string(),
             NextRun::NotInstalled => "no timer".to_string(),
             NextRun::NoSystemd => "-".to_string(),

@@ -4,6 +4,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::exit::Exit;
 
 /// One scripted answer: status, extra headers, body, and a delay before answering.
 #[derive(Clone)]

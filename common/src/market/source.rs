@@ -4,6 +4,8 @@
 
 use std::sync::Mutex;
 
+use serde::Deserialize;
+
 use crate::Exit;
 use crate::budget::{Limit, RequestBudget, SharedBudget};
 use crate::credentials::{self, Secret};
@@ -11,10 +13,21 @@ use crate::db::MARKET_DATA_DB;
 use crate::harness::{Context, Fatal};
 use crate::http::HttpClient;
 
-use crate::market::config::SourceChoice;
 use crate::market::provider::Provider;
 use crate::market::upstox::Upstox;
 use crate::market::yahoo::Yahoo;
+
+/// Which provider serves a run (each job's `source` key and `--source` flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceChoice {
+    /// Upstox when its access token is configured, else Yahoo Finance.
+    Auto,
+    /// Upstox (needs the `upstox_token` credential).
+    Upstox,
+    /// Yahoo Finance's chart API (no key; no option chains).
+    Yahoo,
+}
 
 /// A connection to the chosen provider.
 pub struct Source {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::market::provider::{OptionRow, Side};
 
 /// The real Upstox samples shared by the whole project (see shared/fixtures/real/SOURCES.md).
 const REAL: &str = concat!(

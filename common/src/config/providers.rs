@@ -1,22 +1,8 @@
 //! `[providers.upstox]` and `[providers.yahoo]`: where each market-data provider is and the
 //! request limits of the account, configured once for every job that calls it (the limits are
-//! one allowance, spent through one budget in the database).
+//! one allowance, spent through one budget in the database: see `crate::budget`).
 
 use serde::Deserialize;
-
-use crate::budget::{self, Limit};
-
-/// Which provider serves a run (each job's `source` key and `--source` flag).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceChoice {
-    /// Upstox when its access token is configured, else Yahoo Finance.
-    Auto,
-    /// Upstox (needs the `upstox_token` credential).
-    Upstox,
-    /// Yahoo Finance's chart API (no key; no option chains).
-    Yahoo,
-}
 
 /// `[providers]`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -57,7 +43,7 @@ impl Default for UpstoxConfig {
             instruments_url:
                 "https://assets.upstox.com/market-quote/instruments/exchange/NSE.json.gz"
                     .to_string(),
-            limits: budget::upstox_standard(),
+            limits: upstox_standard(),
         }
     }
 }
@@ -95,7 +81,73 @@ impl ProvidersConfig {
                 return Err(format!("{key} = \"{url}\" is not an http(s) URL"));
             }
         }
-        budget::validate("[providers.upstox] limits", &self.upstox.limits)?;
-        budget::validate("[providers.yahoo] limits", &self.yahoo.limits)
+        validate_limits("[providers.upstox] limits", &self.upstox.limits)?;
+        validate_limits("[providers.yahoo] limits", &self.yahoo.limits)
+    }
+}
+
+/// At most `requests` in any `per_secs` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    /// Requests allowed in the window.
+    pub requests: u32,
+    /// The window, in seconds.
+    pub per_secs: f64,
+}
+
+/// Upstox's published limits for standard APIs: 50/s, 500/min, 2,000/30 min.
+pub fn upstox_standard() -> Vec<Limit> {
+    vec![
+        Limit {
+            requests: 50,
+            per_secs: 1.0,
+        },
+        Limit {
+            requests: 500,
+            per_secs: 60.0,
+        },
+        Limit {
+            requests: 2000,
+            per_secs: 1800.0,
+        },
+    ]
+}
+
+/// Checks a configured list of limits; the error names the key.
+pub fn validate_limits(key: &str, limits: &[Limit]) -> Result<(), String> {
+    for limit in limits {
+        if limit.requests == 0 || !(limit.per_secs.is_finite() && limit.per_secs > 0.0) {
+            return Err(format!(
+                "{key}: {{ requests = {}, per_secs = {} }} allows nothing: requests must be at least 1 and per_secs above 0",
+                limit.requests, limit.per_secs
+            ));
+        }
+        if limit.per_secs > 86_400.0 {
+            return Err(format!(
+                "{key}: per_secs = {} is longer than a day; the request log keeps one day",
+                limit.per_secs
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_that_allow_nothing_are_refused() {
+        let err = validate_limits(
+            "[providers.upstox] limits",
+            &[Limit {
+                requests: 0,
+                per_secs: 1.0,
+            }],
+        )
+        .unwrap_err();
+        assert!(err.contains("requests must be at least 1"), "{err}");
+        assert!(validate_limits("k", &upstox_standard()).is_ok());
     }
 }

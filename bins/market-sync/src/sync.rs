@@ -1,0 +1,215 @@
+//! One instrument's sync: every interval fetched and checked, gaps found and backfilled
+//! ([`crate::backfill`]), then all of it written in one transaction.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use common::calendar::{self, IST, TradingCalendar};
+use common::harness::{Context, UnitError};
+use common::market;
+use common::market::candle::{self, Candle, ist_date};
+use common::market::instrument::Instrument;
+use common::market::interval::Interval;
+use common::market::provider::{Provider, ProviderError};
+
+use crate::config::JobConfig;
+use crate::gaps::GapRow;
+use crate::store;
+use crate::totals::Totals;
+
+/// Why one instrument could not be synced.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SyncError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+impl SyncError {
+    /// The unit's failure, as every job maps it.
+    pub(crate) fn unit_error(self, ctx: &Context<JobConfig>) -> UnitError {
+        match self {
+            SyncError::Provider(e) => UnitError::from(&e),
+            SyncError::Db(e) => ctx.db_error(e),
+        }
+    }
+}
+
+/// One interval of one instrument, ready to write.
+pub(crate) struct IntervalWork {
+    pub(crate) interval: Interval,
+    pub(crate) candles: Vec<Candle>,
+    pub(crate) gaps: Option<(i64, Vec<GapRow>)>,
+    pub(crate) not_stored: usize,
+}
+
+/// Splits `from..=to` into spans of at most `days` days.
+pub fn spans(from: NaiveDate, to: NaiveDate, days: i64) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let end = (start + Days::new(days.max(1) as u64 - 1)).min(to);
+        out.push((start, end));
+        start = end + Days::new(1);
+    }
+    out
+}
+
+/// What every instrument of a run shares: the provider, the calendar, what to fetch, the
+/// backfill requests left, and the counts for the summary.
+pub(crate) struct Pass<'a> {
+    /// The provider.
+    pub(crate) provider: &'a dyn Provider,
+    /// The NSE calendar.
+    pub(crate) calendar: &'a TradingCalendar,
+    /// The intervals synced.
+    pub(crate) intervals: &'a [Interval],
+    /// A backfill of these IST dates, when one was asked for.
+    pub(crate) range: Option<(NaiveDate, NaiveDate)>,
+    /// Requests the run may still spend on gaps.
+    pub(crate) gap_budget: u32,
+    /// What the run did.
+    pub(crate) totals: Totals,
+}
+
+impl Pass<'_> {
+    /// Syncs one instrument: every interval fetched and checked, gaps found and backfilled, then
+    /// all of it written in one transaction. Returns the rows changed.
+    pub(crate) fn instrument(
+        &mut self,
+        ctx: &mut Context<JobConfig>,
+        instrument: &Instrument,
+    ) -> Result<u64, SyncError> {
+        let provider = self.provider;
+        let now = ctx.now;
+        let today = calendar::today(now);
+        let mut work = Vec::new();
+        for &interval in self.intervals {
+            let stored_last = match &ctx.db {
+                Some(conn) => market::store::last_bar(conn, &instrument.key, interval)?,
+                None => None,
+            };
+            let first_sync = today - Days::new(ctx.config.job.initial_days(interval) as u64);
+            let (mut from, to) = match self.range {
+                Some(r) => r,
+                None if ctx.force => (first_sync, today),
+                None => (stored_last.map_or(first_sync, ist_date), today),
+            };
+            if let Some(days) = provider.history_days(interval) {
+                from = from.max(today - Days::new(days as u64));
+            }
+            let mut fetched = Vec::new();
+            for (a, b) in spans(from, to, provider.max_span_days(interval)) {
+                let batch = provider.candles(instrument, interval, a, b, today)?;
+                self.totals.nulls += batch.nulls;
+                fetched.extend(batch.candles);
+            }
+            let checked = self.checked(instrument, interval, fetched, now);
+            let mut item = IntervalWork {
+                interval,
+                candles: checked,
+                gaps: None,
+                not_stored: 0,
+            };
+            self.find_gaps(ctx, instrument, &mut item)?;
+            work.push(item);
+        }
+        for item in &work {
+            self.totals.fetched += item.candles.len();
+            self.totals.would_write += item.not_stored;
+            for row in item.gaps.iter().flat_map(|(_, rows)| rows) {
+                *self.totals.gaps.entry(row.status.as_str()).or_default() += 1;
+            }
+        }
+        if ctx.dry_run {
+            let would: usize = work.iter().map(|w| w.not_stored).sum();
+            tracing::info!(
+                unit = instrument.symbol,
+                "{}: would write {} candles ({would} not yet stored)",
+                instrument.symbol,
+                work.iter().map(|w| w.candles.len()).sum::<usize>()
+            );
+            return Ok(0);
+        }
+        let source = provider.name();
+        let now_s = now.timestamp();
+        let conn = ctx.db.as_mut().ok_or(rusqlite::Error::InvalidQuery)?;
+        let tx = conn.transaction()?;
+        let mut changed = 0;
+        for item in &work {
+            changed += market::store::upsert_candles(
+                &tx,
+                &instrument.key,
+                item.interval,
+                &item.candles,
+                source,
+            )?;
+            if let Some((window_start, rows)) = &item.gaps {
+                changed += store::replace_gaps(
+                    &tx,
+                    &instrument.key,
+                    item.interval,
+                    *window_start,
+                    rows,
+                    now_s,
+                )?;
+            }
+        }
+        tracing::debug!(
+            unit = instrument.symbol,
+            "{}: written, committing",
+            instrument.symbol
+        );
+        fail::fail_point!("market-sync::before-commit");
+        tx.commit()?;
+        self.totals.changed += changed;
+        Ok(changed)
+    }
+
+    /// Checks fetched bars; counts and logs what was refused.
+    pub(crate) fn checked(
+        &mut self,
+        instrument: &Instrument,
+        interval: Interval,
+        fetched: Vec<Candle>,
+        now: DateTime<Utc>,
+    ) -> Vec<Candle> {
+        let checked = candle::check(fetched, interval, self.calendar, now);
+        for r in &checked.rejected {
+            *self.totals.rejected.entry(r.problem).or_default() += 1;
+            tracing::warn!(
+                unit = instrument.symbol,
+                "{} {interval} bar at {}: rejected, {} (o {} h {} l {} c {} v {})",
+                instrument.symbol,
+                candle::utc(r.candle.ts)
+                    .with_timezone(&IST)
+                    .format("%Y-%m-%d %H:%M IST"),
+                r.problem,
+                r.candle.open,
+                r.candle.high,
+                r.candle.low,
+                r.candle.close,
+                r.candle.volume
+            );
+        }
+        checked.candles
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn long_ranges_split_into_the_spans_a_request_may_cover() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(
+            spans(d(1, 1), d(3, 1), 28),
+            vec![
+                (d(1, 1), d(1, 28)),
+                (d(1, 29), d(2, 25)),
+                (d(2, 26), d(3, 1))
+            ]
+        );
+        assert_eq!(spans(d(1, 5), d(1, 5), 28), vec![(d(1, 5), d(1, 5))]);
+        assert!(spans(d(1, 6), d(1, 5), 28).is_empty());
+    }
+}
