@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::schedule;
+
 mod notify;
 mod providers;
 
@@ -19,18 +21,6 @@ pub use providers::{
 
 /// Where the configuration is read from when neither `--config` nor the environment says.
 pub const DEFAULT_PATH: &str = "/etc/upstox-jobs/config.toml";
-
-/// The jobs a `[jobs.<name>]` table may configure; any other name is a typo.
-pub const JOB_NAMES: [&str; 8] = [
-    "nse-index-update",
-    "corporate-announcements",
-    "market-sync",
-    "alert-scan",
-    "news-sentiment",
-    "performance-analytics",
-    "db-backup",
-    "db-maintenance",
-];
 
 /// A configuration error: names the file and the key, and says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -295,7 +285,7 @@ pub enum ConfigPath {
     Default(PathBuf),
 }
 
-/// Reads the configuration of job `job` (a [`JOB_NAMES`] entry).
+/// Reads the configuration of job `job` (a name in [`crate::schedule::CATALOGUE`]).
 pub fn load<J: DeserializeOwned + Default>(
     path: &ConfigPath,
     job: &str,
@@ -335,12 +325,12 @@ pub fn parse<J: DeserializeOwned + Default>(
         .and(layout.database.validate())
         .map_err(|e| ConfigError::new(file, e))?;
     for (name, url) in &layout.pings {
-        if !JOB_NAMES.contains(&name.as_str()) {
+        if !schedule::names().contains(&name.as_str()) {
             return Err(ConfigError::new(
                 file,
                 format!(
                     "[pings] `{name}` is not a job; the jobs are: {}",
-                    JOB_NAMES.join(", ")
+                    schedule::names().join(", ")
                 ),
             ));
         }
@@ -363,12 +353,12 @@ pub fn parse<J: DeserializeOwned + Default>(
     let mut providers = layout.providers;
     let mut deprecated = Vec::new();
     for (name, mut table) in layout.jobs {
-        if !JOB_NAMES.contains(&name.as_str()) {
+        if !schedule::names().contains(&name.as_str()) {
             return Err(ConfigError::new(
                 file,
                 format!(
                     "unknown table [jobs.{name}]; the jobs are: {}",
-                    JOB_NAMES.join(", ")
+                    schedule::names().join(", ")
                 ),
             ));
         }

@@ -60,6 +60,12 @@ impl DerefMut for World {
     }
 }
 
+/// RELIANCE's instrument key in the world's market.
+pub const RELIANCE: &str = "NSE_EQ|INE002A01018";
+
+/// NIFTY 50's instrument key.
+pub const NIFTY: &str = "NSE_INDEX|Nifty 50";
+
 /// The configuration: Upstox at `url` (token file in `dir`), the test universe, 15-minute and
 /// day bars, fast retries. `extra` is appended inside `[jobs.market-sync]`.
 pub fn config(url: &str, dir: &std::path::Path, extra: &str) -> String {

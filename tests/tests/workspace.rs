@@ -134,3 +134,35 @@ fn every_binary_renders_its_own_page_with_an_exit_status_section_and_completions
         "the harness's codes"
     );
 }
+
+#[test]
+fn every_job_crate_is_wired_in_everywhere_a_new_job_must_be() {
+    // README "Adding a job" lists these places; this is the check that one was not missed.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let assets = read("bins/upstox-jobs/Cargo.toml");
+    let shipped_config = read("packaging/config.toml");
+    for bin in shipped_binaries() {
+        assert!(
+            assets.contains(&format!(
+                "[\"target/release/{bin}\", \"usr/bin/\", \"755\"]"
+            )),
+            "{bin} is not in the package's assets (bins/upstox-jobs/Cargo.toml)"
+        );
+        let Some(job) = bin.strip_prefix("upstox-").filter(|j| *j != "jobs") else {
+            continue;
+        };
+        assert!(
+            common::schedule::of(job).is_some(),
+            "{job} has no line in common::schedule::CATALOGUE"
+        );
+        for unit in ["service", "timer"] {
+            let path = root.join(format!("systemd/{bin}.{unit}"));
+            assert!(path.exists(), "{} is missing", path.display());
+        }
+        assert!(
+            shipped_config.contains(&format!("\n[jobs.{job}]\n")),
+            "packaging/config.toml does not document [jobs.{job}]"
+        );
+    }
+}

@@ -59,7 +59,7 @@ pub enum Command {
     /// List runs from job_runs, newest first
     Runs {
         /// Only this job
-        #[arg(long, value_name = "JOB", value_parser = clap::builder::PossibleValuesParser::new(common::config::JOB_NAMES))]
+        #[arg(long, value_name = "JOB", value_parser = clap::builder::PossibleValuesParser::new(common::schedule::names()))]
         job: Option<String>,
         /// Only runs that failed, were partial or were interrupted
         #[arg(long)]

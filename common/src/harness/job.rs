@@ -12,7 +12,7 @@ use crate::schedule::{self, Gate};
 /// its validation, the lock, migrations, the schedule gate, `job_runs`, signals, the summary
 /// and the exit code.
 pub trait Job {
-    /// The job's name, one of [`crate::config::JOB_NAMES`]; its binary is `upstox-<NAME>`.
+    /// The job's name, as [`schedule::CATALOGUE`] lists it; its binary is `upstox-<NAME>`.
     const NAME: &'static str;
     /// What a unit of work is called in the summary, singular and plural ("index", "indices").
     const UNIT_NOUNS: (&'static str, &'static str);

@@ -1,0 +1,74 @@
+//! upstox-market-sync's shared request budget: processes together never exceed the account's
+//! limits, however late their requests arrive.
+
+use std::time::{Duration, SystemTime};
+
+use testkit::sync::*;
+
+#[test]
+fn processes_together_never_exceed_the_configured_limits_however_late_requests_arrive() {
+    let limits = "limits = [{ requests = 4, per_secs = 1.0 }, { requests = 12, per_secs = 4.0 }]";
+    let w = World::new();
+    let config = std::fs::read_to_string(w.sandbox.path().join("config.toml")).unwrap();
+    let (head, tail) = config.split_once("[providers.yahoo]").unwrap();
+    let head = head.replace("limits = [{ requests = 10000, per_secs = 1.0 }]", limits);
+    w.sandbox
+        .write_config(&format!("{head}[providers.yahoo]{tail}"));
+    w.server
+        .enforce_limits(&[(4, Duration::from_secs(1)), (12, Duration::from_secs(4))]);
+    // Every third request is 300 ms slow on the way, so requests arrive out of the
+    // order and spacing they were sent in: a budget that counted from sending would break
+    // the limits.
+    w.server.delay_arrivals(3, Duration::from_millis(300));
+    // A real run and two dry runs (which take no lock) spend one budget: 3 × 8 requests
+    // of 15-minute bars (3 spans of 28 days each, and intraday, for RELIANCE and TCS).
+    let args = [
+        "--no-options",
+        "--no-quotes",
+        "--symbols",
+        "RELIANCE,TCS",
+        "--interval",
+        "15minute",
+        "--period",
+        "80d",
+    ];
+    let first = w.job().args(args).command().output().unwrap();
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let runs: Vec<_> = [&args[..], &dry, &dry]
+        .iter()
+        .map(|a| w.job().args(*a).command().spawn().unwrap())
+        .collect();
+    let outputs: Vec<_> = runs
+        .into_iter()
+        .map(|r| r.wait_with_output().unwrap())
+        .chain([first])
+        .collect();
+    for o in &outputs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(
+        w.server.violations(),
+        0,
+        "the server saw a window over its limit"
+    );
+    let mut arrivals: Vec<SystemTime> = w
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/v3") || r.path.starts_with("/v2"))
+        .map(|r| r.at)
+        .collect();
+    // The log is in the order the server's threads wrote it, not quite the order of arrival.
+    arrivals.sort();
+    assert!(arrivals.len() >= 24, "{}", arrivals.len());
+    for (n, window) in [(4, Duration::from_secs(1)), (12, Duration::from_secs(4))] {
+        for (i, start) in arrivals.iter().enumerate() {
+            let inside = arrivals[i..]
+                .iter()
+                .filter(|t| t.duration_since(*start).unwrap_or_default() < window)
+                .count();
+            assert!(inside <= n, "{inside} requests within {window:?}");
+        }
+    }
+}
