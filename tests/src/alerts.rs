@@ -325,21 +325,10 @@ pub fn rule_rows(conn: &Connection) -> Vec<RuleRow> {
              FROM alert_rules ORDER BY id",
         )
         .expect("query alert_rules");
-    stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-        ))
-    })
-    .expect("rows")
-    .collect::<Result<_, _>>()
-    .expect("rules")
+    stmt.query_map([], |r| r.try_into())
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rules")
 }
 
 /// The `Subject:` line of a raw email message, unfolded.

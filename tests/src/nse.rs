@@ -80,16 +80,7 @@ pub fn spells(conn: &Connection, index: &str) -> Vec<Spell> {
          WHERE index_name = ?1 ORDER BY isin, joined_on",
     )
     .unwrap()
-    .query_map([index], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })
+    .query_map([index], |r| r.try_into())
     .unwrap()
     .collect::<Result<_, _>>()
     .unwrap()

@@ -24,16 +24,7 @@ fn a_first_sync_stores_every_bar_quotes_options_and_iv() {
             "SELECT open, high, low, close, volume, source FROM candles
              WHERE instrument = ?1 AND interval = '15minute' AND ts = ?2",
             rusqlite::params![RELIANCE, ts],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
+            |r| r.try_into(),
         )
         .unwrap();
     assert_eq!(
