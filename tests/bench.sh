@@ -67,7 +67,7 @@ cat > "$work/market.toml" <<TOML
 requests_per_second = 100000
 [credentials]
 upstox_token = "$work/token"
-[jobs.market-sync.upstox]
+[providers.upstox]
 base_url = "$murl"
 instruments_url = "$murl/instruments/NSE.json.gz"
 limits = [{ requests = 100000, per_secs = 1.0 }]
@@ -113,7 +113,7 @@ cat > "$work/alerts.toml" <<TOML
 requests_per_second = 100000
 [credentials]
 upstox_token = "$work/token"
-[jobs.alert-scan.upstox]
+[providers.upstox]
 base_url = "$(head -1 "$work/alert-market.url")"
 limits = [{ requests = 100000, per_secs = 1.0 }]
 TOML
