@@ -272,8 +272,8 @@ struct FileProviders {
     yahoo: Option<YahooConfig>,
 }
 
-/// The provider tables that lived under a job before `[providers]` (the 0.1 releases of
-/// market-sync and alert-scan): still read, for one release, with a warning.
+/// The provider tables that lived under market-sync's and alert-scan's own before
+/// `[providers]`: still read, for one more release, with a warning.
 const LEGACY_PROVIDER_TABLES: [&str; 2] = ["upstox", "yahoo"];
 
 /// Which file to read: one the user named must exist; the default one may be absent.
