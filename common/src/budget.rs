@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params, params};
 
-pub use crate::config::Limit;
-use crate::db::Schema;
+use crate::config::Limit;
+use crate::db::{Adopted, Schema};
 use crate::http::{Admission, HttpError, Ticket};
 use crate::shutdown::Shutdown;
 
@@ -32,6 +32,10 @@ pub const SCHEMA: Schema = Schema {
     done_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS api_requests_by_provider ON api_requests (provider, at_ms);"],
+    adopted: Some(Adopted {
+        from: "common",
+        version: 3,
+    }),
 };
 
 /// Clock granularity allowance: a window is treated as this much longer than configured.
@@ -51,13 +55,28 @@ impl Limit {
 #[derive(Debug, thiserror::Error)]
 pub enum BudgetError {
     /// The request log could not be read or written.
-    #[error("request budget in {path}: {error}")]
+    #[error("request budget in {path}: {error}{}", busy_advice(error))]
     Sqlite {
         /// The database.
         path: String,
         /// The SQLite error.
         error: rusqlite::Error,
     },
+}
+
+fn busy_advice(error: &rusqlite::Error) -> &'static str {
+    if crate::db::is_busy(error) {
+        "; another process held the database longer than [database] busy_timeout_secs: try again later"
+    } else {
+        ""
+    }
+}
+
+impl BudgetError {
+    /// Whether another process holding the database is the cause, so trying later may work.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, BudgetError::Sqlite { error, .. } if crate::db::is_busy(error))
+    }
 }
 
 /// One provider's budget.
@@ -226,10 +245,10 @@ pub struct SharedBudget(pub std::sync::Mutex<RequestBudget>);
 impl Admission for SharedBudget {
     fn admit(&self, url: &str) -> Result<Ticket, HttpError> {
         let mut budget = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = budget.take().map_err(|e| HttpError::Connection {
+        let slot = budget.take().map_err(|e| HttpError::NotAdmitted {
             url: url.to_string(),
+            busy: e.is_busy(),
             detail: e.to_string(),
-            connect: true,
         })?;
         slot.map(|s| Ticket(s.0))
             .ok_or_else(|| HttpError::Interrupted {

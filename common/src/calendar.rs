@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use crate::db::Schema;
+use crate::db::{Adopted, Schema};
 
 /// India Standard Time. No DST, so no skipped or repeated hours.
 pub const IST: Tz = chrono_tz::Asia::Kolkata;
@@ -197,13 +197,6 @@ impl TradingCalendar {
         }
     }
 
-    /// Whether the market is open at `at` (open inclusive, close inclusive: the 15:30 run counts).
-    pub fn is_open(&self, at: DateTime<Utc>) -> bool {
-        let local = at.with_timezone(&IST);
-        self.session(local.date_naive())
-            .is_some_and(|s| (s.open..=s.close).contains(&local.time()))
-    }
-
     /// Whether the holiday list has any entry for `year`: without one, holidays that year are unknown.
     pub fn covers(&self, year: i32) -> bool {
         self.holidays.keys().any(|d| d.year() == year)
@@ -223,6 +216,10 @@ pub const SCHEMA: Schema = Schema {
             close_time TEXT,
             source TEXT NOT NULL
         ) WITHOUT ROWID;"],
+    adopted: Some(Adopted {
+        from: "common",
+        version: 1,
+    }),
 };
 
 /// `at` in IST to the minute, as listings show it: `2026-11-20 15:45`.
@@ -238,6 +235,15 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::Gate;
+
+    /// Whether the market is open at `at`, as the market-hours gate decides it.
+    fn open(cal: &TradingCalendar, at: DateTime<Utc>) -> bool {
+        let hours = Gate::MarketHours {
+            after_close_minutes: 0,
+        };
+        hours.check(cal, at).is_ok()
+    }
     use chrono::TimeZone;
 
     fn d(s: &str) -> NaiveDate {
@@ -265,13 +271,16 @@ mod tests {
     #[test]
     fn market_hours_are_ist_whatever_the_utc_clock_says() {
         let cal = TradingCalendar::embedded();
-        assert!(!cal.is_open(ist("2026-11-23 09:14")));
-        assert!(cal.is_open(ist("2026-11-23 09:15")));
-        assert!(cal.is_open(ist("2026-11-23 15:30")));
-        assert!(!cal.is_open(ist("2026-11-23 15:31")));
+        assert!(!open(&cal, ist("2026-11-23 09:14")));
+        assert!(open(&cal, ist("2026-11-23 09:15")));
+        assert!(open(&cal, ist("2026-11-23 15:30")));
+        assert!(!open(&cal, ist("2026-11-23 15:31")));
         // 04:00 UTC is 09:30 IST.
-        assert!(cal.is_open(Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap()));
-        assert!(!cal.is_open(ist("2026-11-24 11:00")), "Guru Nanak Jayanti");
+        assert!(open(
+            &cal,
+            Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap()
+        ));
+        assert!(!open(&cal, ist("2026-11-24 11:00")), "Guru Nanak Jayanti");
         assert_eq!(
             today(Utc.with_ymd_and_hms(2026, 11, 22, 19, 0, 0).unwrap()),
             d("2026-11-23")
@@ -324,7 +333,7 @@ mod tests {
         .unwrap();
         let cal = TradingCalendar::embedded().with_table(&conn).unwrap();
         assert_eq!(cal.day(d("2026-12-01")), Day::Holiday("Election".into()));
-        assert!(cal.is_open(ist("2026-11-08 18:30")), "Muhurat on a Sunday");
-        assert!(!cal.is_open(ist("2026-11-08 10:00")));
+        assert!(open(&cal, ist("2026-11-08 18:30")), "Muhurat on a Sunday");
+        assert!(!open(&cal, ist("2026-11-08 10:00")));
     }
 }

@@ -352,6 +352,7 @@ pub fn parse<J: DeserializeOwned + Default>(
     let mut job_config = None;
     let mut providers = layout.providers;
     let mut deprecated = Vec::new();
+    let mut legacy = Vec::new();
     for (name, mut table) in layout.jobs {
         if !schedule::names().contains(&name.as_str()) {
             return Err(ConfigError::new(
@@ -388,6 +389,7 @@ pub fn parse<J: DeserializeOwned + Default>(
                     "upstox" => providers.upstox = Some(old.try_into().map_err(bad)?),
                     _ => providers.yahoo = Some(old.try_into().map_err(bad)?),
                 }
+                legacy.push((provider, old_key.clone()));
                 deprecated.push(format!(
                     "{}: {old_key} is deprecated and stops working in the next release; \
                      rename it to [providers.{provider}], one table for every job",
@@ -404,9 +406,13 @@ pub fn parse<J: DeserializeOwned + Default>(
         upstox: providers.upstox.unwrap_or_default(),
         yahoo: providers.yahoo.unwrap_or_default(),
     };
-    providers
-        .validate()
-        .map_err(|e| ConfigError::new(file, e))?;
+    providers.validate().map_err(|e| {
+        // Name the key the file has: a value from an old table is reported under it.
+        let message = legacy.iter().fold(e, |e, (provider, old_key)| {
+            e.replace(&format!("[providers.{provider}]"), old_key)
+        });
+        ConfigError::new(file, message)
+    })?;
     Ok(Config {
         file: Some(file.to_path_buf()),
         data_dir: layout.data_dir,

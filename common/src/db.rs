@@ -16,13 +16,28 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub const MARKET_DATA_DB: &str = "market_data.db";
 
 /// A crate's tables: its name and its migrations in order. Never edit a released migration;
-/// append a new one.
+/// append a new one. (The one exception: when tables move to a new owner, the old owner's
+/// first migration stops creating them and the new owner [`Adopted`] them, so that a
+/// database made either way ends up with the same tables.)
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {
-    /// Who owns the tables (`common`, `nse-index-update`, …).
+    /// Who owns the tables (`runs`, `market`, `nse-index-update`, …).
     pub component: &'static str,
     /// SQL batches; migration N (1-based) is `migrations[N-1]`.
     pub migrations: &'static [&'static str],
+    /// The component that created these tables in an older release, if another did.
+    pub adopted: Option<Adopted>,
+}
+
+/// Tables a component took over from another: where `from` is at `version` or later, the
+/// adopting component's first migration has in effect been applied (its tables exist), so a
+/// database from before counts as current, for a read-only open too.
+#[derive(Debug, Clone, Copy)]
+pub struct Adopted {
+    /// The component that created the tables.
+    pub from: &'static str,
+    /// Its version from which on they exist.
+    pub version: i64,
 }
 
 /// Why a database could not be opened or migrated.
@@ -194,7 +209,7 @@ pub fn open_read_only(
     .map_err(DbError::sqlite(path))?;
     configure(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
     for schema in schemas {
-        let current = current_version(&conn, schema.component).map_err(DbError::sqlite(path))?;
+        let current = schema_version(&conn, schema).map_err(DbError::sqlite(path))?;
         if current < schema.migrations.len() as i64 {
             return Err(DbError::NeedsMigration {
                 path: path.to_path_buf(),
@@ -225,6 +240,18 @@ fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> 
     Ok(())
 }
 
+/// `schema`'s version in the file, counting its first migration as applied where it adopted
+/// tables that the component they came from had already created.
+fn schema_version(conn: &Connection, schema: &Schema) -> rusqlite::Result<i64> {
+    let own = current_version(conn, schema.component)?;
+    match schema.adopted {
+        Some(adopted) if own == 0 && current_version(conn, adopted.from)? >= adopted.version => {
+            Ok(1)
+        }
+        _ => Ok(own),
+    }
+}
+
 fn current_version(conn: &Connection, component: &str) -> rusqlite::Result<i64> {
     let exists: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
@@ -247,7 +274,7 @@ fn migrate(conn: &mut Connection, path: &Path, schema: &Schema) -> Result<(), Db
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(DbError::sqlite(path))?;
-        let current = current_version(&tx, schema.component).map_err(DbError::sqlite(path))?;
+        let current = schema_version(&tx, schema).map_err(DbError::sqlite(path))?;
         if current > known {
             return Err(DbError::TooNew {
                 path: path.to_path_buf(),
@@ -255,6 +282,17 @@ fn migrate(conn: &mut Connection, path: &Path, schema: &Schema) -> Result<(), Db
                 found: current,
                 known,
             });
+        }
+        let recorded = current_version(&tx, schema.component).map_err(DbError::sqlite(path))?;
+        if recorded < current {
+            // Adopted: the tables exist; record the version the file is in fact at.
+            tx.execute(
+                "INSERT INTO schema_migrations (component, version) VALUES (?1, 1)",
+                [schema.component],
+            )
+            .map_err(DbError::sqlite(path))?;
+            tx.commit().map_err(DbError::sqlite(path))?;
+            continue;
         }
         if current == known {
             return Ok(());
@@ -287,10 +325,12 @@ mod tests {
             "CREATE TABLE a1 (x INTEGER);",
             "ALTER TABLE a1 ADD COLUMN y TEXT;",
         ],
+        adopted: None,
     };
     const B: Schema = Schema {
         component: "b",
         migrations: &["CREATE TABLE b1 (x INTEGER);"],
+        adopted: None,
     };
 
     fn versions(conn: &Connection) -> Vec<(String, i64)> {
@@ -333,6 +373,7 @@ mod tests {
         let older = Schema {
             component: "a",
             migrations: &A.migrations[..1],
+            adopted: None,
         };
         let err = open(&path, Duration::from_secs(1), &[older]).unwrap_err();
         assert!(
@@ -410,9 +451,58 @@ mod tests {
                 "CREATE TABLE a1 (x INTEGER);",
                 "CREATE TABLE a1 (x INTEGER);",
             ],
+            adopted: None,
         };
         assert!(open(&path, Duration::from_secs(1), &[broken]).is_err());
         let conn = Connection::open(&path).unwrap();
         assert_eq!(versions(&conn), vec![("a".into(), 1)]);
+    }
+
+    #[test]
+    fn tables_adopted_from_another_component_count_as_migrated_and_are_not_created_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let old = Schema {
+            component: "old",
+            migrations: &["CREATE TABLE t (x INTEGER); CREATE TABLE kept (x INTEGER);"],
+            adopted: None,
+        };
+        open(&path, Duration::from_secs(1), &[old]).unwrap();
+        // Without IF NOT EXISTS: running it on the old file would fail.
+        let new = Schema {
+            component: "new",
+            migrations: &[
+                "CREATE TABLE t (x INTEGER);",
+                "ALTER TABLE t ADD COLUMN y TEXT;",
+            ],
+            adopted: Some(Adopted {
+                from: "old",
+                version: 1,
+            }),
+        };
+        let first = Schema {
+            migrations: &new.migrations[..1],
+            ..new
+        };
+        assert!(
+            open_read_only(&path, Duration::from_secs(1), &[first])
+                .unwrap()
+                .is_some(),
+            "a reader of the old file needs no migration"
+        );
+        assert!(matches!(
+            open_read_only(&path, Duration::from_secs(1), &[new]),
+            Err(DbError::NeedsMigration { .. })
+        ));
+        let conn = open(&path, Duration::from_secs(1), &[new]).unwrap();
+        assert_eq!(
+            versions(&conn),
+            vec![("new".into(), 1), ("new".into(), 2), ("old".into(), 1)]
+        );
+        conn.execute("INSERT INTO t (x, y) VALUES (1, 'a')", [])
+            .unwrap();
+        // A fresh file runs the first migration as usual.
+        let fresh = open(&dir.path().join("y.db"), Duration::from_secs(1), &[new]).unwrap();
+        assert_eq!(versions(&fresh), vec![("new".into(), 1), ("new".into(), 2)]);
     }
 }

@@ -1,8 +1,9 @@
 //! What every upstox-jobs binary shares. Nothing here knows about a particular job.
 //!
-//! - [`harness`]: the common flags and the life of a run (lock, `job_runs` row, signals, summary, exit code)
-//! - [`config`] and [`credentials`]: the TOML file, its defaults, and secrets
-//! - [`db`] and [`runs`]: opening SQLite files, per-component migrations, the `job_runs` table
+//! - [`harness`]: the `Job` trait and the life of a run (lock, `job_runs` row, gate, signals, summary, exit code)
+//! - [`schedule`]: when each job runs and when it has work (its gate), for the harness and `status`
+//! - [`config`] and [`credentials`]: the TOML file, its defaults, the providers' table, and secrets
+//! - [`db`], [`schemas`] and [`runs`]: opening SQLite files, per-owner migrations, the `job_runs` table
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`budget`]: a provider's request limits, kept across processes
 //! - [`logging`]: journald, text or JSON
@@ -11,6 +12,7 @@
 //! - [`market`]: instruments, intervals, candles and quotes, the Upstox and Yahoo providers, and their tables
 //! - [`indicators`]: SMA, EMA, RSI and MACD exactly as TA-Lib computes them
 //! - [`lock`]: per-job file locks
+//! - [`shutdown`]: SIGTERM and SIGINT, asked before each unit
 //! - [`exit`]: the documented exit codes
 
 pub mod budget;

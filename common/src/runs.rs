@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, params};
 
-use crate::db::Schema;
+use crate::db::{Adopted, Schema};
 
 /// The `job_runs` table. Its own component since the bookkeeping tables were split by
 /// owner; `IF NOT EXISTS` because a database from before has it from the `common` component.
@@ -31,6 +31,10 @@ pub const SCHEMA: Schema = Schema {
             invocation_id TEXT
         );
         CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, started_at);"],
+    adopted: Some(Adopted {
+        from: "common",
+        version: 1,
+    }),
 };
 
 /// How a run ended (or that it has not yet).

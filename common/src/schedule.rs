@@ -63,15 +63,18 @@ impl Gate {
             return Ok(());
         };
         let latest = session.close + Duration::minutes(after_close_minutes);
+        // Compared as a span past the close, so a grace that reaches past midnight never wraps.
+        let past_close = local.time() > session.close
+            && local.time() - session.close > Duration::minutes(after_close_minutes);
         if local.time() < session.open {
             closed(format!("it opens at {} IST", session.open.format("%H:%M")))
-        } else if local.time() > latest && after_close_minutes > 0 {
+        } else if past_close && after_close_minutes > 0 {
             closed(format!(
                 "it closed at {} IST and the after-close run is done by {} IST",
                 session.close.format("%H:%M"),
                 latest.format("%H:%M")
             ))
-        } else if local.time() > latest {
+        } else if past_close {
             closed(format!(
                 "it closed at {} IST",
                 session.close.format("%H:%M")
@@ -362,6 +365,13 @@ mod tests {
                 .ends_with("NSE holiday (Prakash Gurpurb Sri Guru Nanak Dev)"),
             "{}",
             closed(sync, "2026-11-24 11:00")
+        );
+        let long_grace = Gate::MarketHours {
+            after_close_minutes: 600,
+        };
+        assert!(
+            long_grace.check(&cal, ist("2026-11-17 23:59")).is_ok(),
+            "no wrap at midnight"
         );
         let analytics = of("performance-analytics").unwrap().gate;
         assert!(analytics.check(&cal, ist("2026-11-23 16:00")).is_ok());

@@ -163,7 +163,7 @@ pub fn market_db(path: &Path) -> Connection {
     common::db::open(
         path,
         Duration::from_secs(5),
-        &crate::jobs::MARKET_SYNC_SCHEMAS,
+        crate::jobs::MARKET_SYNC_SCHEMAS,
     )
     .expect("market_data.db opens with market-sync's schema")
 }

@@ -46,7 +46,7 @@ impl Job for AlertScan {
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
         let now = ctx.now;
-        let calendar = ctx.calendar.clone();
+        let calendar = ctx.calendar()?.clone();
         let rules = match &ctx.db {
             Some(conn) => self.rules(conn)?,
             None => Vec::new(),

@@ -43,7 +43,7 @@ pub(crate) struct Scan<'a> {
 /// Why a symbol could not be scanned.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ScanError {
-    #[error("database: {0}")]
+    #[error(transparent)]
     Db(#[from] rusqlite::Error),
     #[error("cannot write the explanation: {0}")]
     Output(#[from] std::io::Error),
@@ -109,14 +109,7 @@ impl<'r> Scan<'_> {
                 rule.interval,
                 at.current,
                 self.history_bars,
-            )
-            .or_else(|e| {
-                if no_candles_table(&e) {
-                    Ok(Vec::new())
-                } else {
-                    Err(e)
-                }
-            })?;
+            )?;
             let stored = match (rule.interval.minutes(), self.provider) {
                 (Some(_), Some(provider)) if !series::is_current(&stored, at) => {
                     totals.fetched += 1;
@@ -271,8 +264,4 @@ fn not_evaluated(instrument: &Instrument, rule: &Rule, why: &str) {
         rule.condition.describe(),
         rule.interval
     );
-}
-
-fn no_candles_table(e: &rusqlite::Error) -> bool {
-    e.to_string().contains("no such table")
 }

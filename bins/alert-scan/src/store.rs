@@ -48,6 +48,7 @@ pub const SCHEMA: Schema = Schema {
             UNIQUE (rule_id, bar_ts)
         );
         CREATE INDEX alert_events_by_time ON alert_events (fired_at);"],
+    adopted: None,
 };
 
 fn rule_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rule> {

@@ -69,7 +69,7 @@ impl Job for MarketSync {
         let cfg = ctx.config.job.clone();
         let now = ctx.now;
         let today = calendar::today(now);
-        let calendar = ctx.calendar.clone();
+        let calendar = ctx.calendar()?.clone();
         if !calendar.covers(today.year()) {
             tracing::warn!(
                 "the NSE holiday list has no entries for {}: holidays this year are unknown, so gaps may be reported on them; install the new list ([calendar] holidays_file)",

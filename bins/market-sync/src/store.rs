@@ -61,6 +61,7 @@ pub const SCHEMA: Schema = Schema {
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (instrument, interval, gap_from)
         ) WITHOUT ROWID;"],
+    adopted: None,
 };
 
 /// The recorded gaps of (instrument, interval) that are open or unfillable.
@@ -221,93 +222,4 @@ pub fn upsert_iv(tx: &Transaction, record: &IvRecord) -> rusqlite::Result<u64> {
             record.hv30
         ],
     )? as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use common::market;
-    use rusqlite::Connection;
-
-    use super::SCHEMA;
-
-    /// Every table, view and index with its columns: what a job can rely on.
-    fn layout(conn: &Connection) -> Vec<(String, String, Vec<String>)> {
-        let mut stmt = conn
-            .prepare(
-                "SELECT type, name FROM sqlite_master
-                 WHERE name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name",
-            )
-            .unwrap();
-        let objects: Vec<(String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        objects
-            .into_iter()
-            .map(|(kind, name)| {
-                let mut cols = conn
-                    .prepare(&format!(
-                        "SELECT name, type, \"notnull\", pk FROM pragma_table_info('{name}')"
-                    ))
-                    .unwrap();
-                let cols = cols
-                    .query_map([], |r| {
-                        Ok(format!(
-                            "{} {} {} {}",
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, i64>(3)?
-                        ))
-                    })
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                (kind, name, cols)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_database_from_before_the_market_tables_moved_to_common_opens_unchanged() {
-        let dir = tempfile::tempdir().unwrap();
-        // Until then market-sync's first migration created every table, common's among them.
-        let old = dir.path().join("old.db");
-        let conn = Connection::open(&old).unwrap();
-        conn.execute_batch(&market::store::SCHEMA.migrations[0].replace(" IF NOT EXISTS", ""))
-            .unwrap();
-        conn.execute_batch(SCHEMA.migrations[0]).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL,
-                 applied_at TEXT NOT NULL DEFAULT '', PRIMARY KEY (component, version)) WITHOUT ROWID;
-             INSERT INTO schema_migrations (component, version) VALUES ('market-sync', 1);
-             INSERT INTO candles VALUES ('NSE_EQ|INE002A01018', 'day', 1, 1, 2, 1, 2, 10, NULL, 'yahoo');",
-        )
-        .unwrap();
-        drop(conn);
-        let schemas = [market::store::SCHEMA, SCHEMA];
-        let upgraded = common::db::open(&old, Duration::from_secs(1), &schemas).unwrap();
-        let fresh =
-            common::db::open(&dir.path().join("new.db"), Duration::from_secs(1), &schemas).unwrap();
-        assert_eq!(layout(&upgraded), layout(&fresh));
-        assert!(layout(&fresh).iter().any(|(_, name, _)| name == "candles"));
-        let kept: i64 = upgraded
-            .query_row("SELECT count(*) FROM candles", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(kept, 1, "the stored candles are kept");
-        let versions: Vec<(String, i64)> = upgraded
-            .prepare("SELECT component, version FROM schema_migrations ORDER BY 1")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(
-            versions,
-            vec![("market".to_string(), 1), ("market-sync".to_string(), 1)]
-        );
-    }
 }

@@ -55,6 +55,7 @@ pub const SCHEMA: Schema = Schema {
             PRIMARY KEY (old_isin, old_symbol, new_isin, new_symbol)
         ) WITHOUT ROWID;
     "],
+    adopted: None,
 };
 
 /// The current members of `index`, by symbol.

@@ -33,18 +33,7 @@ pub fn main() -> ExitCode {
     let matches = definition.clone().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let command = match (&cli.generate_docs, &cli.command) {
-        (Some(dir), _) => {
-            return match harness::docs::generate(Cli::command(), &cli::EXITS, dir) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!(
-                        "upstox-jobs: error: cannot write the docs under {}: {e}",
-                        dir.display()
-                    );
-                    Exit::CantCreate.into()
-                }
-            };
-        }
+        (Some(dir), _) => return harness::docs::install(Cli::command(), &cli::EXITS, dir),
         (None, Some(command)) => command,
         (None, None) => definition
             .clone()

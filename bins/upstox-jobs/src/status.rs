@@ -136,7 +136,7 @@ fn last_success(conn: &Connection, job: &str) -> rusqlite::Result<Option<DateTim
     .transpose()
 }
 
-/// IST, to the minute: what the desk reads.
+/// How long a run took, as the listing shows it.
 fn took(ms: Option<i64>) -> String {
     match ms {
         None => "-".to_string(),

@@ -196,6 +196,13 @@ fn a_providers_old_table_under_its_job_still_works_with_a_warning_naming_the_new
             .contains("[jobs.alert-scan.upstox] and [providers.upstox] are both set"),
         "{err}"
     );
+    let zero = "[jobs.alert-scan.upstox]\nlimits = [{ requests = 0, per_secs = 1.0 }]\n";
+    let err = parse::<toml::Table>(zero, file, "alert-scan").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("[jobs.alert-scan.upstox] limits: "),
+        "the key the file has: {err}"
+    );
     let bad = "[jobs.alert-scan.upstox]\nbase_url = 3\n";
     let err = parse::<toml::Table>(bad, file, "alert-scan").unwrap_err();
     assert!(

@@ -49,7 +49,7 @@ impl<J> Invocation<J> {
 }
 
 /// The definition of `C`'s command line as `--help` shows it: with the exit-status table.
-pub fn command<C: Cli>() -> clap::Command {
+fn command<C: Cli>() -> clap::Command {
     docs::with_exit_table(C::command(), &job_exits())
 }
 
@@ -64,7 +64,7 @@ pub fn main<C: Cli>() -> ExitCode {
         C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut definition.clone()).exit());
     let name = definition.get_name().to_string();
     if let Some(dir) = cli.common().generate_docs.clone() {
-        return generate_docs(C::command(), &dir);
+        return docs::install(C::command(), &job_exits(), &dir);
     }
     let today = calendar::today(market_now(Utc::now()));
     match cli.invocation(today) {
@@ -82,24 +82,9 @@ pub fn main<C: Cli>() -> ExitCode {
     }
 }
 
-/// Writes the man page and completions of `cmd` under `dir` (`make deb`).
-fn generate_docs(cmd: clap::Command, dir: &std::path::Path) -> ExitCode {
-    let name = cmd.get_name().to_string();
-    match docs::generate(cmd, &job_exits(), dir) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "{name}: error: cannot write the docs under {}: {e}",
-                dir.display()
-            );
-            crate::Exit::CantCreate.into()
-        }
-    }
-}
-
 /// The exit of a command that is not a run (`show`, `gaps`): 0, or the error on stderr and
 /// its exit code.
-pub fn command_exit(bin: &str, result: anyhow::Result<()>) -> ExitCode {
+fn command_exit(bin: &str, result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

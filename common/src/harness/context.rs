@@ -1,6 +1,6 @@
 //! What a running job has at hand.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -8,7 +8,8 @@ use rusqlite::Connection;
 use crate::calendar::TradingCalendar;
 use crate::config::Config;
 use crate::db;
-use crate::harness::UnitError;
+use crate::exit::Exit;
+use crate::harness::{Fatal, UnitError};
 use crate::http::HttpClient;
 use crate::shutdown::Shutdown;
 
@@ -26,9 +27,8 @@ pub struct Context<C> {
     pub db: Option<Connection>,
     /// The HTTP client.
     pub http: HttpClient,
-    /// The NSE calendar: the configured holiday list (else the embedded one) with the
-    /// database's special sessions.
-    pub calendar: TradingCalendar,
+    /// The NSE calendar, once asked for ([`Context::calendar`]).
+    pub(crate) calendar: Option<TradingCalendar>,
     /// Set by SIGTERM/SIGINT; ask [`Context::stop_requested`] before each unit.
     pub shutdown: Shutdown,
     /// When the run started.
@@ -72,6 +72,18 @@ impl<C> Context<C> {
             .ok_or_else(|| anyhow::anyhow!("no database is open (dry run)"))
     }
 
+    /// The NSE calendar: the configured holiday file (else the list built in), with the
+    /// `market_holidays` table's special sessions. Read when first asked for, so a job that
+    /// never needs it is not stopped by a bad holiday file; a bad one is a configuration
+    /// error (78).
+    pub fn calendar(&mut self) -> anyhow::Result<&TradingCalendar> {
+        let calendar = match self.calendar.take() {
+            Some(calendar) => calendar,
+            None => load_calendar(&self.config.calendar.holidays_file, self.db.as_ref())?,
+        };
+        Ok(self.calendar.insert(calendar))
+    }
+
     /// `market_data.db`'s path.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join(db::MARKET_DATA_DB)
@@ -81,4 +93,20 @@ impl<C> Context<C> {
     pub fn db_error(&self, error: rusqlite::Error) -> UnitError {
         UnitError::database(&self.db_path(), error)
     }
+}
+
+/// The calendar from `file` (the built-in list where it is absent), with `db`'s
+/// `market_holidays` rows.
+fn load_calendar(file: &Path, db: Option<&Connection>) -> anyhow::Result<TradingCalendar> {
+    let calendar = if file.exists() {
+        TradingCalendar::load(file).map_err(|e| Fatal::new(Exit::Config, e.to_string()))?
+    } else {
+        TradingCalendar::embedded()
+    };
+    Ok(match db {
+        Some(conn) => calendar
+            .with_table(conn)
+            .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?,
+        None => calendar,
+    })
 }

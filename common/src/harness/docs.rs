@@ -16,7 +16,7 @@ pub fn job_exits() -> Vec<(Exit, &'static str)> {
 }
 
 /// The "Exit status:" block of `--help`.
-pub fn exit_table(exits: &[(Exit, &str)]) -> String {
+fn exit_table(exits: &[(Exit, &str)]) -> String {
     let mut out = String::from("Exit status:");
     for (exit, meaning) in exits {
         out.push_str(&format!("\n  {:<4} {meaning}", exit.code()));
@@ -55,6 +55,21 @@ pub fn generate(mut cmd: clap::Command, exits: &[(Exit, &str)], out: &Path) -> s
         std::fs::write(out.join(shell.to_string()).join(file), script)?;
     }
     Ok(())
+}
+
+/// [`generate`] for `--generate-docs DIR` (`make deb`): 0, or the error on stderr and 73.
+pub fn install(cmd: clap::Command, exits: &[(Exit, &str)], dir: &Path) -> std::process::ExitCode {
+    let name = cmd.get_name().to_string();
+    match generate(cmd, exits, dir) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "{name}: error: cannot write the docs under {}: {e}; give --generate-docs a writable directory",
+                dir.display()
+            );
+            Exit::CantCreate.into()
+        }
+    }
 }
 
 /// clap_mangen's sections in its order, with EXIT STATUS (man-pages(7)) after the notes.

@@ -63,7 +63,7 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
 
 /// The words for an error that stopped the run: its chain on one line, and where SQLite's
 /// own text is all there is, the file it concerns and what to do (as [`DbError`] says it).
-pub fn describe(error: &anyhow::Error, database: &Path) -> String {
+pub(crate) fn describe(error: &anyhow::Error, database: &Path) -> String {
     if error.chain().any(|c| c.is::<DbError>()) {
         return format!("{error:#}");
     }
@@ -98,7 +98,7 @@ fn clone_sqlite(e: &rusqlite::Error) -> rusqlite::Error {
 }
 
 /// The exit code of a database that could not be opened or used.
-pub fn db_exit(error: &DbError) -> Exit {
+pub(crate) fn db_exit(error: &DbError) -> Exit {
     match error {
         DbError::Create { .. } => Exit::CantCreate,
         DbError::Unreadable { .. } => Exit::IoErr,

@@ -8,7 +8,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::calendar::TradingCalendar;
 use crate::config::{self, Config, ConfigError, ConfigPath};
 use crate::db;
 use crate::exit::Exit;
@@ -17,18 +16,19 @@ use crate::harness::open::schemas;
 use crate::harness::ping::Pinger;
 use crate::harness::summary::conclude;
 use crate::harness::{
-    Access, CommonArgs, Context, Fatal, Job, Outcome, Validate, market_now, resolve_data_dir,
+    Access, CommonArgs, Context, Job, Outcome, UnitError, Validate, market_now, resolve_data_dir,
 };
 use crate::http::HttpClient;
 use crate::lock::{JobLock, LockError};
 use crate::logging;
 use crate::notify::{self, Senders};
 use crate::runs::{self, RunIdentity, RunStatus};
+use crate::schedule::Gate;
 use crate::shutdown::Shutdown;
 
 /// Runs `job` with `args` and the configuration at `default_config` unless `--config` names
 /// another: everything DESIGN's "job harness" promises. Returns the exit code.
-pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPath) -> Exit {
+pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPath) -> Exit {
     let verbosity = args.verbose as i8 - args.quiet as i8;
     logging::init(
         args.log_format,
@@ -79,9 +79,10 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         Some(conn) if !args.dry_run => match start_row(conn, &who, started) {
             Ok(id) => Some(id),
             Err(e) => {
+                let error = UnitError::database(&db_path, e);
                 return fail(
-                    Exit::IoErr,
-                    &format!("{}: cannot record the run: {e}", db_path.display()),
+                    error.exit,
+                    &format!("cannot record the run in job_runs: {}", error.message),
                 );
             }
         },
@@ -95,7 +96,7 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
         force: args.force,
         db,
         http,
-        calendar: TradingCalendar::embedded(),
+        calendar: None,
         shutdown,
         started,
         now: market_now(started),
@@ -132,8 +133,12 @@ pub fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPat
     if let (Some(id), Some(conn)) = (run_id, ctx.db.as_ref())
         && let Err(e) = runs::finish(conn, id, &end, started, finished)
     {
-        tracing::error!("cannot record the end of the run in job_runs: {e}");
-        exit = Exit::IoErr;
+        let error = UnitError::database(&db_path, e);
+        tracing::error!(
+            "cannot record the end of the run in job_runs: {}",
+            error.message
+        );
+        exit = error.exit;
     }
     let line = &end.summary;
     let (status, rows) = (end.status.as_str(), end.rows_changed);
@@ -203,37 +208,21 @@ fn lock(
     })
 }
 
-/// The calendar, then the schedule gate (unless `--force`), then the job's work.
+/// The schedule gate (unless `--force`), then the job's work.
 fn gated_run<J: Job>(job: &mut J, ctx: &mut Context<J::Config>) -> anyhow::Result<Outcome> {
-    ctx.calendar = load_calendar(ctx)?;
-    if !ctx.force
-        && let Err(closed) = job.gate(&ctx.config.job).check(&ctx.calendar, ctx.now)
-    {
-        return Ok(Outcome::Skipped(format!("{closed}; --force runs anyway")));
+    let gate = job.gate(&ctx.config.job);
+    if !ctx.force && gate != Gate::Always {
+        let now = ctx.now;
+        if let Err(closed) = gate.check(ctx.calendar()?, now) {
+            return Ok(Outcome::Skipped(format!("{closed}; --force runs anyway")));
+        }
     }
     job.run(ctx)
 }
 
-/// The NSE calendar: the configured holiday file (else the embedded list), with the
-/// `market_holidays` table's special sessions when the database has one.
-fn load_calendar<C>(ctx: &Context<C>) -> anyhow::Result<TradingCalendar> {
-    let file = &ctx.config.calendar.holidays_file;
-    let calendar = if file.exists() {
-        TradingCalendar::load(file).map_err(|e| Fatal::new(Exit::Config, e.to_string()))?
-    } else {
-        TradingCalendar::embedded()
-    };
-    Ok(match &ctx.db {
-        Some(conn) => calendar
-            .with_table(conn)
-            .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?,
-        None => calendar,
-    })
-}
-
 /// Retries what the outbox holds (this run's notifications and earlier failures); a channel
 /// that fails is logged and its messages wait for the next run of any job.
-pub fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClient) {
+fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClient) {
     let senders = Senders::new(
         &config.notify,
         crate::credentials::systemd_directory().as_deref(),

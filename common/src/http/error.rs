@@ -61,6 +61,17 @@ pub enum HttpError {
         /// Why.
         detail: String,
     },
+    /// The request was not sent: the request budget it must pass could not be kept (its
+    /// table in the database failed).
+    #[error("{url} was not requested: {detail}")]
+    NotAdmitted {
+        /// The URL.
+        url: String,
+        /// What failed, and what to do.
+        detail: String,
+        /// Whether another process held the database, so trying again may work.
+        busy: bool,
+    },
     /// SIGTERM/SIGINT arrived while waiting.
     #[error("stopped by a signal while fetching {url}")]
     Interrupted {
@@ -95,6 +106,7 @@ impl HttpError {
             HttpError::RateLimited { .. } => true,
             HttpError::Connection { connect, .. } => idempotent || *connect,
             HttpError::Timeout { .. } => idempotent,
+            HttpError::NotAdmitted { busy, .. } => *busy,
             _ => false,
         }
     }
@@ -106,6 +118,8 @@ impl HttpError {
             HttpError::RateLimited { .. } => Exit::TempFail,
             HttpError::TooLarge { .. } => Exit::DataErr,
             HttpError::InvalidUrl { .. } => Exit::Config,
+            HttpError::NotAdmitted { busy: true, .. } => Exit::TempFail,
+            HttpError::NotAdmitted { busy: false, .. } => Exit::IoErr,
             HttpError::Interrupted { .. } => Exit::Terminated,
             _ => Exit::Unavailable,
         }

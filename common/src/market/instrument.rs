@@ -1,9 +1,9 @@
-//! What market-sync fetches: instrument keys in Upstox's spelling, and the Yahoo symbol of each.
+//! What is fetched and stored: instrument keys in Upstox's spelling, and the Yahoo symbol of each.
 
 use std::fmt;
 
 /// An Upstox instrument key: `SEGMENT|identifier`, e.g. `NSE_EQ|INE002A01018` or
-/// `NSE_INDEX|Nifty 50`. It is also the key every market-sync table is stored under, whatever
+/// `NSE_INDEX|Nifty 50`. It is also the key every market table is stored under, whatever
 /// the provider, so switching providers never splits an instrument's history.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstrumentKey(String);

@@ -1,4 +1,4 @@
-//! Candle intervals: the four market-sync stores, and how each provider spells them.
+//! Candle intervals: the four the `candles` table keeps, and how each provider spells them.
 
 use std::fmt;
 use std::str::FromStr;

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use serde::Deserialize;
 
 use crate::Exit;
-use crate::budget::{Limit, RequestBudget, SharedBudget};
+use crate::budget::{RequestBudget, SharedBudget};
+use crate::config::Limit;
 use crate::credentials::{self, Secret};
 use crate::db::MARKET_DATA_DB;
 use crate::harness::{Context, Fatal};
@@ -113,7 +114,14 @@ fn open_budget<C>(
     let http = &ctx.config.http;
     let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
     let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
-        .map_err(|e| Fatal::new(Exit::IoErr, e.to_string()))?;
+        .map_err(|e| {
+            let exit = if e.is_busy() {
+                Exit::TempFail
+            } else {
+                Exit::IoErr
+            };
+            Fatal::new(exit, e.to_string())
+        })?;
     Ok(SharedBudget(Mutex::new(budget)))
 }
 

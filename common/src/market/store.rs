@@ -7,16 +7,16 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::db::Schema;
+use crate::db::{Adopted, Schema};
 use crate::market::candle::Candle;
 use crate::market::instrument::InstrumentKey;
 use crate::market::interval::Interval;
 use crate::market::provider::{MasterEntry, Quote};
 
 /// The market tables every job reads. Times are UTC epoch seconds (bar starts for candles);
-/// the `candles_ist` view shows them in IST for people. `IF NOT EXISTS` because a database
-/// from before this schema had its own component got these tables from market-sync's first
-/// migration, with exactly this text.
+/// the `candles_ist` view shows them in IST for people. A database from before this schema had
+/// an owner of its own got these tables from market-sync's first migration: they are
+/// [`Adopted`] from it (and created `IF NOT EXISTS`, so nothing depends on the exact text).
 pub const SCHEMA: Schema = Schema {
     component: "market",
     migrations: &["CREATE TABLE IF NOT EXISTS candles (
@@ -75,6 +75,10 @@ pub const SCHEMA: Schema = Schema {
             fetched_on TEXT NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS instruments_by_symbol ON instruments (segment, trading_symbol);"],
+    adopted: Some(Adopted {
+        from: "market-sync",
+        version: 1,
+    }),
 };
 
 /// Upserts `candles` of one (instrument, interval); returns the rows inserted or changed.

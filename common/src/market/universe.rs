@@ -65,7 +65,7 @@ impl Universe {
 
 /// The instrument key of NSE symbol `symbol`.
 fn key_of(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<InstrumentKey>> {
-    // A database market-sync has never written has no master (alert-scan reads it too).
+    // A connection no job with the market tables has opened has no master.
     if has_table(conn, "instruments")?
         && let Some(key) = store::master_key(conn, symbol)?
     {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::db::Schema;
+use crate::db::{Adopted, Schema};
 use crate::runs::timestamp;
 
 /// Attempts before a message is given up (the delays add up to about two days).
@@ -31,6 +31,10 @@ pub const SCHEMA: Schema = Schema {
 );
 CREATE INDEX IF NOT EXISTS notification_outbox_due ON notification_outbox (next_attempt_at)
     WHERE delivered_at IS NULL AND abandoned = 0;"],
+    adopted: Some(Adopted {
+        from: "common",
+        version: 2,
+    }),
 };
 
 /// A channel.

@@ -20,7 +20,7 @@ pub struct Chart {
     pub nulls: usize,
 }
 
-/// The parts of a chart's `meta` that market-sync uses.
+/// The parts of a chart's `meta` that are used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
     /// Yahoo's symbol (`RELIANCE.NS`).

@@ -1,0 +1,133 @@
+//! A database made by the release before (every migration 0.1 applied, word for word, in
+//! tests/fixtures/schema/) after an upgrade: read-only commands work on it before any job has
+//! migrated it, and the first run that migrates ends with exactly the tables a fresh database
+//! has, every row kept.
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::db::Schema;
+use common::harness::Job;
+use rusqlite::Connection;
+use testkit::{JobRun, Row, Sandbox};
+
+const OLD: &str = include_str!("../fixtures/schema/market_data-0.1.sql");
+
+/// Every schema of every job, in an order that migrates.
+fn every_schema() -> Vec<Schema> {
+    let mut all = common::schemas::COMMON.to_vec();
+    for schemas in [
+        <nse_index_update::job::NseIndexUpdate as Job>::SCHEMAS,
+        <market_sync::job::MarketSync as Job>::SCHEMAS,
+        <alert_scan::job::AlertScan as Job>::SCHEMAS,
+    ] {
+        for schema in schemas {
+            if !all.iter().any(|s| s.component == schema.component) {
+                all.push(*schema);
+            }
+        }
+    }
+    all
+}
+
+/// Every table, view and index with its columns, `IF NOT EXISTS` aside.
+fn layout(conn: &Connection) -> Vec<(String, String)> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE name NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| r.try_into())
+        .unwrap()
+        .map(|r: rusqlite::Result<(String, String)>| {
+            let (name, sql) = r.unwrap();
+            (name, sql.replace(" IF NOT EXISTS", ""))
+        })
+        .collect()
+}
+
+fn count(conn: &Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A sandbox whose `market_data.db` the 0.1 release made, with a row in its tables.
+fn old_database() -> Sandbox {
+    let sandbox = Sandbox::new("");
+    std::fs::create_dir_all(sandbox.data_dir()).unwrap();
+    let conn = Connection::open(sandbox.db_path()).unwrap();
+    conn.execute_batch(OLD).unwrap();
+    conn.execute_batch(
+        "INSERT INTO job_runs (job, status, started_at, finished_at, pid, host, exit_code)
+             VALUES ('market-sync', 'succeeded', '2026-11-20T10:15:00Z', '2026-11-20T10:16:00Z', 1, 'desk', 0);
+         INSERT INTO candles VALUES ('NSE_EQ|INE002A01018', 'day', 1763596800, 1, 2, 1, 2, 10, NULL, 'yahoo');
+         INSERT INTO data_gaps VALUES ('NSE_EQ|INE002A01018', 'day', 1763510400, 1763510400, 1, 'open', 0, 1, 1);
+         INSERT INTO nse_index_membership (index_name, symbol, isin, company_name, industry, series, joined_on)
+             VALUES ('NIFTY50', 'RELIANCE', 'INE002A01018', 'Reliance Industries Ltd.', 'Oil Gas & Consumable Fuels', 'EQ', '2026-11-01');",
+    )
+    .unwrap();
+    sandbox
+}
+
+#[test]
+fn read_only_commands_work_on_a_database_the_release_before_made() {
+    let sandbox = old_database();
+    let before = std::fs::read(sandbox.db_path()).unwrap();
+    let gaps = JobRun::in_sandbox(&sandbox, "upstox-market-sync")
+        .arg("gaps")
+        .run()
+        .expect(0, "", Row::none());
+    assert!(
+        gaps.stdout.contains("NSE_EQ|INE002A01018"),
+        "{}",
+        gaps.stdout
+    );
+    let show = JobRun::in_sandbox(&sandbox, "upstox-nse-index-update")
+        .arg("show")
+        .run()
+        .expect(0, "", Row::none());
+    assert!(show.stdout.contains("NIFTY50"), "{}", show.stdout);
+    assert_eq!(
+        std::fs::read(sandbox.db_path()).unwrap(),
+        before,
+        "a reader migrated or wrote the file"
+    );
+}
+
+#[test]
+fn the_first_migrating_run_leaves_the_tables_a_fresh_database_has_and_keeps_every_row() {
+    let sandbox = old_database();
+    JobRun::in_sandbox(&sandbox, "upstox-alert-scan")
+        .args(["rules", "list"])
+        .run()
+        .expect(0, "", Row::none());
+    let upgraded = common::db::open(&sandbox.db_path(), Duration::from_secs(5), &every_schema())
+        .expect("the old file migrates");
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = common::db::open(
+        &dir.path().join("fresh.db"),
+        Duration::from_secs(5),
+        &every_schema(),
+    )
+    .unwrap();
+    let without_bookkeeping = |conn: &Connection| {
+        layout(conn)
+            .into_iter()
+            .filter(|(name, _)| name != "schema_migrations")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_bookkeeping(&upgraded), without_bookkeeping(&fresh));
+    for table in ["job_runs", "candles", "data_gaps", "nse_index_membership"] {
+        assert_eq!(count(&upgraded, table), 1, "{table}");
+    }
+    let adopted: i64 = upgraded
+        .query_row(
+            "SELECT count(*) FROM schema_migrations WHERE component IN ('runs', 'calendar', 'outbox', 'budget', 'market')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(adopted, 5, "each new owner recorded its tables");
+    assert!(Path::new(&sandbox.db_path()).exists());
+}
