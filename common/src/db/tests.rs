@@ -1,0 +1,188 @@
+use super::*;
+
+const A: Schema = Schema {
+    component: "a",
+    migrations: &[
+        "CREATE TABLE a1 (x INTEGER);",
+        "ALTER TABLE a1 ADD COLUMN y TEXT;",
+    ],
+    adopted: None,
+};
+const B: Schema = Schema {
+    component: "b",
+    migrations: &["CREATE TABLE b1 (x INTEGER);"],
+    adopted: None,
+};
+
+fn versions(conn: &Connection) -> Vec<(String, i64)> {
+    let mut stmt = conn
+        .prepare("SELECT component, version FROM schema_migrations ORDER BY 1, 2")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn components_are_versioned_independently_and_reopening_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/x.db");
+    let conn = open(&path, Duration::from_secs(1), &[A]).unwrap();
+    assert_eq!(versions(&conn), vec![("a".into(), 1), ("a".into(), 2)]);
+    drop(conn);
+    let conn = open(&path, Duration::from_secs(1), &[B, A]).unwrap();
+    assert_eq!(
+        versions(&conn),
+        vec![("a".into(), 1), ("a".into(), 2), ("b".into(), 1)]
+    );
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+}
+
+#[test]
+fn a_newer_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    open(&path, Duration::from_secs(1), &[A]).unwrap();
+    let older = Schema {
+        component: "a",
+        migrations: &A.migrations[..1],
+        adopted: None,
+    };
+    let err = open(&path, Duration::from_secs(1), &[older]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DbError::TooNew {
+                found: 2,
+                known: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("upgrade"));
+}
+
+#[test]
+fn read_only_open_never_creates_or_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    assert!(
+        open_read_only(&path, Duration::from_secs(1), &[A])
+            .unwrap()
+            .is_none()
+    );
+    assert!(!path.exists());
+    open(&path, Duration::from_secs(1), &[B]).unwrap();
+    let err = open_read_only(&path, Duration::from_secs(1), &[A]).unwrap_err();
+    assert!(matches!(err, DbError::NeedsMigration { .. }));
+    let files = |dir: &Path| {
+        let mut v: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(dir.path());
+    let conn = open_read_only(&path, Duration::from_secs(1), &[B])
+        .unwrap()
+        .unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM b1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+    drop(conn);
+    assert_eq!(files(dir.path()), before, "no -wal or -shm left behind");
+}
+
+#[test]
+fn read_only_open_sees_what_a_live_writer_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd ?#% name.db");
+    let writer = open(&path, Duration::from_secs(1), &[B]).unwrap();
+    writer.execute("INSERT INTO b1 VALUES (1)", []).unwrap();
+    let reader = open_read_only(&path, Duration::from_secs(1), &[B])
+        .unwrap()
+        .unwrap();
+    let n: i64 = reader
+        .query_row("SELECT COUNT(*) FROM b1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        n, 1,
+        "the committed row is in the -wal file, which a read-only open must read"
+    );
+}
+
+#[test]
+fn a_failing_migration_leaves_the_version_where_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let broken = Schema {
+        component: "a",
+        migrations: &[
+            "CREATE TABLE a1 (x INTEGER);",
+            "CREATE TABLE a1 (x INTEGER);",
+        ],
+        adopted: None,
+    };
+    assert!(open(&path, Duration::from_secs(1), &[broken]).is_err());
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(versions(&conn), vec![("a".into(), 1)]);
+}
+
+#[test]
+fn tables_adopted_from_another_component_count_as_migrated_and_are_not_created_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let old = Schema {
+        component: "old",
+        migrations: &["CREATE TABLE t (x INTEGER); CREATE TABLE kept (x INTEGER);"],
+        adopted: None,
+    };
+    open(&path, Duration::from_secs(1), &[old]).unwrap();
+    // Without IF NOT EXISTS: running it on the old file would fail.
+    let new = Schema {
+        component: "new",
+        migrations: &[
+            "CREATE TABLE t (x INTEGER);",
+            "ALTER TABLE t ADD COLUMN y TEXT;",
+        ],
+        adopted: Some(Adopted {
+            from: "old",
+            version: 1,
+        }),
+    };
+    let first = Schema {
+        migrations: &new.migrations[..1],
+        ..new
+    };
+    assert!(
+        open_read_only(&path, Duration::from_secs(1), &[first])
+            .unwrap()
+            .is_some(),
+        "a reader of the old file needs no migration"
+    );
+    assert!(matches!(
+        open_read_only(&path, Duration::from_secs(1), &[new]),
+        Err(DbError::NeedsMigration { .. })
+    ));
+    let conn = open(&path, Duration::from_secs(1), &[new]).unwrap();
+    assert_eq!(
+        versions(&conn),
+        vec![("new".into(), 1), ("new".into(), 2), ("old".into(), 1)]
+    );
+    conn.execute("INSERT INTO t (x, y) VALUES (1, 'a')", [])
+        .unwrap();
+    // A fresh file runs the first migration as usual.
+    let fresh = open(&dir.path().join("y.db"), Duration::from_secs(1), &[new]).unwrap();
+    assert_eq!(versions(&fresh), vec![("new".into(), 1), ("new".into(), 2)]);
+}
