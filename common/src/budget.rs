@@ -55,7 +55,7 @@ impl Limit {
 #[derive(Debug, thiserror::Error)]
 pub enum BudgetError {
     /// The request log could not be read or written.
-    #[error("request budget in {path}: {error}{}", busy_advice(error))]
+    #[error("request budget in {path}: {error}{}", crate::db::advice(error))]
     Sqlite {
         /// The database.
         path: String,
@@ -64,18 +64,17 @@ pub enum BudgetError {
     },
 }
 
-fn busy_advice(error: &rusqlite::Error) -> &'static str {
-    if crate::db::is_busy(error) {
-        "; another process held the database longer than [database] busy_timeout_secs: try again later"
-    } else {
-        ""
-    }
-}
-
 impl BudgetError {
     /// Whether another process holding the database is the cause, so trying later may work.
     pub fn is_busy(&self) -> bool {
         matches!(self, BudgetError::Sqlite { error, .. } if crate::db::is_busy(error))
+    }
+
+    /// The exit code, as for any SQLite error (75 when busy).
+    pub fn exit(&self) -> crate::exit::Exit {
+        match self {
+            BudgetError::Sqlite { error, .. } => crate::db::sqlite_exit(error),
+        }
     }
 }
 

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::exit::Exit;
+
 /// The file every job writes.
 pub const MARKET_DATA_DB: &str = "market_data.db";
 
@@ -44,7 +46,7 @@ pub struct Adopted {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// SQLite refused.
-    #[error("database {path}: {error}{}", advice(error))]
+    #[error("{}", worded(path, error))]
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -95,13 +97,6 @@ pub enum DbError {
     },
 }
 
-impl DbError {
-    /// Whether another process holding the database is the cause, so trying later may work.
-    pub fn is_busy(&self) -> bool {
-        matches!(self, DbError::Sqlite { error, .. } if is_busy(error))
-    }
-}
-
 /// Whether SQLite gave up waiting for another process's lock.
 pub fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
@@ -110,8 +105,23 @@ pub fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
+/// A SQLite error on `path` as a person reads it: the file, SQLite's words, and what to do.
+pub fn worded(path: &Path, error: &rusqlite::Error) -> String {
+    format!("database {}: {error}{}", path.display(), advice(error))
+}
+
+/// The exit code of a SQLite error: 75 when another process held the file (trying later may
+/// work), else 74.
+pub fn sqlite_exit(error: &rusqlite::Error) -> Exit {
+    if is_busy(error) {
+        Exit::TempFail
+    } else {
+        Exit::IoErr
+    }
+}
+
 /// What to do about a SQLite error, where something can be done.
-fn advice(error: &rusqlite::Error) -> &'static str {
+pub(crate) fn advice(error: &rusqlite::Error) -> &'static str {
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
             "; another process held it longer than [database] busy_timeout_secs: try again later"
@@ -209,7 +219,7 @@ pub fn open_read_only(
     .map_err(DbError::sqlite(path))?;
     configure(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
     for schema in schemas {
-        let current = schema_version(&conn, schema).map_err(DbError::sqlite(path))?;
+        let (_, current) = schema_version(&conn, schema).map_err(DbError::sqlite(path))?;
         if current < schema.migrations.len() as i64 {
             return Err(DbError::NeedsMigration {
                 path: path.to_path_buf(),
@@ -240,16 +250,20 @@ fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> 
     Ok(())
 }
 
-/// `schema`'s version in the file, counting its first migration as applied where it adopted
-/// tables that the component they came from had already created.
-fn schema_version(conn: &Connection, schema: &Schema) -> rusqlite::Result<i64> {
-    let own = current_version(conn, schema.component)?;
-    match schema.adopted {
-        Some(adopted) if own == 0 && current_version(conn, adopted.from)? >= adopted.version => {
-            Ok(1)
+/// `schema`'s version as `schema_migrations` records it, and as the file is in fact: its
+/// first migration counts as applied where it adopted tables that the component they came
+/// from had already created.
+fn schema_version(conn: &Connection, schema: &Schema) -> rusqlite::Result<(i64, i64)> {
+    let recorded = current_version(conn, schema.component)?;
+    let effective = match schema.adopted {
+        Some(adopted)
+            if recorded == 0 && current_version(conn, adopted.from)? >= adopted.version =>
+        {
+            1
         }
-        _ => Ok(own),
-    }
+        _ => recorded,
+    };
+    Ok((recorded, effective))
 }
 
 fn current_version(conn: &Connection, component: &str) -> rusqlite::Result<i64> {
@@ -274,7 +288,7 @@ fn migrate(conn: &mut Connection, path: &Path, schema: &Schema) -> Result<(), Db
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(DbError::sqlite(path))?;
-        let current = schema_version(&tx, schema).map_err(DbError::sqlite(path))?;
+        let (recorded, current) = schema_version(&tx, schema).map_err(DbError::sqlite(path))?;
         if current > known {
             return Err(DbError::TooNew {
                 path: path.to_path_buf(),
@@ -283,7 +297,6 @@ fn migrate(conn: &mut Connection, path: &Path, schema: &Schema) -> Result<(), Db
                 known,
             });
         }
-        let recorded = current_version(&tx, schema.component).map_err(DbError::sqlite(path))?;
         if recorded < current {
             // Adopted: the tables exist; record the version the file is in fact at.
             tx.execute(

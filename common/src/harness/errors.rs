@@ -15,13 +15,9 @@ impl UnitError {
     /// run retries), anything else → 74. The message names the file and says what to do
     /// (free space, restore from a backup, check the owner…), as [`DbError`] words it.
     pub fn database(path: &Path, error: rusqlite::Error) -> UnitError {
-        let error = DbError::Sqlite {
-            path: path.to_path_buf(),
-            error,
-        };
         UnitError {
-            exit: db_exit(&error),
-            message: error.to_string(),
+            exit: db::sqlite_exit(&error),
+            message: db::worded(path, &error),
         }
     }
 }
@@ -45,11 +41,7 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
             return db_exit(e);
         }
         if let Some(e) = cause.downcast_ref::<rusqlite::Error>() {
-            return if db::is_busy(e) {
-                Exit::TempFail
-            } else {
-                Exit::IoErr
-            };
+            return db::sqlite_exit(e);
         }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return Exit::Config;
@@ -70,31 +62,12 @@ pub(crate) fn describe(error: &anyhow::Error, database: &Path) -> String {
     let mut parts = Vec::new();
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<rusqlite::Error>() {
-            parts.push(
-                DbError::Sqlite {
-                    path: database.to_path_buf(),
-                    error: clone_sqlite(e),
-                }
-                .to_string(),
-            );
+            parts.push(db::worded(database, e));
             break;
         }
         parts.push(cause.to_string());
     }
     parts.join(": ")
-}
-
-/// rusqlite's errors are not `Clone`; the wording only needs the code and the message.
-fn clone_sqlite(e: &rusqlite::Error) -> rusqlite::Error {
-    match e {
-        rusqlite::Error::SqliteFailure(code, message) => {
-            rusqlite::Error::SqliteFailure(*code, message.clone())
-        }
-        other => rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-            Some(other.to_string()),
-        ),
-    }
 }
 
 /// The exit code of a database that could not be opened or used.
@@ -103,8 +76,7 @@ pub(crate) fn db_exit(error: &DbError) -> Exit {
         DbError::Create { .. } => Exit::CantCreate,
         DbError::Unreadable { .. } => Exit::IoErr,
         DbError::TooNew { .. } | DbError::NeedsMigration { .. } => Exit::Failure,
-        DbError::Sqlite { .. } if error.is_busy() => Exit::TempFail,
-        DbError::Sqlite { .. } => Exit::IoErr,
+        DbError::Sqlite { error, .. } => db::sqlite_exit(error),
     }
 }
 

@@ -114,14 +114,7 @@ fn open_budget<C>(
     let http = &ctx.config.http;
     let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
     let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
-        .map_err(|e| {
-            let exit = if e.is_busy() {
-                Exit::TempFail
-            } else {
-                Exit::IoErr
-            };
-            Fatal::new(exit, e.to_string())
-        })?;
+        .map_err(|e| Fatal::new(e.exit(), e.to_string()))?;
     Ok(SharedBudget(Mutex::new(budget)))
 }
 
