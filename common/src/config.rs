@@ -285,6 +285,16 @@ pub enum ConfigPath {
     Default(PathBuf),
 }
 
+impl ConfigPath {
+    /// The file `--config` (or `UPSTOX_JOBS_CONFIG`) names, else [`DEFAULT_PATH`].
+    pub fn from_flag(flag: Option<&Path>) -> Self {
+        match flag {
+            Some(path) => ConfigPath::Explicit(path.to_path_buf()),
+            None => ConfigPath::Default(PathBuf::from(DEFAULT_PATH)),
+        }
+    }
+}
+
 /// Reads the configuration of job `job` (a name in [`crate::schedule::CATALOGUE`]).
 pub fn load<J: DeserializeOwned + Default>(
     path: &ConfigPath,

@@ -129,10 +129,7 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
 
 /// The configuration and the database's path.
 fn locate(cli: &Cli, access: harness::Access) -> anyhow::Result<(Config<IgnoredAny>, PathBuf)> {
-    let path = match &cli.config {
-        Some(p) => ConfigPath::Explicit(p.clone()),
-        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
-    };
+    let path = ConfigPath::from_flag(cli.config.as_deref());
     let config: Config<IgnoredAny> = config::load(&path, "")?;
     let dir =
         harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref(), access)

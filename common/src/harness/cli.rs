@@ -1,13 +1,11 @@
 //! A binary's entry point: its command line parsed, checked and handed to the run or to a
 //! command of its own, so `main.rs` is one line.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
 
 use crate::calendar;
-use crate::config::{self, ConfigPath};
 use crate::harness::docs::{self, job_exits};
 use crate::harness::errors::exit_for;
 use crate::harness::run::run_job;
@@ -72,12 +70,7 @@ pub fn main<C: Cli>() -> ExitCode {
             .clone()
             .error(clap::error::ErrorKind::ArgumentConflict, message)
             .exit(),
-        Ok(Invocation::Run(job, args)) => run_job(
-            &args,
-            job,
-            &ConfigPath::Default(PathBuf::from(config::DEFAULT_PATH)),
-        )
-        .into(),
+        Ok(Invocation::Run(job, args)) => run_job(&args, job).into(),
         Ok(Invocation::Command(command, args)) => command_exit(&name, command(&args)),
     }
 }

@@ -36,10 +36,7 @@ fn database_for<J: Job>(
     args: &CommonArgs,
     access: Access,
 ) -> anyhow::Result<(PathBuf, Duration, Vec<db::Schema>)> {
-    let path = match &args.config {
-        Some(p) => ConfigPath::Explicit(p.clone()),
-        None => ConfigPath::Default(config::DEFAULT_PATH.into()),
-    };
+    let path = ConfigPath::from_flag(args.config.as_deref());
     let config: Config<J::Config> = config::load(&path, J::NAME)?;
     let dir = resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref(), access)
         .context("no data directory: give --data-dir")?;

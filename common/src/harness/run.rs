@@ -26,9 +26,8 @@ use crate::runs::{self, RunIdentity, RunStatus};
 use crate::schedule::Gate;
 use crate::shutdown::Shutdown;
 
-/// Runs `job` with `args` and the configuration at `default_config` unless `--config` names
-/// another: everything DESIGN's "job harness" promises. Returns the exit code.
-pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &ConfigPath) -> Exit {
+/// Runs `job` with `args`: everything DESIGN's "job harness" promises. Returns the exit code.
+pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
     let verbosity = args.verbose as i8 - args.quiet as i8;
     logging::init(
         args.log_format,
@@ -41,7 +40,7 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &Co
         Ok(s) => s,
         Err(e) => return fail(Exit::IoErr, &format!("cannot install signal handlers: {e}")),
     };
-    let config = match configuration::<J>(args, default_config) {
+    let config = match configuration::<J>(args) {
         Ok(c) => c,
         Err(e) => return fail(Exit::Config, &e.to_string()),
     };
@@ -154,14 +153,8 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J, default_config: &Co
 
 /// The configuration of `J`, read and checked: common tables and the job's own, before
 /// anything is locked or opened. Old keys that still work are warned about here.
-fn configuration<J: Job>(
-    args: &CommonArgs,
-    default_config: &ConfigPath,
-) -> Result<Config<J::Config>, ConfigError> {
-    let path = match &args.config {
-        Some(p) => ConfigPath::Explicit(p.clone()),
-        None => default_config.clone(),
-    };
+fn configuration<J: Job>(args: &CommonArgs) -> Result<Config<J::Config>, ConfigError> {
+    let path = ConfigPath::from_flag(args.config.as_deref());
     let config: Config<J::Config> = config::load(&path, J::NAME)?;
     tracing::debug!("configuration: {}", config.source());
     for old in &config.deprecated {
