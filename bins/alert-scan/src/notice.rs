@@ -82,7 +82,7 @@ mod tests {
                 period: 14,
                 level: 70.0,
             },
-            interval: Interval::Minute15,
+            interval: Interval::Minutes(15),
             channels: Channels::all(),
             cooldown: Cooldown(1800),
             enabled: true,

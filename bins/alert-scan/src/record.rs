@@ -65,7 +65,7 @@ fn write(
             rule_id: e.rule.id,
             symbol: e.rule.symbol.clone(),
             rule: e.rule.condition.describe(),
-            interval: e.rule.interval.as_str().to_string(),
+            interval: e.rule.interval.to_string(),
             value,
             threshold,
             price,

@@ -344,7 +344,7 @@ pub fn from_record(record: &csv::StringRecord) -> Result<Rule, String> {
     }
     let interval = match field(3) {
         "" => DEFAULT_INTERVAL,
-        text => text.parse::<Interval>()?,
+        text => text.parse::<Interval>().map_err(|e| e.to_string())?,
     };
     Ok(Rule {
         id: 0,
@@ -379,7 +379,7 @@ pub fn to_record(rule: &Rule) -> [String; 7] {
         rule.symbol.clone(),
         rule.condition.kind().to_string(),
         rule.condition.params(),
-        rule.interval.as_str().to_string(),
+        rule.interval.to_string(),
         rule.channels.to_string(),
         rule.cooldown.to_string(),
         rule.enabled.to_string(),

@@ -254,7 +254,7 @@ fn list(conn: &Connection, out: &mut impl Write) -> anyhow::Result<()> {
             rule.id,
             rule.symbol,
             rule.condition.describe(),
-            rule.interval.as_str(),
+            rule.interval.to_string(),
             rule.channels.to_string(),
             rule.cooldown.to_string(),
             if rule.enabled { "yes" } else { "no" },

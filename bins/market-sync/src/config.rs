@@ -48,8 +48,8 @@ impl Default for JobConfig {
             members_of: "NIFTY50".to_string(),
             watchlist: Vec::new(),
             indices: MAIN_INDICES.iter().map(|(k, _)| k.to_string()).collect(),
-            intervals: interval::ALL.iter().map(|i| i.to_string()).collect(),
-            initial_days: interval::ALL
+            intervals: interval::DEFAULTS.iter().map(|i| i.to_string()).collect(),
+            initial_days: interval::DEFAULTS
                 .iter()
                 .map(|i| (i.to_string(), default_initial_days(*i)))
                 .collect(),
@@ -67,13 +67,17 @@ impl Default for JobConfig {
     }
 }
 
-/// Days of history a first sync fetches: a week of 1-minute bars, more of the coarser ones.
+/// Days of history a first sync fetches: a week of 1-minute bars, more of the coarser ones
+/// (about 400 bars of a day or longer).
 pub fn default_initial_days(interval: Interval) -> i64 {
     match interval {
-        Interval::Minute1 => 7,
-        Interval::Minute5 => 30,
-        Interval::Minute15 => 60,
+        Interval::Minutes(m) if m < 5 => 7,
+        Interval::Minutes(m) if m < 15 => 30,
+        Interval::Minutes(m) if m < 60 => 60,
+        Interval::Minutes(_) => 180,
         Interval::Day => 400,
+        Interval::Week => 5 * 365,
+        Interval::Month => 10 * 365,
     }
 }
 
@@ -94,10 +98,11 @@ impl JobConfig {
 
     /// Days of history for a first sync of `interval`.
     pub fn initial_days(&self, interval: Interval) -> i64 {
+        // Keys may be any spelling of the interval (`30m`, `30minute`).
         self.initial_days
-            .get(interval.as_str())
-            .copied()
-            .unwrap_or_else(|| default_initial_days(interval))
+            .iter()
+            .find(|(name, _)| name.parse() == Ok(interval))
+            .map_or_else(|| default_initial_days(interval), |(_, days)| *days)
     }
 }
 

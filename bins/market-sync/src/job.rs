@@ -85,6 +85,20 @@ impl Job for MarketSync {
         let source = Source::connect(ctx, self.request.source.unwrap_or(cfg.source))?;
         let provider = source.provider();
         let http = source.http();
+        // Bars a provider lacks are refused, not built from finer stored ones: a bar summed
+        // from stored minutes is only right when none is missing, and a gap would make a
+        // wrong bar that looks like the provider's.
+        if let Some(missing) = intervals.iter().find(|i| !provider.offers(**i)) {
+            return Err(Fatal::new(
+                Exit::Config,
+                format!(
+                    "{} has no {missing} bars: it has {}; sync one of those (--interval, [jobs.market-sync] intervals), or give an Upstox token ([credentials] upstox_token): Upstox has every interval",
+                    provider.name(),
+                    provider.offered()
+                ),
+            )
+            .into());
+        }
 
         if !ctx.dry_run
             && let Some(conn) = ctx.db.as_mut()
@@ -142,7 +156,7 @@ impl Job for MarketSync {
             universe.instruments.len(),
             intervals
                 .iter()
-                .map(|i| i.as_str())
+                .map(|i| i.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
             provider.name()

@@ -183,10 +183,48 @@ impl From<&ProviderError> for UnitError {
     }
 }
 
+/// Where stored market data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Upstox's API.
+    Upstox,
+    /// Yahoo Finance's chart API.
+    Yahoo,
+}
+
+impl Source {
+    /// The name shown to people (and in the `candles_ist` view).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Upstox => "upstox",
+            Source::Yahoo => "yahoo",
+        }
+    }
+
+    /// The integer stored in `candles.source`.
+    pub fn code(self) -> i64 {
+        match self {
+            Source::Upstox => 1,
+            Source::Yahoo => 2,
+        }
+    }
+}
+
 /// A source of market data.
 pub trait Provider {
-    /// `upstox` or `yahoo`, as stored in `candles.source`.
-    fn name(&self) -> &'static str;
+    /// Who answers.
+    fn source(&self) -> Source;
+
+    /// `upstox` or `yahoo`: the source's name, in logs, budgets and text tables.
+    fn name(&self) -> &'static str {
+        self.source().as_str()
+    }
+
+    /// Whether the provider has bars of `interval`.
+    fn offers(&self, interval: Interval) -> bool;
+
+    /// The intervals it has, for a refusal: "1minute, 2minute, …".
+    fn offered(&self) -> String;
 
     /// The longest span of days one candle request may cover for `interval`.
     fn max_span_days(&self, interval: Interval) -> i64;

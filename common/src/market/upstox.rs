@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate};
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::interval::Interval;
 use crate::market::provider::{
-    CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote,
+    CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote, Source,
 };
 
 /// Most instrument keys one quote request may carry.
@@ -77,15 +77,28 @@ impl<'a> Upstox<'a> {
 }
 
 impl Provider for Upstox<'_> {
-    fn name(&self) -> &'static str {
-        "upstox"
+    fn source(&self) -> Source {
+        Source::Upstox
+    }
+
+    fn offers(&self, _interval: Interval) -> bool {
+        // `Interval` is what Upstox v3 offers.
+        true
+    }
+
+    fn offered(&self) -> String {
+        "every interval (1 to 300 minutes, 1 to 5 hours, day, week, month)".to_string()
     }
 
     fn max_span_days(&self, interval: Interval) -> i64 {
-        // Upstox: one month per request for 1–15 minute bars, a decade for days.
+        // Upstox v3 refuses longer ranges: one month per request for 1–15 minute bars, a
+        // quarter for longer intraday ones, a decade for days, no limit for weeks and months.
+        // 28 and 89 days fit in any month and quarter.
         match interval {
+            Interval::Minutes(m) if m <= 15 => 28,
+            Interval::Minutes(_) => 89,
             Interval::Day => 3650,
-            _ => 28,
+            Interval::Week | Interval::Month => 36500,
         }
     }
 

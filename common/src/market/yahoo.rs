@@ -11,7 +11,7 @@ use crate::market::candle::ist_epoch;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::interval::Interval;
 use crate::market::provider::{
-    CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote,
+    CandleBatch, FormatError, OptionRow, Provider, ProviderError, Quote, Source,
 };
 
 /// The Yahoo provider.
@@ -72,24 +72,37 @@ fn encode(symbol: &str) -> String {
 }
 
 impl Provider for Yahoo<'_> {
-    fn name(&self) -> &'static str {
-        "yahoo"
+    fn source(&self) -> Source {
+        Source::Yahoo
+    }
+
+    fn offers(&self, interval: Interval) -> bool {
+        interval.yahoo().is_some()
+    }
+
+    fn offered(&self) -> String {
+        "1minute, 2minute, 5minute, 15minute, 30minute, 1hour, 90minute, day, week and month"
+            .to_string()
     }
 
     fn max_span_days(&self, interval: Interval) -> i64 {
-        // Yahoo serves at most 7 days of 1-minute bars per request and 60 of 5/15-minute.
+        // Yahoo serves at most 7 days of 1-minute bars per request, 60 of the other intraday
+        // ones and 730 of hourly ones.
         match interval {
-            Interval::Minute1 => 7,
-            Interval::Minute5 | Interval::Minute15 => 59,
-            Interval::Day => 3650,
+            Interval::Minutes(1) => 7,
+            Interval::Minutes(60) => 729,
+            Interval::Minutes(_) => 59,
+            Interval::Day | Interval::Week | Interval::Month => 3650,
         }
     }
 
     fn history_days(&self, interval: Interval) -> Option<i64> {
+        // How far back Yahoo keeps intraday bars at all.
         match interval {
-            Interval::Minute1 => Some(29),
-            Interval::Minute5 | Interval::Minute15 => Some(59),
-            Interval::Day => None,
+            Interval::Minutes(1) => Some(29),
+            Interval::Minutes(60) => Some(729),
+            Interval::Minutes(_) => Some(59),
+            Interval::Day | Interval::Week | Interval::Month => None,
         }
     }
 
@@ -101,14 +114,17 @@ impl Provider for Yahoo<'_> {
         to: NaiveDate,
         _today: NaiveDate,
     ) -> Result<CandleBatch, ProviderError> {
+        let Some(name) = interval.yahoo() else {
+            return Err(ProviderError::Unsupported(format!(
+                "yahoo has no {interval} bars: it has {}",
+                self.offered()
+            )));
+        };
         let start = ist_epoch(from, NaiveTime::MIN);
         let end = ist_epoch(to + Days::new(1), NaiveTime::MIN);
         let chart = self.chart(
             instrument,
-            &format!(
-                "interval={}&period1={start}&period2={end}&includePrePost=false",
-                interval.yahoo()
-            ),
+            &format!("interval={name}&period1={start}&period2={end}&includePrePost=false"),
         )?;
         Ok(CandleBatch {
             candles: chart.candles,

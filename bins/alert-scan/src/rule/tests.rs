@@ -96,7 +96,7 @@ fn bad_fields_are_named() {
     let bad = |fields: &[&str]| from_record(&record(fields)).unwrap_err();
     assert!(bad(&["TCS"]).contains("1 fields"));
     assert!(bad(&["TC S", "rsi-above"]).contains("not an NSE symbol"));
-    assert!(bad(&["TCS", "rsi-above", "", "2minute"]).contains("2minute"));
+    assert!(bad(&["TCS", "rsi-above", "", "7day"]).contains("7day"));
     assert!(bad(&["TCS", "rsi-above", "", "day", "sms"]).contains("unknown channel"));
     assert!(bad(&["TCS", "rsi-above", "", "day", "email", "soon"]).contains("not a duration"));
     assert!(
