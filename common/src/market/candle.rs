@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::calendar::{IST, Session, TradingCalendar};
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use crate::calendar::{IST, TradingCalendar};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 
 use crate::market::interval::Interval;
 
@@ -102,14 +102,65 @@ pub fn day_start(ts: i64) -> i64 {
     ist_epoch(ist_date(ts), NaiveTime::MIN)
 }
 
-/// The bar starts the calendar expects on `date` for `interval`: nothing on a closed day, one
-/// bar for `Day`, and `open + k × interval` while before the close otherwise.
+/// The first calendar day of the week (Monday) or month holding `date`; `date` itself for the
+/// other intervals.
+fn period_begin(date: NaiveDate, interval: Interval) -> NaiveDate {
+    match interval {
+        Interval::Week => date - Days::new(u64::from(date.weekday().num_days_from_monday())),
+        Interval::Month => date.with_day(1).unwrap_or(date),
+        Interval::Minutes(_) | Interval::Day => date,
+    }
+}
+
+/// The calendar days of the period (one day, week or month) holding `date`, in order.
+fn period_days(date: NaiveDate, interval: Interval) -> impl Iterator<Item = NaiveDate> {
+    let begin = period_begin(date, interval);
+    begin.iter_days().take_while(move |d| match interval {
+        Interval::Week => *d < begin + Days::new(7),
+        Interval::Month => d.month() == begin.month(),
+        Interval::Minutes(_) | Interval::Day => *d == begin,
+    })
+}
+
+/// The first trading day of the day, week or month holding `date` (where that bar opens), if
+/// the market opens in it at all.
+pub fn period_open(
+    calendar: &TradingCalendar,
+    date: NaiveDate,
+    interval: Interval,
+) -> Option<NaiveDate> {
+    period_days(date, interval).find(|d| calendar.session(*d).is_some())
+}
+
+/// The last trading day of the day, week or month holding `date` (where that bar closes).
+fn period_close(
+    calendar: &TradingCalendar,
+    date: NaiveDate,
+    interval: Interval,
+) -> Option<NaiveDate> {
+    period_days(date, interval)
+        .filter(|d| calendar.session(*d).is_some())
+        .last()
+}
+
+/// A date in the period before the one holding `date`.
+pub fn previous_period(date: NaiveDate, interval: Interval) -> Option<NaiveDate> {
+    period_begin(date, interval).checked_sub_days(Days::new(1))
+}
+
+/// The bar starts the calendar expects to open on `date` for `interval`: nothing on a closed
+/// day; `open + k × interval` while before the close for intraday bars (the last one is cut
+/// short by the close: an hourly bar opens at 15:15 and lasts 15 minutes); 00:00 IST for a
+/// day bar, and for a week's or a month's on its first trading day only.
 pub fn expected_bars(calendar: &TradingCalendar, date: NaiveDate, interval: Interval) -> Vec<i64> {
     let Some(session) = calendar.session(date) else {
         return Vec::new();
     };
     match interval.minutes() {
-        None => vec![ist_epoch(date, NaiveTime::MIN)],
+        None if period_open(calendar, date, interval) == Some(date) => {
+            vec![ist_epoch(date, NaiveTime::MIN)]
+        }
+        None => Vec::new(),
         Some(m) => {
             let (open, close) = (
                 ist_epoch(date, session.open),
@@ -120,12 +171,17 @@ pub fn expected_bars(calendar: &TradingCalendar, date: NaiveDate, interval: Inte
     }
 }
 
-/// When the bar starting at `ts` ends: `ts + interval`, or the session close for a day bar.
-pub fn bar_end(ts: i64, interval: Interval, session: Session) -> i64 {
-    match interval.minutes() {
-        Some(m) => ts + i64::from(m) * 60,
-        None => ist_epoch(ist_date(ts), session.close),
-    }
+/// When the bar starting at `ts` ends: `ts + interval` or the session's close if sooner, the
+/// close of a day bar's session, the close of the last session of a week's or month's bar.
+/// `None` when the calendar has no session for it.
+pub fn bar_end(calendar: &TradingCalendar, ts: i64, interval: Interval) -> Option<i64> {
+    let date = ist_date(ts);
+    let last = period_close(calendar, date, interval)?;
+    let close = ist_epoch(last, calendar.session(last)?.close);
+    Some(match interval.minutes() {
+        Some(m) => (ts + i64::from(m) * 60).min(close),
+        None => close,
+    })
 }
 
 fn problem(c: &Candle) -> Option<Problem> {
@@ -143,30 +199,41 @@ fn problem(c: &Candle) -> Option<Problem> {
     }
 }
 
-/// Where `ts` falls for `interval`: its session, or the reason it has none.
-fn placement(ts: i64, interval: Interval, calendar: &TradingCalendar) -> Result<Session, Problem> {
-    let local = utc(ts).with_timezone(&IST);
-    let session = calendar
-        .session(local.date_naive())
-        .ok_or(Problem::OutsideSession)?;
-    match interval.minutes() {
-        None => Ok(session),
-        Some(m) => {
-            let t = local.time();
-            if t < session.open || t >= session.close {
-                return Err(Problem::OutsideSession);
-            }
-            let since_open = (t - session.open).num_seconds();
-            if t.nanosecond() != 0 || since_open % (i64::from(m) * 60) != 0 {
-                return Err(Problem::Misaligned);
-            }
-            Ok(session)
-        }
+/// Where a bar is stored: intraday bars where they start, a day bar at 00:00 IST of its date,
+/// a week's or a month's at 00:00 IST of its first trading day (providers differ: Upstox and
+/// Yahoo date a week by its Monday even when Monday is a holiday).
+fn stored_start(calendar: &TradingCalendar, ts: i64, interval: Interval) -> i64 {
+    match interval {
+        Interval::Minutes(_) => ts,
+        Interval::Day => day_start(ts),
+        Interval::Week | Interval::Month => period_open(calendar, ist_date(ts), interval)
+            .map_or(ts, |d| ist_epoch(d, NaiveTime::MIN)),
     }
 }
 
+/// Where the bar at `ts` falls for `interval`: when it ends, or why it has no place.
+fn placement(ts: i64, interval: Interval, calendar: &TradingCalendar) -> Result<i64, Problem> {
+    let local = utc(ts).with_timezone(&IST);
+    let date = local.date_naive();
+    let session = calendar.session(date).ok_or(Problem::OutsideSession)?;
+    if let Some(m) = interval.minutes() {
+        let t = local.time();
+        if t < session.open || t >= session.close {
+            return Err(Problem::OutsideSession);
+        }
+        let since_open = (t - session.open).num_seconds();
+        if t.nanosecond() != 0 || since_open % (i64::from(m) * 60) != 0 {
+            return Err(Problem::Misaligned);
+        }
+    } else if local.time() != NaiveTime::MIN {
+        return Err(Problem::Misaligned);
+    }
+    bar_end(calendar, ts, interval).ok_or(Problem::OutsideSession)
+}
+
 /// Checks `candles` (any order) for `interval`: OHLC consistency, volume, a session of the
-/// calendar, the interval's grid; day bars are moved to 00:00 IST. Bars that end after `now`
+/// calendar, the interval's grid; bars of a day or longer are moved to where they are stored
+/// (00:00 IST of their first trading day). Bars that end after `now`
 /// are counted as forming and left out.
 pub fn check(
     candles: Vec<Candle>,
@@ -176,10 +243,8 @@ pub fn check(
 ) -> Checked {
     let mut out = Checked::default();
     let mut candles = candles;
-    if interval == Interval::Day {
-        for c in &mut candles {
-            c.ts = day_start(c.ts);
-        }
+    for c in &mut candles {
+        c.ts = stored_start(calendar, c.ts, interval);
     }
     candles.sort_by_key(|c| c.ts);
     out.candles.reserve(candles.len());
@@ -187,15 +252,15 @@ pub fn check(
     for candle in candles {
         let verdict = problem(&candle)
             .map_or_else(|| placement(candle.ts, interval, calendar), Err)
-            .and_then(|session| {
+            .and_then(|end| {
                 if last_ts == Some(candle.ts) {
                     Err(Problem::Duplicate)
                 } else {
-                    Ok(session)
+                    Ok(end)
                 }
             });
         match verdict {
-            Ok(session) if bar_end(candle.ts, interval, session) > now.timestamp() => {
+            Ok(end) if end > now.timestamp() => {
                 out.forming += 1;
             }
             Ok(_) => {
