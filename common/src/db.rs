@@ -69,7 +69,7 @@ pub enum DbError {
     },
     /// A dry run found the file older than this binary.
     #[error(
-        "database {path}: schema `{component}` needs migrating; run once without --dry-run first"
+        "database {path}: schema `{component}` is older than this binary and needs migrating; run the job once (not --dry-run) to migrate it"
     )]
     NeedsMigration {
         /// The file.

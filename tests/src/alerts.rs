@@ -219,14 +219,14 @@ pub fn write_day_candles(
     assert_eq!(dates.len(), closes.len(), "one close per date");
     conn.execute_batch("BEGIN").expect("begin");
     conn.execute(
-        "DELETE FROM candles WHERE instrument = ?1 AND interval = 'day'",
+        "DELETE FROM candles WHERE instrument = ?1 AND interval = 1440",
         [key],
     )
     .expect("old candles removed");
     let mut stmt = conn
         .prepare_cached(
             "INSERT INTO candles (instrument, interval, ts, open, high, low, close, volume, oi, source)
-             VALUES (?1, 'day', ?2, ?3, ?4, ?5, ?6, ?7, NULL, 'test')",
+             VALUES (?1, 1440, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 1)",
         )
         .expect("insert into candles");
     let mut open = closes.first().copied().unwrap_or_default();

@@ -119,10 +119,14 @@ impl Default for World {
 
 /// Stored bar starts of (key, interval), oldest first.
 pub fn stored(conn: &Connection, key: &str, interval: &str) -> Vec<i64> {
+    let code = interval
+        .parse::<common::market::interval::Interval>()
+        .expect("an interval")
+        .code();
     let mut stmt = conn
         .prepare("SELECT ts FROM candles WHERE instrument = ?1 AND interval = ?2 ORDER BY ts")
         .expect("query");
-    stmt.query_map([key, interval], |r| r.get(0))
+    stmt.query_map(rusqlite::params![key, code], |r| r.get(0))
         .expect("rows")
         .collect::<Result<Vec<i64>, _>>()
         .expect("ts")

@@ -21,8 +21,9 @@ fn a_first_sync_stores_every_bar_quotes_options_and_iv() {
     let want = market.candle(RELIANCE, "15minute", ts);
     let got: (f64, f64, f64, f64, i64, String) = conn
         .query_row(
-            "SELECT open, high, low, close, volume, source FROM candles
-             WHERE instrument = ?1 AND interval = '15minute' AND ts = ?2",
+            "SELECT open, high, low, close, volume, source FROM candles_ist
+             WHERE instrument = ?1 AND interval = '15minute'
+               AND ts_ist = datetime(?2, 'unixepoch', '+5 hours', '+30 minutes')",
             rusqlite::params![RELIANCE, ts],
             |r| r.try_into(),
         )
@@ -170,7 +171,7 @@ fn without_a_token_yahoo_serves_candles_and_drops_its_null_bars() {
     );
     let conn = w.db();
     let source: String = conn
-        .query_row("SELECT DISTINCT source FROM candles", [], |r| r.get(0))
+        .query_row("SELECT DISTINCT source FROM candles_ist", [], |r| r.get(0))
         .unwrap();
     assert_eq!(source, "yahoo");
     // Day bars are stored at 00:00 IST whichever provider sent them.

@@ -75,7 +75,7 @@ pub fn gaps(
          WHERE instrument = ?1 AND interval = ?2 AND status IN ('open', 'unfillable')
          ORDER BY gap_from",
     )?;
-    stmt.query_map(params![key.as_str(), interval.as_str()], |r| {
+    stmt.query_map(params![key.as_str(), interval.to_string()], |r| {
         let status: String = r.get(3)?;
         Ok(GapRow {
             from: r.get(0)?,
@@ -110,12 +110,12 @@ pub fn replace_gaps(
             tx.execute(
                 "UPDATE data_gaps SET status = 'filled', bars = 0, updated_at = ?4
                  WHERE instrument = ?1 AND interval = ?2 AND gap_from = ?3",
-                params![key.as_str(), interval.as_str(), gone.from, now],
+                params![key.as_str(), interval.to_string(), gone.from, now],
             )?
         } else {
             tx.execute(
                 "DELETE FROM data_gaps WHERE instrument = ?1 AND interval = ?2 AND gap_from = ?3",
-                params![key.as_str(), interval.as_str(), gone.from],
+                params![key.as_str(), interval.to_string(), gone.from],
             )?
         } as u64;
     }
@@ -131,7 +131,7 @@ pub fn replace_gaps(
     for r in rows {
         changed += stmt.execute(params![
             key.as_str(),
-            interval.as_str(),
+            interval.to_string(),
             r.from,
             r.to,
             r.bars,

@@ -130,7 +130,7 @@ impl Pass<'_> {
             );
             return Ok(0);
         }
-        let source = provider.name();
+        let source = provider.source();
         let now_s = now.timestamp();
         // A run that is not dry always has its database: the harness opened it.
         let Some(conn) = ctx.db.as_mut() else {

@@ -11,10 +11,11 @@ use crate::db::{Adopted, Schema};
 use crate::market::candle::Candle;
 use crate::market::instrument::InstrumentKey;
 use crate::market::interval::Interval;
-use crate::market::provider::{MasterEntry, Quote};
+use crate::market::provider::{MasterEntry, Quote, Source};
 
 /// The market tables every job reads. Times are UTC epoch seconds (bar starts for candles);
-/// the `candles_ist` view shows them in IST for people. A database from before this schema had
+/// `candles` keeps intervals and sources as integer codes, and the `candles_ist` view shows
+/// them by name, with times in IST, for people. A database from before this schema had
 /// an owner of its own got these tables from market-sync's first migration: they are
 /// [`Adopted`] from it (and created `IF NOT EXISTS`, so nothing depends on the exact text).
 pub const SCHEMA: Schema = Schema {
@@ -74,23 +75,55 @@ pub const SCHEMA: Schema = Schema {
             tick_size REAL,
             fetched_on TEXT NOT NULL
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS instruments_by_symbol ON instruments (segment, trading_symbol);"],
+        CREATE INDEX IF NOT EXISTS instruments_by_symbol ON instruments (segment, trading_symbol);",
+        // Candles v2: the interval as its code (`Interval::code`) and the source as
+        // `Source::code`, checked by a range and equalities. The first table's
+        // `interval IN (…)` made SQLite build and free a temporary table for every row
+        // upserted, and its text columns cost 13 bytes a row. One transaction: a kill leaves
+        // the old table whole or the new one complete. A source the codes do not know fails
+        // the NOT NULL and leaves the old table as it was.
+        "CREATE TABLE candles_v2 (
+            instrument TEXT NOT NULL,
+            interval INTEGER NOT NULL CHECK (interval BETWEEN 1 AND 300 OR interval = 1440
+                                             OR interval = 10080 OR interval = 44640),
+            ts INTEGER NOT NULL,
+            open REAL NOT NULL,
+            high REAL NOT NULL,
+            low REAL NOT NULL,
+            close REAL NOT NULL,
+            volume INTEGER NOT NULL CHECK (volume >= 0),
+            oi INTEGER,
+            source INTEGER NOT NULL CHECK (source = 1 OR source = 2),
+            CHECK (high >= max(open, close) AND low <= min(open, close)),
+            PRIMARY KEY (instrument, interval, ts)
+        ) WITHOUT ROWID;
+        INSERT INTO candles_v2
+            SELECT instrument,
+                   CASE interval WHEN '1minute' THEN 1 WHEN '5minute' THEN 5
+                                 WHEN '15minute' THEN 15 WHEN 'day' THEN 1440 END,
+                   ts, open, high, low, close, volume, oi,
+                   CASE source WHEN 'upstox' THEN 1 WHEN 'yahoo' THEN 2 END
+            FROM candles;
+        DROP VIEW candles_ist;
+        DROP TABLE candles;
+        ALTER TABLE candles_v2 RENAME TO candles;
+        CREATE VIEW candles_ist AS
+            SELECT instrument,
+                   CASE interval WHEN 1440 THEN 'day' WHEN 10080 THEN 'week' WHEN 44640 THEN 'month'
+                        ELSE CASE WHEN interval % 60 = 0 THEN (interval / 60) || 'hour'
+                                  ELSE interval || 'minute' END END AS interval,
+                   datetime(ts, 'unixepoch', '+5 hours', '+30 minutes') AS ts_ist,
+                   open, high, low, close, volume, oi,
+                   CASE source WHEN 1 THEN 'upstox' WHEN 2 THEN 'yahoo' END AS source
+            FROM candles;"],
     adopted: Some(Adopted {
         from: "market-sync",
         version: 1,
     }),
 };
 
-/// Upserts `candles` of one (instrument, interval); returns the rows inserted or changed.
-pub fn upsert_candles(
-    tx: &Transaction,
-    key: &InstrumentKey,
-    interval: Interval,
-    candles: &[Candle],
-    source: &str,
-) -> rusqlite::Result<u64> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO candles (instrument, interval, ts, open, high, low, close, volume, oi, source)
+/// One candle's upsert: a row changes only when a value differs, so a rerun changes nothing.
+const UPSERT_CANDLE: &str = "INSERT INTO candles (instrument, interval, ts, open, high, low, close, volume, oi, source)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (instrument, interval, ts) DO UPDATE SET
              open = excluded.open, high = excluded.high, low = excluded.low,
@@ -98,13 +131,22 @@ pub fn upsert_candles(
              source = excluded.source
          WHERE (open, high, low, close, volume, source) IS NOT
                (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume, excluded.source)
-            OR oi IS NOT excluded.oi",
-    )?;
+            OR oi IS NOT excluded.oi";
+
+/// Upserts `candles` of one (instrument, interval); returns the rows inserted or changed.
+pub fn upsert_candles(
+    tx: &Transaction,
+    key: &InstrumentKey,
+    interval: Interval,
+    candles: &[Candle],
+    source: Source,
+) -> rusqlite::Result<u64> {
+    let mut stmt = tx.prepare_cached(UPSERT_CANDLE)?;
     let mut changed = 0;
     for c in candles {
         changed += stmt.execute(params![
             key.as_str(),
-            interval.as_str(),
+            interval.code(),
             c.ts,
             c.open,
             c.high,
@@ -112,7 +154,7 @@ pub fn upsert_candles(
             c.close,
             c.volume,
             c.oi,
-            source
+            source.code()
         ])? as u64;
     }
     Ok(changed)
@@ -126,7 +168,7 @@ pub fn last_bar(
 ) -> rusqlite::Result<Option<i64>> {
     conn.query_row(
         "SELECT max(ts) FROM candles WHERE instrument = ?1 AND interval = ?2",
-        params![key.as_str(), interval.as_str()],
+        params![key.as_str(), interval.code()],
         |r| r.get(0),
     )
 }
@@ -143,13 +185,13 @@ pub fn stored_bars(
         "SELECT ts FROM candles WHERE instrument = ?1 AND interval = ?2 AND ts BETWEEN ?3 AND ?4",
     )?;
     let set = stmt
-        .query_map(params![key.as_str(), interval.as_str(), from, to], |r| {
+        .query_map(params![key.as_str(), interval.code(), from, to], |r| {
             r.get(0)
         })?
         .collect::<rusqlite::Result<HashSet<i64>>>()?;
     let first = conn.query_row(
         "SELECT min(ts) FROM candles WHERE instrument = ?1 AND interval = ?2",
-        params![key.as_str(), interval.as_str()],
+        params![key.as_str(), interval.code()],
         |r| r.get(0),
     )?;
     Ok((set, first))
@@ -207,7 +249,7 @@ pub fn daily_closes(
     n: usize,
 ) -> rusqlite::Result<Vec<f64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT close FROM candles WHERE instrument = ?1 AND interval = 'day' AND ts <= ?2
+        "SELECT close FROM candles WHERE instrument = ?1 AND interval = 1440 AND ts <= ?2
          ORDER BY ts DESC LIMIT ?3",
     )?;
     let mut closes = stmt
@@ -265,3 +307,6 @@ pub fn master_key(conn: &Connection, symbol: &str) -> rusqlite::Result<Option<In
         .optional()?;
     Ok(key.and_then(|k| InstrumentKey::parse(&k).ok()))
 }
+
+#[cfg(test)]
+mod tests;

@@ -120,7 +120,7 @@ fn main() {
             .prepare(
                 "INSERT OR REPLACE INTO candles
                  (instrument, interval, ts, open, high, low, close, volume, oi, source)
-                 VALUES (?1, 'day', ?2, ?3, ?4, ?5, ?6, ?7, NULL, 'bench')",
+                 VALUES (?1, 1440, ?2, ?3, ?4, ?5, ?6, ?7, NULL, 1)",
             )
             .expect("insert into candles");
         for (i, (key, symbol, _)) in list.iter().enumerate() {

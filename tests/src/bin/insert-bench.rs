@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use common::market::candle::Candle;
 use common::market::instrument::InstrumentKey;
 use common::market::interval::Interval;
+use common::market::provider::Source;
 use testkit::market::{Market, synthetic_equities, weekday_sessions};
 
 const USAGE: &str = "usage: insert-bench DB --symbols N --from YYYY-MM-DD --to YYYY-MM-DD";
@@ -100,9 +101,14 @@ fn main() {
         let key = InstrumentKey::parse(key).expect("a synthetic key parses");
         let started = Instant::now();
         let tx = conn.transaction().expect("a transaction");
-        rows +=
-            common::market::store::upsert_candles(&tx, &key, Interval::Minute1, &candles, "upstox")
-                .expect("the upsert");
+        rows += common::market::store::upsert_candles(
+            &tx,
+            &key,
+            Interval::Minutes(1),
+            &candles,
+            Source::Upstox,
+        )
+        .expect("the upsert");
         tx.commit().expect("commit");
         upserting += started.elapsed();
     }
