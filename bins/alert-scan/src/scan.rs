@@ -117,9 +117,10 @@ impl<'r> Scan<'_> {
                 }
                 _ => stored,
             };
+            let sessions = series::period_sessions(conn, &instrument.key, rule.interval, at)?;
             series_of.insert(
                 rule.interval,
-                series::series(stored, quote, rule.interval, at),
+                series::series(stored, quote, rule.interval, at, &sessions),
             );
             positions.insert(rule.interval, at);
         }

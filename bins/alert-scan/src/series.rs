@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Days, NaiveTime, Utc};
 use common::calendar::{self, TradingCalendar};
-use common::market::candle::{Candle, expected_bars, ist_epoch};
+use common::market::candle::{Candle, expected_bars, ist_epoch, period_open, previous_period};
 use common::market::instrument::InstrumentKey;
 use common::market::interval::Interval;
 use common::market::provider::Quote;
@@ -34,8 +34,11 @@ pub struct Position {
     pub current: i64,
     /// The start of the bar before it (in an earlier session when `current` is the first).
     pub previous: i64,
-    /// How many bars of `current`'s session come before it.
+    /// How many bars of `current`'s session come before it; for a week's or a month's bar,
+    /// how many of its sessions come before today's.
     pub earlier_today: usize,
+    /// 00:00 IST of the session the quote belongs to (the latest that has opened).
+    pub session: i64,
 }
 
 /// The bar `now` is in, for `interval`: the latest bar that has started, in the latest
@@ -45,39 +48,90 @@ pub fn position(
     interval: Interval,
     now: DateTime<Utc>,
 ) -> Option<Position> {
+    if interval.is_intraday() {
+        intraday_position(calendar, interval, now)
+    } else {
+        period_position(calendar, interval, now)
+    }
+}
+
+/// [`position`] for intraday bars. `None` before the first session the calendar knows of (it
+/// looks back 15 days).
+fn intraday_position(
+    calendar: &TradingCalendar,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Option<Position> {
     let now = now.timestamp();
     let mut date = calendar::today(chrono::DateTime::from_timestamp(now, 0)?);
-    let mut found: Option<(i64, usize)> = None;
+    let mut found: Option<(i64, i64)> = None;
     for _ in 0..15 {
         let bars = expected_bars(calendar, date, interval);
         if let Some(session) = calendar.session(date) {
             match found {
                 None if ist_epoch(date, session.open) <= now => {
-                    // A day bar starts at 00:00 IST but trades from the open.
-                    let at = match interval.minutes() {
-                        None => 0,
-                        Some(_) => bars.iter().rposition(|&b| b <= now)?,
-                    };
+                    let at = bars.iter().rposition(|&b| b <= now)?;
+                    let session = ist_epoch(date, NaiveTime::MIN);
                     if at > 0 {
                         return Some(Position {
                             current: bars[at],
                             previous: bars[at - 1],
                             earlier_today: at,
+                            session,
                         });
                     }
-                    found = Some((bars[at], 0));
+                    found = Some((bars[at], session));
                 }
-                Some((current, earlier_today)) => {
+                Some((current, session)) => {
                     return Some(Position {
                         current,
                         previous: *bars.last()?,
-                        earlier_today,
+                        earlier_today: 0,
+                        session,
                     });
                 }
                 None => {}
             }
         }
         date = date.checked_sub_days(Days::new(1))?;
+    }
+    None
+}
+
+/// [`position`] for bars of a day, a week or a month: each starts at 00:00 IST of its first
+/// trading day but trades from that session's open, and the quote belongs to the latest
+/// session that has opened. `None` when the calendar has no such session in the 15 days
+/// before, or no earlier one in the 24 periods before.
+fn period_position(
+    calendar: &TradingCalendar,
+    interval: Interval,
+    now: DateTime<Utc>,
+) -> Option<Position> {
+    let today = calendar::today(now);
+    let latest = (0..15)
+        .filter_map(|back| today.checked_sub_days(Days::new(back)))
+        .find(|d| {
+            calendar
+                .session(*d)
+                .is_some_and(|s| ist_epoch(*d, s.open) <= now.timestamp())
+        })?;
+    let first = period_open(calendar, latest, interval)?;
+    let earlier_today = first
+        .iter_days()
+        .take_while(|d| *d < latest)
+        .filter(|d| calendar.session(*d).is_some())
+        .count();
+    let mut date = latest;
+    for _ in 0..24 {
+        date = previous_period(date, interval)?;
+        if let Some(before) = period_open(calendar, date, interval) {
+            return Some(Position {
+                current: ist_epoch(first, NaiveTime::MIN),
+                previous: ist_epoch(before, NaiveTime::MIN),
+                earlier_today,
+                session: ist_epoch(latest, NaiveTime::MIN),
+            });
+        }
     }
     None
 }
@@ -96,7 +150,7 @@ pub fn stored(
     )?;
     let mut bars = stmt
         .query_map(
-            params![key.as_str(), interval.as_str(), before, limit as i64],
+            params![key.as_str(), interval.code(), before, limit as i64],
             |r| {
                 Ok(Bar {
                     ts: r.get(0)?,
@@ -110,6 +164,23 @@ pub fn stored(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     bars.reverse();
     Ok(bars)
+}
+
+/// The stored day bars of a week's or a month's bar at `at` that come before its session
+/// today: what its forming bar adds to the quote. Empty for shorter intervals.
+pub fn period_sessions(
+    conn: &Connection,
+    key: &InstrumentKey,
+    interval: Interval,
+    at: Position,
+) -> rusqlite::Result<Vec<Bar>> {
+    if matches!(interval, Interval::Week | Interval::Month) {
+        let mut bars = stored(conn, key, Interval::Day, at.session, at.earlier_today)?;
+        bars.retain(|b| b.ts >= at.current);
+        Ok(bars)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Adds `fetched` bars (checked, complete) that start before `before` and are not stored, and
@@ -158,6 +229,7 @@ pub fn series(
     quote: &Quote,
     interval: Interval,
     at: Position,
+    sessions: &[Bar],
 ) -> Result<Vec<Bar>, Stale> {
     if !is_current(&stored, at) {
         return Err(Stale {
@@ -167,14 +239,32 @@ pub fn series(
     }
     let price = quote.ltp;
     let forming = match interval.minutes() {
-        // The quote's volume, high and low are the day's so far: the day bar's own.
-        None => Bar {
-            ts: at.current,
-            high: quote.high.unwrap_or(price).max(price),
-            low: quote.low.unwrap_or(price).min(price),
-            close: price,
-            volume: quote.volume,
-        },
+        // The quote's volume, high and low are the day's so far: the day bar's own; a week's
+        // or a month's adds its earlier sessions' day bars, and knows its volume only when
+        // every one of them is stored.
+        None => {
+            let earlier = &sessions[..sessions.len().min(at.earlier_today)];
+            let complete = interval == Interval::Day || earlier.len() == at.earlier_today;
+            let volume = match (quote.volume, complete) {
+                (Some(today), true) => {
+                    Some(today + earlier.iter().filter_map(|b| b.volume).sum::<i64>())
+                }
+                _ => None,
+            };
+            Bar {
+                ts: at.current,
+                high: earlier
+                    .iter()
+                    .map(|b| b.high)
+                    .fold(quote.high.unwrap_or(price).max(price), f64::max),
+                low: earlier
+                    .iter()
+                    .map(|b| b.low)
+                    .fold(quote.low.unwrap_or(price).min(price), f64::min),
+                close: price,
+                volume,
+            }
+        }
         // The forming bar's volume is the day's less that of today's bars, when all of them
         // are stored: the last `earlier_today` bars, the first at the open. Being distinct
         // bars on the grid between the open and the previous bar, they are all of them.
@@ -233,17 +323,18 @@ mod tests {
     #[test]
     fn the_forming_bar_and_the_one_before_follow_the_nse_calendar() {
         let cal = TradingCalendar::embedded();
-        let p = position(&cal, Interval::Minute15, ist(20, 10, 7)).unwrap();
+        let p = position(&cal, Interval::Minutes(15), ist(20, 10, 7)).unwrap();
         assert_eq!(
             p,
             Position {
                 current: at(20, 10, 0),
                 previous: at(20, 9, 45),
-                earlier_today: 3
+                earlier_today: 3,
+                session: day(20),
             }
         );
         // Monday's first bar follows Friday's last.
-        let p = position(&cal, Interval::Minute15, ist(23, 9, 15)).unwrap();
+        let p = position(&cal, Interval::Minutes(15), ist(23, 9, 15)).unwrap();
         assert_eq!((p.current, p.previous), (at(23, 9, 15), at(20, 15, 15)));
         // Before Monday's open the day bar forming is still Friday's.
         let p = position(&cal, Interval::Day, ist(23, 8, 0)).unwrap();
@@ -282,14 +373,14 @@ mod tests {
     #[test]
     fn the_forming_intraday_bar_has_the_day_volume_less_todays_stored_bars() {
         let cal = TradingCalendar::embedded();
-        let p = position(&cal, Interval::Minute15, ist(20, 10, 7)).unwrap();
+        let p = position(&cal, Interval::Minutes(15), ist(20, 10, 7)).unwrap();
         let stored = vec![
             bar(at(19, 15, 15), 7),
             bar(at(20, 9, 15), 100),
             bar(at(20, 9, 30), 200),
             bar(at(20, 9, 45), 300),
         ];
-        let bars = series(stored, &quote(105.0, 1000), Interval::Minute15, p).unwrap();
+        let bars = series(stored, &quote(105.0, 1000), Interval::Minutes(15), p, &[]).unwrap();
         let forming = bars.last().unwrap();
         assert_eq!(forming.ts, at(20, 10, 0));
         assert_eq!(forming.close, 105.0);
@@ -300,7 +391,7 @@ mod tests {
             earlier_today: 3,
             ..p
         };
-        let bars = series(holed, &quote(105.0, 1000), Interval::Minute15, p2).unwrap();
+        let bars = series(holed, &quote(105.0, 1000), Interval::Minutes(15), p2, &[]).unwrap();
         assert_eq!(bars.last().unwrap().volume, None);
     }
 
@@ -339,7 +430,14 @@ mod tests {
     fn stored_bars_that_stop_early_are_stale() {
         let cal = TradingCalendar::embedded();
         let p = position(&cal, Interval::Day, ist(20, 11, 0)).unwrap();
-        let err = series(vec![bar(day(18), 5)], &quote(105.0, 1000), Interval::Day, p).unwrap_err();
+        let err = series(
+            vec![bar(day(18), 5)],
+            &quote(105.0, 1000),
+            Interval::Day,
+            p,
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             Stale {
@@ -347,7 +445,14 @@ mod tests {
                 expected: day(19)
             }
         );
-        let bars = series(vec![bar(day(19), 5)], &quote(105.0, 1000), Interval::Day, p).unwrap();
+        let bars = series(
+            vec![bar(day(19), 5)],
+            &quote(105.0, 1000),
+            Interval::Day,
+            p,
+            &[],
+        )
+        .unwrap();
         let forming = bars.last().unwrap();
         assert_eq!(
             (forming.high, forming.low, forming.volume),

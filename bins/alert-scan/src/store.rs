@@ -5,12 +5,14 @@ use common::db::Schema;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::rule::{Condition, Cooldown, Rule};
+use common::market::interval::UnknownInterval;
 
 /// The tables. `alert_events` keeps its rows when a rule is removed, so it says what the rule
 /// was; (rule, bar) is unique, so a rerun or a catch-up run never records a firing twice.
 pub const SCHEMA: Schema = Schema {
     component: "alert-scan",
-    migrations: &["CREATE TABLE alert_rules (
+    migrations: &[
+        "CREATE TABLE alert_rules (
             -- AUTOINCREMENT: a removed rule's number is never given to a new one, whose
             -- firings would otherwise collide with the old rule's events.
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -47,7 +49,42 @@ pub const SCHEMA: Schema = Schema {
             fired_at TEXT NOT NULL,
             UNIQUE (rule_id, bar_ts)
         );
-        CREATE INDEX alert_events_by_time ON alert_events (fired_at);"],
+        CREATE INDEX alert_events_by_time ON alert_events (fired_at);",
+        // Any interval: the first table took four by a CHECK. Rebuilt without losing a state
+        // or reusing a removed rule's number. The old table is renamed first, which points
+        // alert_state at it, so dropping tables never cascades into the states; the rules'
+        // AUTOINCREMENT counter moves to the new table.
+        "ALTER TABLE alert_rules RENAME TO alert_rules_v1;
+        CREATE TABLE alert_rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            symbol TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            params TEXT NOT NULL,
+            interval TEXT NOT NULL,
+            channels TEXT NOT NULL,
+            cooldown_secs INTEGER NOT NULL CHECK (cooldown_secs >= 0),
+            enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+            created_at TEXT NOT NULL,
+            UNIQUE (symbol, kind, params, interval)
+        );
+        INSERT INTO alert_rules SELECT * FROM alert_rules_v1;
+        DELETE FROM sqlite_sequence WHERE name = 'alert_rules';
+        UPDATE sqlite_sequence SET name = 'alert_rules' WHERE name = 'alert_rules_v1';
+        CREATE TABLE alert_state_v2 (
+            rule_id INTEGER PRIMARY KEY REFERENCES alert_rules (id) ON DELETE CASCADE,
+            armed INTEGER NOT NULL,
+            holds INTEGER NOT NULL,
+            value REAL,
+            threshold REAL,
+            bar_ts INTEGER NOT NULL,
+            checked_at TEXT NOT NULL,
+            fired_at TEXT
+        );
+        INSERT INTO alert_state_v2 SELECT * FROM alert_state;
+        DROP TABLE alert_state;
+        DROP TABLE alert_rules_v1;
+        ALTER TABLE alert_state_v2 RENAME TO alert_state;",
+    ],
     adopted: None,
 };
 
@@ -67,7 +104,9 @@ fn rule_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Rule> {
         id: row.get(0)?,
         symbol: row.get(1)?,
         condition: Condition::parse(&kind, &params).map_err(|e| bad(2, e))?,
-        interval: interval.parse().map_err(|e| bad(4, e))?,
+        interval: interval
+            .parse()
+            .map_err(|e: UnknownInterval| bad(4, e.to_string()))?,
         channels: channels.parse().map_err(|e| bad(5, e))?,
         cooldown: Cooldown(row.get(6)?),
         enabled: row.get(7)?,
@@ -113,7 +152,7 @@ pub fn save(conn: &Connection, rule: &Rule, now: DateTime<Utc>) -> rusqlite::Res
                 rule.symbol,
                 rule.condition.kind(),
                 rule.condition.params(),
-                rule.interval.as_str()
+                rule.interval.to_string()
             ],
             |r| r.get(0),
         )
@@ -134,7 +173,7 @@ pub fn save(conn: &Connection, rule: &Rule, now: DateTime<Utc>) -> rusqlite::Res
                     rule.symbol,
                     rule.condition.kind(),
                     rule.condition.params(),
-                    rule.interval.as_str(),
+                    rule.interval.to_string(),
                     rule.channels.to_string(),
                     rule.cooldown.0,
                     rule.enabled,
