@@ -35,7 +35,7 @@ pub struct Cli {
     /// "NSE_INDEX|Nifty 50") [default: the configured universe]
     #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub symbols: Vec<String>,
-    /// Candle interval: 1minute, 5minute, 15minute or day; repeatable [default: the configured ones]
+    /// Candle interval: N minute (1-300, e.g. 30minute), N hour (1-5), day, week or month; repeatable [default: the configured ones]
     #[arg(long = "interval", value_name = "INTERVAL")]
     pub intervals: Vec<Interval>,
     /// Backfill from this IST date (YYYY-MM-DD)
