@@ -192,3 +192,19 @@ fn without_a_token_yahoo_serves_candles_and_drops_its_null_bars() {
         "Upstox was not called"
     );
 }
+
+#[test]
+fn an_interval_yahoo_lacks_is_refused_before_any_request_naming_what_yahoo_has() {
+    let w = World::new();
+    w.without_token();
+    let out = w
+        .run(&["--interval", "10minute", "--no-quotes", "--no-options"])
+        .expect(78, "", Row::status("failed"));
+    assert!(
+        out.stderr.contains("yahoo has no 10minute bars: it has 1minute, 2minute, 5minute, 15minute, 30minute, 1hour, 90minute, day, week and month"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("upstox_token"), "{}", out.stderr);
+    assert_eq!(count(&w.db(), "candles"), 0);
+}
