@@ -186,3 +186,116 @@ fn tables_adopted_from_another_component_count_as_migrated_and_are_not_created_a
     let fresh = open(&dir.path().join("y.db"), Duration::from_secs(1), &[new]).unwrap();
     assert_eq!(versions(&fresh), vec![("new".into(), 1), ("new".into(), 2)]);
 }
+
+#[test]
+fn a_current_file_opens_while_another_process_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    drop(open(&path, Duration::from_secs(1), &[A, B]).unwrap());
+    let mut writer = Connection::open(&path).unwrap();
+    let _held = writer
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .unwrap();
+    // Checking the versions reads; only a pending migration needs the write lock.
+    let conn = open(&path, Duration::ZERO, &[A, B]).unwrap();
+    assert_eq!(
+        versions(&conn),
+        vec![("a".into(), 1), ("a".into(), 2), ("b".into(), 1)]
+    );
+    let err = open(&path, Duration::ZERO, &[A, B, C]).unwrap_err();
+    assert!(
+        matches!(&err, DbError::Sqlite { error, .. } if is_busy(error)),
+        "{err}"
+    );
+}
+
+const C: Schema = Schema {
+    component: "c",
+    migrations: &["CREATE TABLE c1 (x INTEGER);"],
+    adopted: None,
+};
+
+#[test]
+fn closing_leaves_the_wal_to_be_checkpointed_by_a_later_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let conn = open(&path, Duration::from_secs(1), &[B]).unwrap();
+    conn.execute("INSERT INTO b1 VALUES (7)", []).unwrap();
+    drop(conn);
+    let wal = dir.path().join("x.db-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "no checkpoint (two fsyncs) and no new WAL (two more) at every run"
+    );
+    let conn = open(&path, Duration::from_secs(1), &[B]).unwrap();
+    let x: i64 = conn
+        .query_row("SELECT x FROM b1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(x, 7);
+    let reader = open_read_only(&path, Duration::from_secs(1), &[B])
+        .unwrap()
+        .unwrap();
+    let x: i64 = reader
+        .query_row("SELECT x FROM b1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(x, 7);
+}
+
+#[test]
+fn a_large_transaction_leaves_no_large_wal_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let mut conn = open(&path, Duration::from_secs(1), &[B]).unwrap();
+    conn.execute_batch("ALTER TABLE b1 ADD COLUMN pad BLOB")
+        .unwrap();
+    // About 40 MiB in one transaction: a backfill's or the candles rebuild's size of WAL.
+    let tx = conn.transaction().unwrap();
+    for i in 0..10_000 {
+        tx.execute("INSERT INTO b1 VALUES (?1, zeroblob(4096))", [i])
+            .unwrap();
+    }
+    tx.commit().unwrap();
+    let wal = dir.path().join("x.db-wal");
+    let after_big = std::fs::metadata(&wal).unwrap().len();
+    assert!(after_big > 2 * WAL_SIZE_LIMIT as u64, "{after_big}");
+    drop(conn);
+    // The next run opens the log afresh, which counts none of it checkpointed: its first
+    // commit checkpoints it again and the next restarts it, cut back (a run commits its
+    // job_runs row at start and at end, and its units between).
+    let conn = open(&path, Duration::from_secs(1), &[B]).unwrap();
+    conn.execute("INSERT INTO b1 (x) VALUES (-1)", []).unwrap();
+    conn.execute("INSERT INTO b1 (x) VALUES (-2)", []).unwrap();
+    let after_next = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        after_next <= WAL_SIZE_LIMIT as u64,
+        "the WAL kept {after_next} bytes after a {after_big}-byte transaction"
+    );
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM b1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 10_002);
+}
+
+#[test]
+fn a_migration_leaves_its_wal_folded_into_the_file() {
+    const REBUILD: Schema = Schema {
+        component: "r",
+        migrations: &[
+            "CREATE TABLE r1 (x INTEGER, pad BLOB);",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+             INSERT INTO r1 SELECT i, zeroblob(4096) FROM n;",
+        ],
+        adopted: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let conn = open(&path, Duration::from_secs(1), &[REBUILD]).unwrap();
+    let wal = std::fs::metadata(dir.path().join("x.db-wal"))
+        .unwrap()
+        .len();
+    assert_eq!(wal, 0, "a 40 MiB migration left {wal} bytes of WAL");
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM r1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 10_000);
+}
