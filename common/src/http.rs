@@ -330,7 +330,10 @@ fn fetch_once(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let final_url = response.url().to_string();
-    let mut body = Vec::new();
+    // Sized once when the length is announced: grown by doubling, a body took up to twice
+    // its size, and copies on the way.
+    let announced = response.content_length().unwrap_or(0).min(limit);
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     (&mut response)
         .take(limit + 1)
         .read_to_end(&mut body)

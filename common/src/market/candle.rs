@@ -103,8 +103,9 @@ pub fn day_start(ts: i64) -> i64 {
 }
 
 /// The first calendar day of the week (Monday) or month holding `date`; `date` itself for the
-/// other intervals.
-fn period_begin(date: NaiveDate, interval: Interval) -> NaiveDate {
+/// other intervals. Upstox and Yahoo stamp a week's or a month's bar there, and answer a
+/// request with the bars stamped inside its range, so a request for that bar starts there.
+pub fn period_begin(date: NaiveDate, interval: Interval) -> NaiveDate {
     match interval {
         Interval::Week => date - Days::new(u64::from(date.weekday().num_days_from_monday())),
         Interval::Month => date.with_day(1).unwrap_or(date),
@@ -247,9 +248,12 @@ pub fn check(
         c.ts = stored_start(calendar, c.ts, interval);
     }
     candles.sort_by_key(|c| c.ts);
-    out.candles.reserve(candles.len());
+    // What is kept is moved down in place: a second vector would double the memory of the
+    // largest batches.
+    let mut kept = 0;
     let mut last_ts = None;
-    for candle in candles {
+    for i in 0..candles.len() {
+        let candle = candles[i];
         let verdict = problem(&candle)
             .map_or_else(|| placement(candle.ts, interval, calendar), Err)
             .and_then(|end| {
@@ -265,11 +269,14 @@ pub fn check(
             }
             Ok(_) => {
                 last_ts = Some(candle.ts);
-                out.candles.push(candle);
+                candles[kept] = candle;
+                kept += 1;
             }
             Err(problem) => out.rejected.push(Rejection { candle, problem }),
         }
     }
+    candles.truncate(kept);
+    out.candles = candles;
     out
 }
 

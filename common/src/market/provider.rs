@@ -210,8 +210,8 @@ impl Source {
     }
 }
 
-/// A source of market data.
-pub trait Provider {
+/// A source of market data; `Sync`, so that one thread may fetch while another writes.
+pub trait Provider: Sync {
     /// Who answers.
     fn source(&self) -> Source;
 

@@ -12,7 +12,7 @@ use crate::config::Limit;
 use crate::credentials::{self, Secret};
 use crate::db::MARKET_DATA_DB;
 use crate::harness::{Context, Fatal};
-use crate::http::HttpClient;
+use crate::http::{Admission, HttpClient};
 
 use crate::market::provider::Provider;
 use crate::market::upstox::Upstox;
@@ -82,17 +82,26 @@ impl Source {
         })
     }
 
-    /// The provider.
+    /// The provider, each request admitted by the shared budget.
     pub fn provider(&self) -> Box<dyn Provider + '_> {
+        self.provider_admitted_by(&self.budget)
+    }
+
+    /// The provider, each request admitted by `admission` (which spends [`Source::budget`]
+    /// in its own way, such as [`crate::budget::Prepaid`]).
+    pub fn provider_admitted_by<'a>(
+        &'a self,
+        admission: &'a (dyn Admission + Sync),
+    ) -> Box<dyn Provider + 'a> {
         match &self.token {
-            Some(token) => Box::new(Upstox::new(
-                &self.http,
-                &self.budget,
-                &self.upstox_url,
-                token,
-            )),
-            None => Box::new(Yahoo::new(&self.http, &self.budget, &self.yahoo_url)),
+            Some(token) => Box::new(Upstox::new(&self.http, admission, &self.upstox_url, token)),
+            None => Box::new(Yahoo::new(&self.http, admission, &self.yahoo_url)),
         }
+    }
+
+    /// The provider's request budget, shared with every other process.
+    pub fn budget(&self) -> &SharedBudget {
+        &self.budget
     }
 
     /// The HTTP client the provider uses (the instrument master is fetched with it too).

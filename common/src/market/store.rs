@@ -142,20 +142,21 @@ pub fn upsert_candles(
     source: Source,
 ) -> rusqlite::Result<u64> {
     let mut stmt = tx.prepare_cached(UPSERT_CANDLE)?;
+    // SQLite keeps bindings across executions: what every row shares is bound once, and each
+    // row binds only its own values (all ten are bound before the first row runs).
+    stmt.raw_bind_parameter(1, key.as_str())?;
+    stmt.raw_bind_parameter(2, interval.code())?;
+    stmt.raw_bind_parameter(10, source.code())?;
     let mut changed = 0;
     for c in candles {
-        changed += stmt.execute(params![
-            key.as_str(),
-            interval.code(),
-            c.ts,
-            c.open,
-            c.high,
-            c.low,
-            c.close,
-            c.volume,
-            c.oi,
-            source.code()
-        ])? as u64;
+        stmt.raw_bind_parameter(3, c.ts)?;
+        stmt.raw_bind_parameter(4, c.open)?;
+        stmt.raw_bind_parameter(5, c.high)?;
+        stmt.raw_bind_parameter(6, c.low)?;
+        stmt.raw_bind_parameter(7, c.close)?;
+        stmt.raw_bind_parameter(8, c.volume)?;
+        stmt.raw_bind_parameter(9, c.oi)?;
+        changed += stmt.raw_execute()? as u64;
     }
     Ok(changed)
 }

@@ -3,11 +3,12 @@
 
 pub mod parse;
 
-use crate::budget::SharedBudget;
 use crate::credentials::Secret;
+use crate::http::Admission;
 use crate::http::{Fetched, HttpClient};
 use chrono::{Days, NaiveDate};
 
+use crate::market::candle::period_begin;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::interval::Interval;
 use crate::market::provider::{
@@ -25,16 +26,16 @@ pub const TOKEN_HINT: &str = "Upstox access tokens expire every day (about 03:30
 /// The Upstox provider.
 pub struct Upstox<'a> {
     http: &'a HttpClient,
-    budget: &'a SharedBudget,
+    budget: &'a (dyn Admission + Sync),
     base: String,
     bearer: String,
 }
 
 impl<'a> Upstox<'a> {
-    /// Upstox at `base_url`, authenticated with `token`, spending `budget`.
+    /// Upstox at `base_url`, authenticated with `token`, each request admitted by `budget`.
     pub fn new(
         http: &'a HttpClient,
-        budget: &'a SharedBudget,
+        budget: &'a (dyn Admission + Sync),
         base_url: &str,
         token: &Secret,
     ) -> Self {
@@ -116,7 +117,9 @@ impl Provider for Upstox<'_> {
     ) -> Result<CandleBatch, ProviderError> {
         let key = instrument.key.url_encoded();
         let mut batch = CandleBatch::default();
-        // The historical endpoint ends yesterday; today's bars come from the intraday one.
+        let from = period_begin(from, interval);
+        // The historical endpoint ends yesterday; today's bars come from the intraday one,
+        // which has no weeks or months: the historical one carries the forming period.
         let historical_to = to.min(today - Days::new(1));
         if from <= historical_to {
             let url = format!(
@@ -126,7 +129,7 @@ impl Provider for Upstox<'_> {
             );
             batch.candles = self.read(&url, parse::candles)?;
         }
-        if to >= today {
+        if to >= today && !matches!(interval, Interval::Week | Interval::Month) {
             let url = format!(
                 "{}/v3/historical-candle/intraday/{key}/{}",
                 self.base,

@@ -3,11 +3,11 @@
 
 pub mod parse;
 
-use crate::budget::SharedBudget;
+use crate::http::Admission;
 use crate::http::HttpClient;
 use chrono::{Days, NaiveDate, NaiveTime};
 
-use crate::market::candle::ist_epoch;
+use crate::market::candle::{ist_epoch, period_begin};
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::interval::Interval;
 use crate::market::provider::{
@@ -17,13 +17,13 @@ use crate::market::provider::{
 /// The Yahoo provider.
 pub struct Yahoo<'a> {
     http: &'a HttpClient,
-    budget: &'a SharedBudget,
+    budget: &'a (dyn Admission + Sync),
     base: String,
 }
 
 impl<'a> Yahoo<'a> {
-    /// Yahoo at `base_url`, spending `budget`.
-    pub fn new(http: &'a HttpClient, budget: &'a SharedBudget, base_url: &str) -> Self {
+    /// Yahoo at `base_url`, each request admitted by `budget`.
+    pub fn new(http: &'a HttpClient, budget: &'a (dyn Admission + Sync), base_url: &str) -> Self {
         Yahoo {
             http,
             budget,
@@ -120,7 +120,7 @@ impl Provider for Yahoo<'_> {
                 self.offered()
             )));
         };
-        let start = ist_epoch(from, NaiveTime::MIN);
+        let start = ist_epoch(period_begin(from, interval), NaiveTime::MIN);
         let end = ist_epoch(to + Days::new(1), NaiveTime::MIN);
         let chart = self.chart(
             instrument,

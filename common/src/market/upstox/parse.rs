@@ -2,19 +2,21 @@
 //! option expiries and the instrument master. Pure functions of the body's bytes, so every
 //! shape is tested against the real samples without a network.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use crate::market::candle::Candle;
 use crate::market::instrument::InstrumentKey;
 use crate::market::provider::{FormatError, MasterEntry, Quote};
 
 mod options;
+mod timestamp;
 
 pub use options::{expiries, option_chain};
+use timestamp::iso_seconds;
 
 const CANDLES: &str = "Upstox candles";
 const QUOTES: &str = "Upstox quotes";
@@ -48,9 +50,9 @@ fn one_line(text: &str) -> String {
 /// page from a proxy, a CDN, a login wall) is named by its first characters, because serde's
 /// "expected value at line 1 column 1" does not say what came instead. Shared with the Yahoo
 /// parser.
-pub(crate) fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<'a, T: Deserialize<'a>>(
     what: &'static str,
-    body: &[u8],
+    body: &'a [u8],
 ) -> Result<T, FormatError> {
     let text = body.trim_ascii_start();
     match text.first() {
@@ -98,7 +100,10 @@ struct Body<T> {
 /// The `data` of a successful answer; any other status becomes an error quoting Upstox's
 /// error codes and messages, which are what a person needs to act on. The status is read
 /// first, on its own, so that an error answer is reported as one whatever its `data` holds.
-fn success_data<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T, FormatError> {
+fn success_data<'a, T: Deserialize<'a>>(
+    what: &'static str,
+    body: &'a [u8],
+) -> Result<T, FormatError> {
     let head: Head = decode(what, body)?;
     match head.status.as_deref() {
         Some("success") => decode::<Body<T>>(what, body)?
@@ -148,14 +153,6 @@ fn count(value: Option<f64>, field: &str) -> Result<Option<i64>, String> {
         .transpose()
 }
 
-/// `2023-10-19T15:15:00+05:30` as UTC epoch seconds; the offset is required, since a time
-/// without one cannot be placed.
-fn iso_seconds(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.timestamp())
-}
-
 /// A `YYYY-MM-DD` date.
 fn date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
@@ -174,19 +171,48 @@ fn positive(price: Option<f64>) -> Option<f64> {
 }
 
 #[derive(Deserialize)]
-struct CandleData {
-    candles: Vec<CandleRow>,
+struct CandleData<'a> {
+    #[serde(borrow)]
+    candles: Vec<CandleRow<'a>>,
 }
 
 /// `[timestamp, open, high, low, close, volume, open_interest]`. Counts are read as f64
-/// because some responses write them as `559982.0`.
+/// because some responses write them as `559982.0`. The timestamp is borrowed from the body
+/// (owned only when it has escapes).
 #[derive(Deserialize)]
-struct CandleRow(String, f64, f64, f64, f64, f64, Option<f64>);
+struct CandleRow<'a>(
+    #[serde(borrow)] Cow<'a, str>,
+    f64,
+    f64,
+    f64,
+    f64,
+    f64,
+    Option<f64>,
+);
+
+/// A successful candle answer read in one pass.
+#[derive(Deserialize)]
+struct CandleAnswer<'a> {
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    #[serde(borrow)]
+    data: CandleData<'a>,
+}
 
 /// Reads a historical or intraday candle answer (v2 or v3; same shape). The bars come back in
 /// the order received, which is newest first; [`crate::market::candle::check`] sorts them.
 pub fn candles(body: &[u8]) -> Result<Vec<Candle>, FormatError> {
-    let data: CandleData = success_data(CANDLES, body)?;
+    // A successful answer is read once; any other is read again the general way, status
+    // first, which says what is wrong with it.
+    let data = match serde_json::from_slice::<CandleAnswer>(body) {
+        Ok(answer) if answer.status == "success" => answer.data,
+        _ => success_data::<CandleData>(CANDLES, body)?,
+    };
+    bars(data)
+}
+
+/// The rows of a candle answer as candles; an error names the first row that is wrong.
+fn bars(data: CandleData) -> Result<Vec<Candle>, FormatError> {
     data.candles
         .into_iter()
         .enumerate()

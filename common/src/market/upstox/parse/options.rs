@@ -36,7 +36,7 @@ struct MarketData {
     ask_price: Option<f64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Greeks {
     vega: Option<f64>,
     theta: Option<f64>,
@@ -45,9 +45,35 @@ struct Greeks {
     iv: Option<f64>,
 }
 
+impl Greeks {
+    /// The greeks Upstox computed, its "not computed" zeros made `None`.
+    ///
+    /// Upstox solves the IV from the option's price and derives the greeks from it. Where it
+    /// cannot solve one (deep in-the-money contracts, priced at or below intrinsic value) it
+    /// sends `iv: 0` and 0 for every greek: no volatility is 0, so an IV of 0 (or none) is
+    /// `None`, and so is every greek that is 0 beside it. A greek that is not 0 is kept
+    /// whatever the IV, as Upstox sent it. With a real IV a 0 greek is a real value rounded
+    /// to Upstox's four decimals (the real sample's far out-of-the-money put has IV 50.78 and
+    /// gamma 0) and is kept too.
+    fn computed(self) -> Greeks {
+        if self.iv.is_some_and(|iv| iv != 0.0) {
+            return self;
+        }
+        let sent = |greek: Option<f64>| greek.filter(|g| *g != 0.0);
+        Greeks {
+            vega: sent(self.vega),
+            theta: sent(self.theta),
+            gamma: sent(self.gamma),
+            delta: sent(self.delta),
+            iv: None,
+        }
+    }
+}
+
 /// Reads `/v2/option/chain`: one row per side present at each strike, calls before puts, in
 /// the answer's strike order. IV stays in percent, as Upstox gives it; a bid or ask of 0 (no
-/// order) is `None`.
+/// order) is `None`, and so are an IV and greeks Upstox did not compute (see
+/// [`Greeks::computed`]).
 pub fn option_chain(body: &[u8]) -> Result<Vec<OptionRow>, FormatError> {
     let strikes: Vec<Strike> = success_data(CHAIN, body)?;
     let mut rows = Vec::with_capacity(strikes.len() * 2);
@@ -64,7 +90,7 @@ pub fn option_chain(body: &[u8]) -> Result<Vec<OptionRow>, FormatError> {
         for (side, leg) in sides {
             let Some(leg) = leg else { continue };
             let market = leg.market_data.as_ref();
-            let greeks = leg.option_greeks.as_ref();
+            let greeks = leg.option_greeks.unwrap_or_default().computed();
             rows.push(OptionRow {
                 underlying: underlying.clone(),
                 spot: strike.underlying_spot_price,
@@ -77,11 +103,11 @@ pub fn option_chain(body: &[u8]) -> Result<Vec<OptionRow>, FormatError> {
                 ask: positive(market.and_then(|m| m.ask_price)),
                 volume: count(market.and_then(|m| m.volume), "volume").map_err(&fail)?,
                 oi: count(market.and_then(|m| m.oi), "oi").map_err(&fail)?,
-                iv: greeks.and_then(|g| g.iv),
-                delta: greeks.and_then(|g| g.delta),
-                gamma: greeks.and_then(|g| g.gamma),
-                theta: greeks.and_then(|g| g.theta),
-                vega: greeks.and_then(|g| g.vega),
+                iv: greeks.iv,
+                delta: greeks.delta,
+                gamma: greeks.gamma,
+                theta: greeks.theta,
+                vega: greeks.vega,
             });
         }
     }

@@ -353,6 +353,103 @@ fn option_chain_strike_with_one_side_and_no_greeks() {
     );
 }
 
+/// (strike, side, iv, delta, gamma, theta, vega) of each row.
+type Figures = (
+    f64,
+    Side,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+fn figures(rows: &[OptionRow]) -> Vec<Figures> {
+    rows.iter()
+        .map(|r| (r.strike, r.side, r.iv, r.delta, r.gamma, r.theta, r.vega))
+        .collect()
+}
+
+#[test]
+fn greeks_upstox_did_not_compute_are_none_and_rounded_zeros_are_kept() {
+    // Upstox's format: deep in-the-money legs (the 24000 call, the 28000 put) come with IV 0
+    // and every greek 0; the far out-of-the-money legs beside them have an IV and a gamma
+    // rounded to 0.
+    let rows = option_chain(include_bytes!("../testdata/option_chain_deep_itm.json")).unwrap();
+    assert_eq!(
+        figures(&rows),
+        [
+            (24000.0, Side::Call, None, None, None, None, None),
+            (
+                24000.0,
+                Side::Put,
+                Some(38.12),
+                Some(-0.0021),
+                Some(0.0),
+                Some(-0.9811),
+                Some(0.0718)
+            ),
+            (
+                26000.0,
+                Side::Call,
+                Some(11.74),
+                Some(0.5012),
+                Some(0.0011),
+                Some(-11.4513),
+                Some(11.8406)
+            ),
+            (
+                26000.0,
+                Side::Put,
+                Some(11.25),
+                Some(-0.4988),
+                Some(0.0011),
+                Some(-8.1392),
+                Some(11.8417)
+            ),
+            (
+                28000.0,
+                Side::Call,
+                Some(33.87),
+                Some(0.0013),
+                Some(0.0),
+                Some(-0.6129),
+                Some(0.0411)
+            ),
+            (28000.0, Side::Put, None, None, None, None, None),
+        ]
+    );
+    // The market data of an uncomputed leg is kept: only the greeks were missing.
+    assert_eq!((rows[0].ltp, rows[0].oi), (Some(1995.0), Some(1500)));
+}
+
+#[test]
+fn without_an_iv_only_the_zero_greeks_go() {
+    // Not seen from Upstox, but the rule holds for it: what was sent as a number other than 0
+    // is kept, whatever the IV; an absent IV is like 0.
+    let body = br#"{"status":"success","data":[{"expiry":"2026-11-24","strike_price":20000,
+        "underlying_key":"NSE_INDEX|Nifty 50","underlying_spot_price":25990.5,
+        "call_options":{"instrument_key":"NSE_FO|1","market_data":{"ltp":5990},
+            "option_greeks":{"vega":0,"theta":0,"gamma":0,"delta":1,"iv":0}},
+        "put_options":{"instrument_key":"NSE_FO|2","market_data":{"ltp":0.05},
+            "option_greeks":{"vega":0.01,"theta":-0.0,"gamma":0,"delta":-0.0001}}}]}"#;
+    assert_eq!(
+        figures(&option_chain(body).unwrap()),
+        [
+            (20000.0, Side::Call, None, Some(1.0), None, None, None),
+            (
+                20000.0,
+                Side::Put,
+                None,
+                Some(-0.0001),
+                None,
+                None,
+                Some(0.01)
+            ),
+        ]
+    );
+}
+
 #[test]
 fn real_option_contracts_give_their_expiry_once() {
     assert_eq!(
@@ -479,3 +576,21 @@ fn instrument_master_skips_incomplete_entries_and_refuses_other_bodies() {
     let gzipped = [0x1f, 0x8b, 0x08, 0x00];
     assert_starts(&detail(instruments(&gzipped)), "not JSON: starts with `");
 }
+
+#[test]
+fn a_candle_answer_is_read_the_same_in_one_pass_or_two() {
+    // The one-pass reading of a successful answer, and the status-first reading it falls
+    // back on, give the same bars; an escaped timestamp is read too.
+    let body = br#"{"status":"success","data":{"candles":[
+        ["2023-10-19T15:15:00+05:30",2305.3,2307.05,2301,2304.65,559982,0],
+        ["2023-10-19T15:14:00\u002B05:30",2305,2306,2304,2305.5,10.0,null]]}}"#;
+    let once = candles(body).unwrap();
+    let twice = bars(success_data(CANDLES, body).unwrap()).unwrap();
+    assert_eq!(once, twice);
+    assert_eq!(once.len(), 2);
+    assert_eq!(once[1].ts, once[0].ts - 60);
+    assert_eq!((once[1].volume, once[1].oi), (10, None));
+    assert_eq!(once[0].volume, 559_982);
+}
+
+mod intervals;
