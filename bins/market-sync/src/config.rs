@@ -9,6 +9,8 @@ use serde::Deserialize;
 use common::market::instrument::MAIN_INDICES;
 use common::market::interval::{self, Interval};
 
+use crate::atm::AtmDistance;
+
 /// `[jobs.market-sync]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -37,6 +39,8 @@ pub struct JobConfig {
     pub option_underlyings: Vec<String>,
     /// How many of the nearest expiries of each underlying.
     pub option_expiries: usize,
+    /// How far from spot the strike the ATM IV is read at may lie.
+    pub atm_max_distance: AtmDistance,
     /// A scheduled run this many minutes after the close still works (the after-close run).
     pub after_close_minutes: i64,
 }
@@ -62,10 +66,14 @@ impl Default for JobConfig {
                 "NSE_INDEX|Nifty Bank".to_string(),
             ],
             option_expiries: 2,
+            atm_max_distance: AtmDistance::StrikeStep,
             after_close_minutes: 120,
         }
     }
 }
+
+/// The fewest weekly or monthly bars gaps are looked for over, whatever `gap_lookback_days`.
+pub const GAP_LOOKBACK_BARS: u16 = 12;
 
 /// Days of history a first sync fetches: a week of 1-minute bars, more of the coarser ones
 /// (about 400 bars of a day or longer).
@@ -94,6 +102,19 @@ impl JobConfig {
             }
         }
         Ok(out)
+    }
+
+    /// How many days back gaps of `interval` are looked for: `gap_lookback_days`, but at least
+    /// [`GAP_LOOKBACK_BARS`] weeks or months for those intervals, since 30 days hold no
+    /// complete month's bar before the current one and a gap there would never be seen.
+    pub fn gap_lookback(&self, interval: Interval) -> i64 {
+        let periods = i64::from(GAP_LOOKBACK_BARS);
+        let floor = match interval {
+            Interval::Week => 7 * periods,
+            Interval::Month => 31 * periods,
+            Interval::Minutes(_) | Interval::Day => 0,
+        };
+        self.gap_lookback_days.max(floor)
     }
 
     /// Days of history for a first sync of `interval`.
@@ -135,5 +156,24 @@ impl Validate for JobConfig {
                 .map_err(|e| format!("[jobs.market-sync]: {e}"))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_and_months_look_back_over_at_least_twelve_bars_for_gaps() {
+        let config = JobConfig::default();
+        assert_eq!(config.gap_lookback(Interval::Minutes(30)), 30);
+        assert_eq!(config.gap_lookback(Interval::Day), 30);
+        assert_eq!(config.gap_lookback(Interval::Week), 84);
+        assert_eq!(config.gap_lookback(Interval::Month), 372);
+        let long = JobConfig {
+            gap_lookback_days: 1000,
+            ..JobConfig::default()
+        };
+        assert_eq!(long.gap_lookback(Interval::Month), 1000);
     }
 }

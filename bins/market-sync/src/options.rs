@@ -1,7 +1,8 @@
 //! Option chains of the configured underlyings (Upstox only), and their IV analysis: ATM IV,
-//! IV rank and percentile, historical volatility.
+//! IV rank and percentile, historical volatility. A day's `iv_analysis` row is written only
+//! when it has a figure: without a chain (no expiry ahead) it may still carry the HVs.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use common::Exit;
 use common::calendar;
 use common::harness::{Context, Fatal, UnitError};
@@ -9,6 +10,7 @@ use common::market;
 use common::market::instrument::InstrumentKey;
 use common::market::provider::{Provider, ProviderError};
 
+use crate::atm::{self, Atm, NoAtm};
 use crate::config::JobConfig;
 use crate::store;
 use crate::totals::Totals;
@@ -24,9 +26,23 @@ pub(crate) fn store(
 ) -> anyhow::Result<()> {
     let unit = format!("options {underlying}");
     let today = calendar::today(ctx.now);
-    let chain = provider.expiries(underlying).and_then(|all| {
+    let chain = provider.expiries(underlying).and_then(|listed| {
+        let upcoming: Vec<NaiveDate> = listed
+            .iter()
+            .copied()
+            .filter(|e| *e >= today)
+            .take(expiries)
+            .collect();
+        if upcoming.is_empty() {
+            // Not an error of the source, but a desk must hear of it: no chain, no IV today.
+            let listed = match listed.last() {
+                None => "none is listed".to_string(),
+                Some(last) => format!("the last listed is {last}"),
+            };
+            tracing::warn!("{unit}: no expiry on or after {today} ({listed}): no option chain");
+        }
         let mut rows = Vec::new();
-        for expiry in all.into_iter().filter(|e| *e >= today).take(expiries) {
+        for expiry in upcoming {
             rows.extend(provider.option_chain(underlying, expiry)?);
         }
         Ok(rows)
@@ -49,7 +65,18 @@ pub(crate) fn store(
     let Some(conn) = ctx.db.as_ref() else {
         return Ok(());
     };
-    let record = iv_record(conn, underlying, &rows, ctx.now)?;
+    let atm = atm::atm_iv(&rows, ctx.config.job.atm_max_distance);
+    match &atm {
+        Ok(_) | Err(NoAtm::NoChain) => {}
+        Err(why) => tracing::warn!("{unit}: no ATM IV: {why}"),
+    }
+    let record = iv_record(conn, underlying, atm.ok(), ctx.now)?;
+    if record.is_empty() {
+        tracing::info!(
+            "{unit}: no iv_analysis row: no ATM IV and too few day closes stored for a \
+             historical volatility"
+        );
+    }
     if ctx.dry_run {
         tracing::info!(
             "{unit}: would store {} option rows; IV {:?}",
@@ -62,7 +89,9 @@ pub(crate) fn store(
     let conn = ctx.db_mut()?;
     let tx = conn.transaction()?;
     let mut changed = store::upsert_chain(&tx, &rows, ts)?;
-    changed += store::upsert_iv(&tx, &record)?;
+    if !record.is_empty() {
+        changed += store::upsert_iv(&tx, &record)?;
+    }
     tx.commit()?;
     totals.changed += changed;
     if !rows.is_empty() {
@@ -71,22 +100,21 @@ pub(crate) fn store(
     Ok(())
 }
 
-/// Today's IV figures of `underlying` from its chain and the stored history.
+/// Today's IV figures of `underlying` from its ATM IV and the stored history.
 fn iv_record(
     conn: &rusqlite::Connection,
     underlying: &InstrumentKey,
-    rows: &[common::market::provider::OptionRow],
+    atm: Option<Atm>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<IvRecord> {
     let date = calendar::today(now);
-    let atm = volatility::atm_iv(rows);
     let history = store::iv_history(conn, underlying, date, SESSIONS_PER_YEAR - 1)?;
     let closes = market::store::daily_closes(conn, underlying, now.timestamp(), 31)?;
-    let iv = atm.map(|(_, iv)| iv);
+    let iv = atm.map(|a| a.iv);
     Ok(IvRecord {
         underlying: underlying.clone(),
         date,
-        expiry: atm.map(|(e, _)| e),
+        expiry: atm.map(|a| a.expiry),
         iv,
         iv_rank: iv.and_then(|iv| volatility::iv_rank(&history, iv)),
         iv_percentile: iv.and_then(|iv| volatility::iv_percentile(&history, iv)),

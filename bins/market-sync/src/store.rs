@@ -15,9 +15,14 @@ use crate::volatility::IvRecord;
 
 /// The tables. Until the market tables moved to common, this first migration also created
 /// them; a database from then has both, and common's `market` schema adopts them.
+///
+/// 2: IVs and greeks stored as 0.0 where Upstox had computed none become NULL, by the rule
+/// the parser now follows (an IV of 0 or none, and each 0 greek beside it), and `iv_analysis`
+/// rows without a single figure go; so old and new rows read the same way.
 pub const SCHEMA: Schema = Schema {
     component: "market-sync",
-    migrations: &["CREATE TABLE option_chain (
+    migrations: &[
+        "CREATE TABLE option_chain (
             underlying TEXT NOT NULL,
             expiry TEXT NOT NULL,
             strike REAL NOT NULL,
@@ -60,7 +65,13 @@ pub const SCHEMA: Schema = Schema {
             detected_at INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
             PRIMARY KEY (instrument, interval, gap_from)
-        ) WITHOUT ROWID;"],
+        ) WITHOUT ROWID;",
+        "UPDATE option_chain SET iv = NULL, delta = NULLIF(delta, 0), gamma = NULLIF(gamma, 0),
+                theta = NULLIF(theta, 0), vega = NULLIF(vega, 0)
+         WHERE (iv IS NULL OR iv = 0)
+           AND (iv = 0 OR delta = 0 OR gamma = 0 OR theta = 0 OR vega = 0);
+         DELETE FROM iv_analysis WHERE iv IS NULL AND hv20 IS NULL AND hv30 IS NULL;",
+    ],
     adopted: None,
 };
 
@@ -198,18 +209,27 @@ pub fn iv_history(
     Ok(ivs)
 }
 
-/// Stores the day's IV analysis of an underlying (the latest run of the day wins).
+/// Stores the day's IV analysis of an underlying: the latest run of the day wins, but for an
+/// IV it could not read. Returns rows changed.
 pub fn upsert_iv(tx: &Transaction, record: &IvRecord) -> rusqlite::Result<u64> {
+    // A day's row is rewritten by every run of that day, but a later run that finds no ATM IV
+    // (the chain's grid off spot, no expiry ahead) keeps the IV an earlier run read: the day's
+    // best figure beats none. Its HVs, from the day's closes, are always the latest.
     Ok(tx.execute(
         "INSERT INTO iv_analysis (underlying, date, expiry, iv, iv_rank, iv_percentile, iv_sessions, hv20, hv30)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (underlying, date) DO UPDATE SET
-             expiry = excluded.expiry, iv = excluded.iv, iv_rank = excluded.iv_rank,
-             iv_percentile = excluded.iv_percentile, iv_sessions = excluded.iv_sessions,
+             expiry = iif(excluded.iv IS NULL AND iv IS NOT NULL, expiry, excluded.expiry),
+             iv = iif(excluded.iv IS NULL AND iv IS NOT NULL, iv, excluded.iv),
+             iv_rank = iif(excluded.iv IS NULL AND iv IS NOT NULL, iv_rank, excluded.iv_rank),
+             iv_percentile = iif(excluded.iv IS NULL AND iv IS NOT NULL, iv_percentile, excluded.iv_percentile),
+             iv_sessions = iif(excluded.iv IS NULL AND iv IS NOT NULL, iv_sessions, excluded.iv_sessions),
              hv20 = excluded.hv20, hv30 = excluded.hv30
-         WHERE (expiry, iv, iv_rank, iv_percentile, iv_sessions, hv20, hv30) IS NOT
-               (excluded.expiry, excluded.iv, excluded.iv_rank, excluded.iv_percentile,
-                excluded.iv_sessions, excluded.hv20, excluded.hv30)",
+         WHERE (hv20, hv30) IS NOT (excluded.hv20, excluded.hv30)
+            OR (NOT (excluded.iv IS NULL AND iv IS NOT NULL)
+                AND (expiry, iv, iv_rank, iv_percentile, iv_sessions) IS NOT
+                    (excluded.expiry, excluded.iv, excluded.iv_rank, excluded.iv_percentile,
+                     excluded.iv_sessions))",
         params![
             record.underlying.as_str(),
             record.date.to_string(),
@@ -223,3 +243,6 @@ pub fn upsert_iv(tx: &Transaction, record: &IvRecord) -> rusqlite::Result<u64> {
         ],
     )? as u64)
 }
+
+#[cfg(test)]
+mod tests;

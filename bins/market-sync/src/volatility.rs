@@ -1,10 +1,9 @@
-//! Volatility figures per underlying: at-the-money implied volatility from the option chain,
-//! its rank and percentile over the last 252 sessions, and 20/30-session historical volatility.
+//! Volatility figures per underlying: the at-the-money IV's rank and percentile over the last
+//! 252 sessions (the IV itself is [`crate::atm`]'s), and 20/30-session historical volatility.
 
 use chrono::NaiveDate;
 
 use common::market::instrument::InstrumentKey;
-use common::market::provider::OptionRow;
 
 /// Sessions in a trading year: the IV rank window and the annualisation factor.
 pub const SESSIONS_PER_YEAR: usize = 252;
@@ -32,24 +31,11 @@ pub struct IvRecord {
     pub hv30: Option<f64>,
 }
 
-/// The at-the-money IV of the nearest expiry in `rows`: the mean of the call's and put's IV
-/// at the strike closest to spot (either alone when the other has none).
-pub fn atm_iv(rows: &[OptionRow]) -> Option<(NaiveDate, f64)> {
-    let expiry = rows.iter().map(|r| r.expiry).min()?;
-    let nearest = rows
-        .iter()
-        .filter(|r| r.expiry == expiry && r.iv.is_some_and(|iv| iv.is_finite() && iv > 0.0))
-        .min_by(|a, b| {
-            (a.strike - a.spot)
-                .abs()
-                .total_cmp(&(b.strike - b.spot).abs())
-        })?;
-    let ivs: Vec<f64> = rows
-        .iter()
-        .filter(|r| r.expiry == expiry && r.strike == nearest.strike)
-        .filter_map(|r| r.iv.filter(|iv| iv.is_finite() && *iv > 0.0))
-        .collect();
-    Some((expiry, ivs.iter().sum::<f64>() / ivs.len() as f64))
+impl IvRecord {
+    /// Whether it has no figure at all (no IV, no HV): such a row would say nothing.
+    pub fn is_empty(&self) -> bool {
+        self.iv.is_none() && self.hv20.is_none() && self.hv30.is_none()
+    }
 }
 
 /// IV rank: `(current − low) / (high − low) × 100` over `history` and `current`.
@@ -82,42 +68,6 @@ pub fn historical_volatility(closes: &[f64], n: usize) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::market::provider::Side;
-
-    fn option(strike: f64, side: Side, iv: Option<f64>, expiry: (i32, u32, u32)) -> OptionRow {
-        OptionRow {
-            underlying: InstrumentKey::parse("NSE_INDEX|Nifty 50").unwrap(),
-            spot: 22_976.2,
-            expiry: NaiveDate::from_ymd_opt(expiry.0, expiry.1, expiry.2).unwrap(),
-            strike,
-            side,
-            instrument: "NSE_FO|1".to_string(),
-            ltp: None,
-            bid: None,
-            ask: None,
-            volume: None,
-            oi: None,
-            iv,
-            delta: None,
-            gamma: None,
-            theta: None,
-            vega: None,
-        }
-    }
-
-    #[test]
-    fn atm_iv_averages_the_call_and_put_nearest_spot_of_the_nearest_expiry() {
-        let rows = [
-            option(22_950.0, Side::Call, Some(14.0), (2025, 2, 13)),
-            option(22_950.0, Side::Put, Some(16.0), (2025, 2, 13)),
-            option(23_050.0, Side::Call, Some(30.0), (2025, 2, 13)),
-            option(22_976.0, Side::Call, Some(99.0), (2025, 2, 20)),
-        ];
-        let (expiry, iv) = atm_iv(&rows).unwrap();
-        assert_eq!(expiry, NaiveDate::from_ymd_opt(2025, 2, 13).unwrap());
-        assert!((iv - 15.0).abs() < 1e-12, "{iv}");
-        assert_eq!(atm_iv(&[option(1.0, Side::Put, None, (2025, 2, 13))]), None);
-    }
 
     #[test]
     fn rank_and_percentile_follow_their_definitions() {
