@@ -32,7 +32,7 @@ impl Pass<'_> {
         let today = calendar::today(now);
         let interval = item.interval;
         let lookback = ist_epoch(
-            today - Days::new(cfg.gap_lookback_days as u64),
+            today - Days::new(cfg.gap_lookback(interval) as u64),
             NaiveTime::MIN,
         );
         let (stored, first_stored) = match &ctx.db {

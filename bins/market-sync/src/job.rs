@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use common::Exit;
+use common::budget::Prepaid;
 use common::calendar;
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
 use common::market;
@@ -17,6 +18,7 @@ use common::market::universe::{self, Universe};
 use common::schedule::Gate;
 
 use crate::config::JobConfig;
+use crate::fetch::{self, Fetcher};
 use crate::store;
 use crate::sync::{Pass, SyncError};
 use crate::totals::Totals;
@@ -170,21 +172,64 @@ impl Job for MarketSync {
             gap_budget: cfg.gap_requests_per_run,
             totals: Totals::default(),
         };
-        for instrument in &universe.instruments {
-            if ctx.stop_requested() {
-                break;
-            }
-            match pass.instrument(ctx, instrument) {
-                Ok(changed) => ctx.unit_done(&instrument.symbol, changed),
-                Err(SyncError::Provider(e @ ProviderError::Auth { .. })) => {
-                    return Err(Fatal::new(Exit::Config, e.to_string()).into());
+        // What each instrument needs is read before fetching starts, so the fetcher needs no
+        // database; an instrument whose stored bars cannot be read fetches nothing and fails.
+        let (plans, unplanned): (Vec<_>, Vec<_>) = universe
+            .instruments
+            .iter()
+            .map(|i| match pass.wants(ctx, i) {
+                Ok(wants) => ((i, wants), None),
+                Err(e) => ((i, Vec::new()), Some(e)),
+            })
+            .unzip();
+        // The fetcher's requests spend slots the writer takes ahead for it ([`Prepaid`]).
+        let prepaid = Prepaid::new(source.budget());
+        let fetching = source.provider_admitted_by(&prepaid);
+        let fetcher = Fetcher {
+            provider: fetching.as_ref(),
+            calendar: &calendar,
+            now,
+            today,
+        };
+        let slots: Vec<usize> = plans.iter().map(|(_, w)| fetcher.requests(w)).collect();
+        let shutdown = ctx.shutdown.clone();
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            fetch::take_ahead(&prepaid, slots.iter().take(2).sum(), provider.name());
+            let batches = fetch::ahead(scope, fetcher, plans, shutdown);
+            for (n, (instrument, unplanned)) in
+                universe.instruments.iter().zip(unplanned).enumerate()
+            {
+                if ctx.stop_requested() {
+                    break;
                 }
-                Err(e) => {
-                    let error = e.unit_error(ctx);
-                    ctx.unit_failed(&instrument.symbol, error)
+                // The fetcher ends early only at SIGTERM, which this records as the run's stop.
+                let Ok(batch) = batches.recv() else {
+                    ctx.stop_requested();
+                    break;
+                };
+                // The fetcher is now on the next instrument; keep the slots of that one and
+                // the one after ready, while no transaction holds the database.
+                let next: usize = slots.iter().skip(n + 1).take(2).sum();
+                fetch::take_ahead(&prepaid, next, provider.name());
+                let synced = match unplanned {
+                    Some(e) => Err(e),
+                    None => batch
+                        .map_err(SyncError::from)
+                        .and_then(|fetched| pass.instrument(ctx, instrument, fetched)),
+                };
+                match synced {
+                    Ok(changed) => ctx.unit_done(&instrument.symbol, changed),
+                    Err(SyncError::Provider(e @ ProviderError::Auth { .. })) => {
+                        return Err(Fatal::new(Exit::Config, e.to_string()).into());
+                    }
+                    Err(e) => {
+                        let error = e.unit_error(ctx);
+                        ctx.unit_failed(&instrument.symbol, error)
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         let mut totals = pass.totals;
         totals.gap_requests = cfg.gap_requests_per_run - pass.gap_budget;
 

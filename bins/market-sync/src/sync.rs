@@ -11,6 +11,7 @@ use common::market::interval::Interval;
 use common::market::provider::{Provider, ProviderError};
 
 use crate::config::JobConfig;
+use crate::fetch::{Fetched, Want};
 use crate::gaps::GapRow;
 use crate::store;
 use crate::totals::Totals;
@@ -72,17 +73,16 @@ pub(crate) struct Pass<'a> {
 }
 
 impl Pass<'_> {
-    /// Syncs one instrument: every interval fetched and checked, gaps found and backfilled, then
-    /// all of it written in one transaction. Returns the rows changed.
-    pub(crate) fn instrument(
-        &mut self,
-        ctx: &mut Context<JobConfig>,
+    /// What to fetch for `instrument`: each interval's IST dates, from its newest stored bar
+    /// (a backfill's range, or `initial_days` back when none is stored or with `--force`), as
+    /// far back as the provider keeps.
+    pub(crate) fn wants(
+        &self,
+        ctx: &Context<JobConfig>,
         instrument: &Instrument,
-    ) -> Result<u64, SyncError> {
-        let provider = self.provider;
-        let now = ctx.now;
-        let today = calendar::today(now);
-        let mut work = Vec::new();
+    ) -> Result<Vec<Want>, SyncError> {
+        let today = calendar::today(ctx.now);
+        let mut wants = Vec::new();
         for &interval in self.intervals {
             let stored_last = match &ctx.db {
                 Some(conn) => market::store::last_bar(conn, &instrument.key, interval)?,
@@ -94,19 +94,29 @@ impl Pass<'_> {
                 None if ctx.force => (first_sync, today),
                 None => (stored_last.map_or(first_sync, ist_date), today),
             };
-            if let Some(days) = provider.history_days(interval) {
+            if let Some(days) = self.provider.history_days(interval) {
                 from = from.max(today - Days::new(days as u64));
             }
-            let mut fetched = Vec::new();
-            for (a, b) in spans(from, to, provider.max_span_days(interval)) {
-                let batch = provider.candles(instrument, interval, a, b, today)?;
-                self.totals.nulls += batch.nulls;
-                fetched.extend(batch.candles);
-            }
-            let checked = self.checked(instrument, interval, fetched, now);
+            wants.push(Want { interval, from, to });
+        }
+        Ok(wants)
+    }
+
+    /// Syncs one instrument from what was `fetched` for it ([`crate::fetch`]): gaps found and
+    /// backfilled, then all of it written in one transaction. Returns the rows changed.
+    pub(crate) fn instrument(
+        &mut self,
+        ctx: &mut Context<JobConfig>,
+        instrument: &Instrument,
+        fetched: Vec<Fetched>,
+    ) -> Result<u64, SyncError> {
+        let now = ctx.now;
+        let mut work = Vec::new();
+        for f in fetched {
+            self.totals.nulls += f.nulls;
             let mut item = IntervalWork {
-                interval,
-                candles: checked,
+                interval: f.interval,
+                candles: self.record(instrument, f.interval, f.checked),
                 gaps: None,
                 not_stored: 0,
             };
@@ -130,7 +140,7 @@ impl Pass<'_> {
             );
             return Ok(0);
         }
-        let source = provider.source();
+        let source = self.provider.source();
         let now_s = now.timestamp();
         // A run that is not dry always has its database: the harness opened it.
         let Some(conn) = ctx.db.as_mut() else {
@@ -177,6 +187,16 @@ impl Pass<'_> {
         now: DateTime<Utc>,
     ) -> Vec<Candle> {
         let checked = candle::check(fetched, interval, self.calendar, now);
+        self.record(instrument, interval, checked)
+    }
+
+    /// Counts and logs what the check refused; returns the bars it kept.
+    fn record(
+        &mut self,
+        instrument: &Instrument,
+        interval: Interval,
+        checked: candle::Checked,
+    ) -> Vec<Candle> {
         for r in &checked.rejected {
             *self.totals.rejected.entry(r.problem).or_default() += 1;
             tracing::warn!(
