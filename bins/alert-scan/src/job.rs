@@ -3,20 +3,22 @@
 //! the edge trigger, and its states, firings and messages written in one transaction.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
-use common::Exit;
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
 use common::market::instrument::Instrument;
 use common::market::provider::{ProviderError, Quote};
 use common::market::source::Source;
 use common::market::source::SourceChoice;
 use common::market::universe::Universe;
+use common::{Exit, db};
 use rusqlite::Connection;
 
 use crate::config::JobConfig;
 use crate::record;
 use crate::rule::Rule;
-use crate::scan::{Scan, ScanError, Totals};
+use crate::scan::{Scan, ScanError, Symbol, Totals};
+use crate::series::{self, StoredByInterval, Wanted};
 use crate::store;
 
 /// What the command line asked for.
@@ -113,8 +115,17 @@ impl Job for AlertScan {
         );
 
         let mut totals = Totals::default();
+        let mut positions = BTreeMap::new();
+        for rule in targets.iter().flat_map(|(_, rules)| rules) {
+            if !positions.contains_key(&rule.interval)
+                && let Some(at) = series::position(&calendar, rule.interval, now)
+            {
+                positions.insert(rule.interval, at);
+            }
+        }
         let scan = Scan {
             calendar: &calendar,
+            positions: &positions,
             history_bars: cfg.history_bars,
             explain: self.request.explain.is_some(),
             provider: cfg.fetch_missing_bars.then_some(provider.as_ref()),
@@ -126,31 +137,62 @@ impl Job for AlertScan {
             Some(conn) => store::states(conn)?,
             None => HashMap::new(),
         };
-        for (instrument, rules) in &targets {
+        let mut second = self.second_connection(ctx);
+        for conn in ctx.db.iter().chain(second.as_ref()) {
+            // The stored bars pass through once, each page read once: a cache of SQLite's
+            // default 2 MB per connection would only hold them, in memory a scan must keep small.
+            conn.pragma_update(None, "cache_size", READ_CACHE_KIB)?;
+        }
+        for chunk in targets.chunks(READ_AHEAD) {
+            // Nothing more is read once a stop is asked for.
             if ctx.stop_requested() {
                 break;
             }
-            let Some(quote) = quotes.get(instrument.key.as_str()) else {
-                ctx.unit_failed(
-                    &instrument.symbol,
-                    UnitError {
-                        exit: Exit::DataErr,
-                        message: "the provider sent no price for it".to_string(),
+            let wanted: Vec<Wanted> = chunk
+                .iter()
+                .map(
+                    |(instrument, rules)| match quotes.get(instrument.key.as_str()) {
+                        Some(_) => scan.wanted(instrument, rules),
+                        None => scan.wanted(instrument, &[]),
                     },
-                );
-                continue;
+                )
+                .collect();
+            let stored = match &ctx.db {
+                Some(conn) => series::stored_many(conn, second.as_mut(), &wanted, cfg.history_bars),
+                None => wanted.iter().map(|_| StoredByInterval::new()).collect(),
             };
-            match scan.symbol(ctx, instrument, quote, rules, &mut states, &mut totals) {
-                Ok(evaluations) => decided.push((instrument, quote.ltp, evaluations)),
-                Err(e) => {
-                    let error = match e {
-                        ScanError::Db(e) => ctx.db_error(e),
-                        e @ ScanError::Output(_) => UnitError {
-                            exit: Exit::IoErr,
-                            message: e.to_string(),
+            for ((instrument, rules), stored) in chunk.iter().zip(stored) {
+                if ctx.stop_requested() {
+                    break;
+                }
+                let Some(quote) = quotes.get(instrument.key.as_str()) else {
+                    ctx.unit_failed(
+                        &instrument.symbol,
+                        UnitError {
+                            exit: Exit::DataErr,
+                            message: "the provider sent no price for it".to_string(),
                         },
-                    };
-                    ctx.unit_failed(&instrument.symbol, error)
+                    );
+                    continue;
+                };
+                let symbol = Symbol {
+                    instrument,
+                    quote,
+                    rules,
+                    stored,
+                };
+                match scan.symbol(ctx, symbol, &mut states, &mut totals) {
+                    Ok(evaluations) => decided.push((instrument, quote.ltp, evaluations)),
+                    Err(e) => {
+                        let error = match e {
+                            ScanError::Db(e) => ctx.db_error(e),
+                            e @ ScanError::Output(_) => UnitError {
+                                exit: Exit::IoErr,
+                                message: e.to_string(),
+                            },
+                        };
+                        ctx.unit_failed(&instrument.symbol, error)
+                    }
                 }
             }
         }
@@ -195,7 +237,29 @@ impl Job for AlertScan {
     }
 }
 
+/// Symbols whose stored bars are read together, on two connections: enough that starting
+/// the second reader is nothing beside it (32 × 400 bars), few enough to keep little in memory.
+const READ_AHEAD: usize = 32;
+
+/// The page cache of each connection while a scan reads (KiB, as SQLite's negative
+/// `cache_size`): the tables' inner pages, and the states a scan writes, fit in it.
+const READ_CACHE_KIB: i64 = -256;
+
 impl AlertScan {
+    /// A second read-only connection to `market_data.db`, so that two cores read stored bars;
+    /// without one (no database, or it cannot be opened) one connection reads them all.
+    fn second_connection(&self, ctx: &Context<JobConfig>) -> Option<Connection> {
+        ctx.db.as_ref()?;
+        let busy = Duration::from_secs_f64(ctx.config.database.busy_timeout_secs.max(0.0));
+        match db::open_read_only(&ctx.db_path(), busy, &[]) {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::debug!("stored bars are read on one connection: {e}");
+                None
+            }
+        }
+    }
+
     /// The rules this run evaluates: the enabled ones (every one of the symbol for `explain`),
     /// of `--symbols` when given.
     fn rules(&self, conn: &Connection) -> anyhow::Result<Vec<Rule>> {

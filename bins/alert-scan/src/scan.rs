@@ -17,7 +17,7 @@ use crate::evaluate::{self, Evaluation, Reading, Seen};
 use crate::explain;
 use crate::notice;
 use crate::rule::{Condition, Rule};
-use crate::series::{self, Bar, Position, SeriesByInterval};
+use crate::series::{self, Bar, Position, SeriesByInterval, StoredByInterval, Wanted};
 use crate::store::State;
 /// What a scan did, for its summary line.
 #[derive(Default)]
@@ -34,10 +34,21 @@ pub(crate) struct Totals {
 /// What every symbol's scan shares.
 pub(crate) struct Scan<'a> {
     pub(crate) calendar: &'a TradingCalendar,
+    /// Where the forming bar of each interval the rules use is now: the same for every symbol.
+    pub(crate) positions: &'a BTreeMap<Interval, Position>,
     pub(crate) history_bars: usize,
     pub(crate) explain: bool,
     /// Where to fetch today's intraday bars that market-sync has not stored yet, if allowed.
     pub(crate) provider: Option<&'a dyn Provider>,
+}
+
+/// One symbol to scan: its instrument, latest quote, rules, and the stored bars that
+/// [`Scan::wanted`] asked for.
+pub(crate) struct Symbol<'s, 'r> {
+    pub(crate) instrument: &'s Instrument,
+    pub(crate) quote: &'s Quote,
+    pub(crate) rules: &'r [Rule],
+    pub(crate) stored: StoredByInterval,
 }
 
 /// Why a symbol could not be scanned.
@@ -79,37 +90,55 @@ impl<'r> Scan<'_> {
         }
     }
 
-    /// Evaluates one symbol's rules (printing them for `explain` and a dry run); writes nothing.
+    /// What [`Scan::symbol`] reads for `instrument`'s `rules`: each interval's stored bars
+    /// before its forming one.
+    pub(crate) fn wanted(&self, instrument: &Instrument, rules: &[Rule]) -> Wanted {
+        let mut reads: Vec<(Interval, i64)> = Vec::new();
+        for rule in rules {
+            if let Some(at) = self.positions.get(&rule.interval)
+                && !reads.iter().any(|(i, _)| *i == rule.interval)
+            {
+                reads.push((rule.interval, at.current));
+            }
+        }
+        Wanted {
+            key: instrument.key.clone(),
+            reads,
+        }
+    }
+
+    /// Evaluates one symbol's rules on its stored bars, printing them for `explain` and a dry
+    /// run; writes nothing.
     pub(crate) fn symbol(
         &self,
         ctx: &Context<JobConfig>,
-        instrument: &Instrument,
-        quote: &Quote,
-        rules: &'r [Rule],
+        symbol: Symbol<'_, 'r>,
         states: &mut HashMap<i64, State>,
         totals: &mut Totals,
     ) -> Result<Vec<Evaluation<'r>>, ScanError> {
+        let Symbol {
+            instrument,
+            quote,
+            rules,
+            mut stored,
+        } = symbol;
         let now = ctx.now;
         totals.symbols += 1;
         let Some(conn) = ctx.db.as_ref() else {
             return Ok(Vec::new());
         };
         let mut series_of = SeriesByInterval::new();
-        let mut positions: BTreeMap<Interval, Position> = BTreeMap::new();
+        let positions = self.positions;
         for rule in rules {
             if series_of.contains_key(&rule.interval) {
                 continue;
             }
-            let Some(at) = series::position(self.calendar, rule.interval, now) else {
+            let (Some(&at), Some(read)) =
+                (positions.get(&rule.interval), stored.remove(&rule.interval))
+            else {
                 continue;
             };
-            let stored = series::stored(
-                conn,
-                &instrument.key,
-                rule.interval,
-                at.current,
-                self.history_bars,
-            )?;
+            let stored = read?;
             let stored = match (rule.interval.minutes(), self.provider) {
                 (Some(_), Some(provider)) if !series::is_current(&stored, at) => {
                     totals.fetched += 1;
@@ -122,7 +151,6 @@ impl<'r> Scan<'_> {
                 rule.interval,
                 series::series(stored, quote, rule.interval, at, &sessions),
             );
-            positions.insert(rule.interval, at);
         }
 
         let mut evaluations = Vec::new();

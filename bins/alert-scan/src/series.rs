@@ -166,6 +166,56 @@ pub fn stored(
     Ok(bars)
 }
 
+/// What one symbol's scan reads: its key, and per interval the forming bar's start.
+pub struct Wanted {
+    /// The instrument.
+    pub key: InstrumentKey,
+    /// Each interval its rules use, with the start of its forming bar.
+    pub reads: Vec<(Interval, i64)>,
+}
+
+/// One symbol's stored bars per interval, each as [`stored`] returned it.
+pub type StoredByInterval = BTreeMap<Interval, rusqlite::Result<Vec<Bar>>>;
+
+/// [`stored`] for every one of `wanted`, in order, up to `limit` bars each. Reading rows is
+/// most of a scan, so with a second connection the second half is read on a thread of its
+/// own while this one reads the first.
+pub fn stored_many(
+    conn: &Connection,
+    second: Option<&mut Connection>,
+    wanted: &[Wanted],
+    limit: usize,
+) -> Vec<StoredByInterval> {
+    let read = |conn: &Connection, part: &[Wanted]| -> Vec<StoredByInterval> {
+        part.iter()
+            .map(|w| {
+                w.reads
+                    .iter()
+                    .map(|&(interval, before)| {
+                        (interval, stored(conn, &w.key, interval, before, limit))
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    match second {
+        Some(second) if wanted.len() > 1 => {
+            let (first, rest) = wanted.split_at(wanted.len() / 2);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(move || read(second, rest));
+                let mut all = read(conn, first);
+                all.extend(
+                    other
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                );
+                all
+            })
+        }
+        _ => read(conn, wanted),
+    }
+}
+
 /// The stored day bars of a week's or a month's bar at `at` that come before its session
 /// today: what its forming bar adds to the quote. Empty for shorter intervals.
 pub fn period_sessions(
@@ -424,6 +474,72 @@ mod tests {
                 (at(20, 9, 45), Some(300))
             ]
         );
+    }
+
+    #[test]
+    fn two_connections_read_what_one_reads_in_the_same_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("market_data.db");
+        let busy = std::time::Duration::from_secs(1);
+        let mut conn = common::db::open(&path, busy, &[common::market::store::SCHEMA]).unwrap();
+        let keys: Vec<InstrumentKey> = (0..5)
+            .map(|n| InstrumentKey::parse(&format!("NSE_EQ|INE00{n}A01018")).unwrap())
+            .collect();
+        let tx = conn.transaction().unwrap();
+        for (n, key) in keys.iter().enumerate() {
+            let candles: Vec<Candle> = (1..=20 + n as u32)
+                .map(|d| Candle {
+                    ts: i64::from(d) * 86_400,
+                    open: 100.0,
+                    high: 101.0 + f64::from(d),
+                    low: 99.0,
+                    close: 100.0 + f64::from(d),
+                    volume: i64::from(d),
+                    oi: None,
+                })
+                .collect();
+            common::market::store::upsert_candles(
+                &tx,
+                key,
+                Interval::Day,
+                &candles,
+                common::market::provider::Source::Upstox,
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        let wanted: Vec<Wanted> = keys
+            .iter()
+            .map(|key| Wanted {
+                key: key.clone(),
+                reads: vec![(Interval::Day, i64::MAX), (Interval::Minutes(15), i64::MAX)],
+            })
+            .collect();
+        let one = stored_many(&conn, None, &wanted, 12);
+        let mut second = common::db::open_read_only(&path, busy, &[])
+            .unwrap()
+            .unwrap();
+        let two = stored_many(&conn, Some(&mut second), &wanted, 12);
+        let bars = |all: &[StoredByInterval]| -> Vec<Vec<(Interval, Vec<Bar>)>> {
+            all.iter()
+                .map(|by| {
+                    by.iter()
+                        .map(|(i, r)| (*i, r.as_ref().unwrap().clone()))
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(bars(&two), bars(&one));
+        for (n, (key, by)) in keys.iter().zip(&one).enumerate() {
+            let day = by[&Interval::Day].as_ref().unwrap();
+            assert_eq!(
+                *day,
+                stored(&conn, key, Interval::Day, i64::MAX, 12).unwrap(),
+                "{key:?}"
+            );
+            assert_eq!(day.last().unwrap().volume, Some(20 + n as i64), "{key:?}");
+            assert!(by[&Interval::Minutes(15)].as_ref().unwrap().is_empty());
+        }
     }
 
     #[test]
