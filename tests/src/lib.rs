@@ -18,4 +18,4 @@ pub use binary::{Outcome, Sandbox};
 pub use market::{Fault, Market, MarketServer};
 pub use run::{JobRun, Ran, Row};
 pub use server::{FixtureServer, Reply};
-pub use smtp::SmtpServer;
+pub use smtp::{SmtpServer, SmtpTls, test_ca};

@@ -1,10 +1,32 @@
 //! A real SMTP server process on 127.0.0.1: Debian's python3-aiosmtpd, storing every message
-//! it accepts in a maildir.
+//! it accepts in a maildir; in plain text, or with TLS (STARTTLS required, or implicit TLS) on
+//! the certificate in `fixtures/tls`, which its test CA signed for 127.0.0.1.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// How the server speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text.
+    None,
+    /// STARTTLS, required before any mail.
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Implicit,
+}
+
+/// The test CA (`fixtures/tls/ca.pem`) that signed the server's certificate: what a client
+/// trusts by `SSL_CERT_FILE`, the system trust store's override.
+pub fn test_ca() -> PathBuf {
+    tls_fixtures().join("ca.pem")
+}
+
+fn tls_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls")
+}
 
 /// The running server; killed when dropped.
 pub struct SmtpServer {
@@ -15,8 +37,13 @@ pub struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server on `port` (0 for any free port) storing mail under `dir`.
+    /// Starts a plain-text server on `port` (0 for any free port) storing mail under `dir`.
     pub fn start(dir: &Path, port: u16) -> Self {
+        Self::start_with(dir, port, SmtpTls::None)
+    }
+
+    /// Starts a server on `port` (0 for any free port) speaking `tls`, storing mail under `dir`.
+    pub fn start_with(dir: &Path, port: u16, tls: SmtpTls) -> Self {
         let port = match port {
             0 => std::net::TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -26,16 +53,31 @@ impl SmtpServer {
             p => p,
         };
         let maildir = dir.join("maildir");
-        let child = Command::new("/usr/bin/python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
+        let (cert, key) = (
+            tls_fixtures().join("server.pem"),
+            tls_fixtures().join("server.key"),
+        );
+        let mut command = Command::new("/usr/bin/python3");
+        command.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]);
+        match tls {
+            SmtpTls::None => {}
+            SmtpTls::Starttls => {
+                command
+                    .arg("--tlscert")
+                    .arg(&cert)
+                    .arg("--tlskey")
+                    .arg(&key);
+            }
+            SmtpTls::Implicit => {
+                command
+                    .arg("--smtpscert")
+                    .arg(&cert)
+                    .arg("--smtpskey")
+                    .arg(&key);
+            }
+        }
+        let child = command
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

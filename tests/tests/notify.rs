@@ -3,23 +3,37 @@
 
 use std::path::PathBuf;
 
-use testkit::{FixtureServer, Reply, Sandbox, SmtpServer};
+use testkit::{FixtureServer, Reply, Sandbox, SmtpServer, SmtpTls};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/nse")
 }
 
 fn config(url: &str, smtp_port: u16, extra: &str) -> String {
+    config_with(url, smtp_port, "none", extra)
+}
+
+fn config_with(url: &str, smtp_port: u16, security: &str, extra: &str) -> String {
     format!(
         "[http]\nrequests_per_second = 1000\nretries = 0\n\
-         [notify.email]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
+         [notify.email]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"{security}\"\n\
          from = \"jobs@desk.example\"\nto = [\"desk@desk.example\"]\n{extra}\
          [jobs.nse-index-update]\nbase_url = \"{url}\"\n"
     )
 }
 
 fn notify_failure(sandbox: &Sandbox) -> testkit::Outcome {
+    notify_failure_trusting(sandbox, None)
+}
+
+/// `notify-failure`, trusting the system store, or only `ca` (by `SSL_CERT_FILE`, which
+/// overrides the system store where the platform verifier reads it).
+fn notify_failure_trusting(sandbox: &Sandbox, ca: Option<&std::path::Path>) -> testkit::Outcome {
     let mut cmd = sandbox.command_without_data_dir("upstox-jobs", &[]);
+    cmd.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
+    if let Some(ca) = ca {
+        cmd.env("SSL_CERT_FILE", ca);
+    }
     cmd.arg("--data-dir")
         .arg(sandbox.data_dir())
         .args(["notify-failure", "upstox-nse-index-update.service"]);
@@ -160,4 +174,58 @@ fn the_dead_mans_switch_is_pinged_at_start_success_and_failure() {
         2,
         "a dry run pings nothing"
     );
+}
+
+#[test]
+fn a_report_goes_by_starttls_and_by_tls_to_a_server_the_trust_store_vouches_for() {
+    for (tls, security) in [(SmtpTls::Starttls, "starttls"), (SmtpTls::Implicit, "tls")] {
+        let server = FixtureServer::start(&fixtures(), 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let smtp = SmtpServer::start_with(dir.path(), 0, tls);
+        let sandbox = Sandbox::new(&config_with(server.url(), smtp.port, security, ""));
+        let out = notify_failure_trusting(&sandbox, Some(&testkit::test_ca()));
+        assert_eq!(out.code, Some(0), "{security}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("1 notification(s) sent, 0 waiting"),
+            "{security}: {}",
+            out.stderr
+        );
+        let mail = smtp.messages();
+        assert_eq!(mail.len(), 1, "{security}");
+        assert!(
+            mail[0].contains("Unit: upstox-nse-index-update.service"),
+            "{}",
+            mail[0]
+        );
+    }
+}
+
+#[test]
+fn a_server_whose_certificate_the_trust_store_does_not_vouch_for_gets_nothing() {
+    for (tls, security) in [(SmtpTls::Starttls, "starttls"), (SmtpTls::Implicit, "tls")] {
+        let server = FixtureServer::start(&fixtures(), 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let smtp = SmtpServer::start_with(dir.path(), 0, tls);
+        let sandbox = Sandbox::new(&config_with(server.url(), smtp.port, security, ""));
+        // The system store has no test CA.
+        let out = notify_failure_trusting(&sandbox, None);
+        assert_eq!(out.code, Some(0), "queued is enough: {}", out.stderr);
+        assert!(
+            out.stderr.contains("0 notification(s) sent, 1 waiting"),
+            "{security}: {}",
+            out.stderr
+        );
+        let error: String = sandbox
+            .db()
+            .query_row("SELECT last_error FROM notification_outbox", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(
+            error.contains("UnknownIssuer"),
+            "{security}: the cause is kept: {error}"
+        );
+        assert!(smtp.messages().is_empty(), "{security}");
+        assert_eq!(outbox(&sandbox), vec![("email".to_string(), 1, false)]);
+    }
 }

@@ -166,3 +166,22 @@ fn every_job_crate_is_wired_in_everywhere_a_new_job_must_be() {
         );
     }
 }
+
+#[test]
+fn no_binary_links_openssl() {
+    // HTTP and email both speak rustls: OpenSSL would be two more libraries and ~4,000
+    // symbols for the loader to bind at every start, for nothing.
+    for name in shipped_binaries() {
+        let out = Command::new("ldd")
+            .arg(binary(&name))
+            .output()
+            .expect("ldd runs");
+        let needed = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {needed}");
+        assert!(needed.contains("libc.so"), "{name}: {needed}");
+        assert!(
+            !needed.contains("libssl") && !needed.contains("libcrypto"),
+            "{name}: {needed}"
+        );
+    }
+}
