@@ -67,8 +67,14 @@ pub const RELIANCE: &str = "NSE_EQ|INE002A01018";
 pub const NIFTY: &str = "NSE_INDEX|Nifty 50";
 
 /// The configuration: Upstox at `url` (token file in `dir`), the test universe, 15-minute and
-/// day bars, fast retries. `extra` is appended inside `[jobs.market-sync]`.
+/// day bars, gaps looked for over 20 days, fast retries. `extra` is appended inside
+/// `[jobs.market-sync]`.
 pub fn config(url: &str, dir: &std::path::Path, extra: &str) -> String {
+    configured(url, dir, 20, extra)
+}
+
+/// [`config`] looking for gaps over `lookback_days`.
+pub fn configured(url: &str, dir: &std::path::Path, lookback_days: u32, extra: &str) -> String {
     let instruments = format!("instruments_url = \"{url}/instruments/NSE.json.gz\"\n");
     format!(
         r#"{http}
@@ -78,7 +84,7 @@ watchlist = ["RELIANCE", "TCS"]
 indices = ["NSE_INDEX|Nifty 50"]
 intervals = ["15minute", "day"]
 initial_days = {{ "15minute" = 10, "day" = 45 }}
-gap_lookback_days = 20
+gap_lookback_days = {lookback_days}
 unfillable_after = 2
 option_underlyings = ["NSE_INDEX|Nifty 50"]
 option_expiries = 2
@@ -101,12 +107,22 @@ impl World {
 
     /// A world with these sessions and extra `[jobs.market-sync]` lines.
     pub fn with_sessions(list: Vec<(NaiveDate, NaiveTime, NaiveTime)>, extra: &str) -> Self {
+        Self::with_lookback(list, 20, extra)
+    }
+
+    /// A world with these sessions, gaps looked for over `lookback_days`, and extra
+    /// `[jobs.market-sync]` lines.
+    pub fn with_lookback(
+        list: Vec<(NaiveDate, NaiveTime, NaiveTime)>,
+        lookback_days: u32,
+        extra: &str,
+    ) -> Self {
         let market = Market::new(list).with_instruments(&INSTRUMENTS);
         World(MarketWorld::start(
             BIN,
             market,
             ist(nov(20), 15, 45),
-            |url, dir| config(url, dir, extra),
+            |url, dir| configured(url, dir, lookback_days, extra),
         ))
     }
 }

@@ -162,11 +162,11 @@ fn bad_historical_requests_get_upstox_errors() {
         "UDAPI1087"
     );
     assert_eq!(
-        error(&hist(RELIANCE, "minutes/7", "2026-11-17", "2026-11-16")),
+        error(&hist(RELIANCE, "minutes/301", "2026-11-17", "2026-11-16")),
         "UDAPI1011"
     );
     assert_eq!(
-        error(&hist(RELIANCE, "hours/1", "2026-11-17", "2026-11-16")),
+        error(&hist(RELIANCE, "hours/6", "2026-11-17", "2026-11-16")),
         "UDAPI1011"
     );
     assert_eq!(
@@ -283,6 +283,8 @@ fn hidden_bars_are_served_by_neither_provider_and_corrupt_ones_have_high_below_l
     assert_eq!(bars.len(), 373);
     assert!(!bars.contains(&holes[0]));
 
+    // Yahoo keeps 1-minute bars for 30 days.
+    server.set_now(Utc.timestamp_opt(ist(2026, 11, 20, 16, 0), 0).unwrap());
     let (p1, p2) = (ist(2026, 11, 16, 0, 0), ist(2026, 11, 17, 0, 0));
     let v = get(
         &server,

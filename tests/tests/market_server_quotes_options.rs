@@ -175,6 +175,85 @@ fn option_contracts_and_chains_follow_weekly_expiries_and_the_spot() {
 }
 
 #[test]
+fn option_chains_leave_greeks_uncomputed_miss_the_spot_or_list_past_expiries_on_request() {
+    const CHAIN: &str =
+        "/v2/option/chain?instrument_key=NSE_INDEX%7CNifty%2050&expiry_date=2026-11-19";
+    let server = server();
+    server.set_now(Utc.timestamp_opt(ist(2026, 11, 17, 11, 0), 0).unwrap());
+    let normal = get(&server, CHAIN).json();
+
+    server.uncomputed_greeks_beyond(Some(100));
+    let v = get(&server, CHAIN).json();
+    let rows = v["data"].as_array().unwrap();
+    let spot = rows[0]["underlying_spot_price"].as_f64().unwrap();
+    let mut zeroed = 0;
+    for (r, before) in rows.iter().zip(normal["data"].as_array().unwrap()) {
+        let strike = r["strike_price"].as_f64().unwrap();
+        for (side, in_the_money) in [
+            ("call_options", spot - strike),
+            ("put_options", strike - spot),
+        ] {
+            let greeks = &r[side]["option_greeks"];
+            if in_the_money > 100.0 {
+                zeroed += 1;
+                for g in ["vega", "theta", "gamma", "delta", "iv", "pop"] {
+                    assert_eq!(greeks[g].as_f64(), Some(0.0), "{strike} {side} {g}");
+                }
+                assert_eq!(r[side]["market_data"], before[side]["market_data"]);
+            } else {
+                assert_eq!(greeks, &before[side]["option_greeks"], "{strike} {side}");
+            }
+        }
+    }
+    assert!((6..=8).contains(&zeroed), "{zeroed}");
+    let real: Value = serde_json::from_str(REAL_CHAIN).unwrap();
+    same_shape(&v, &real, "");
+    server.uncomputed_greeks_beyond(None);
+    assert_eq!(get(&server, CHAIN).json(), normal);
+
+    server.shift_strikes(1000);
+    let v = get(&server, CHAIN).json();
+    let strikes: Vec<f64> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["strike_price"].as_f64().unwrap())
+        .collect();
+    assert!(
+        strikes[0] - spot > 700.0 && strikes[0] - spot < 800.0,
+        "{strikes:?} {spot}"
+    );
+    let contracts = get(
+        &server,
+        "/v2/option/contract?instrument_key=NSE_INDEX%7CNifty%2050&expiry_date=2026-11-19",
+    )
+    .json();
+    assert_eq!(
+        contracts["data"][0]["strike_price"].as_f64(),
+        Some(strikes[0])
+    );
+
+    server.only_past_expiries();
+    let v = get(
+        &server,
+        "/v2/option/contract?instrument_key=NSE_INDEX%7CNifty%2050",
+    )
+    .json();
+    let mut expiries: Vec<&str> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["expiry"].as_str().unwrap())
+        .collect();
+    expiries.dedup();
+    assert_eq!(
+        expiries,
+        ["2026-10-22", "2026-10-29", "2026-11-05", "2026-11-12"],
+        "the four weeks before the 17th"
+    );
+}
+
+#[test]
 fn the_instrument_master_is_gzipped_json_in_upstox_format() {
     let server = server();
     let r = get(&server, "/instruments/NSE.json.gz");

@@ -2,25 +2,30 @@
 //! in or out, and the next run completes.
 
 use std::io::{BufRead, BufReader};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use testkit::sync::*;
 
-#[test]
-fn kill_9_mid_sync_leaves_each_instrument_wholly_in_or_out_and_the_next_run_completes() {
-    let w = World::new();
+/// A verbose sync of candles only, started with `failpoints` set, and its log lines as they
+/// come.
+fn paused(w: &World, failpoints: &str) -> (Child, impl Iterator<Item = String>) {
     let mut child = w
         .job()
         .args(["-v", "--no-options", "--no-quotes"])
-        .env(
-            "FAILPOINTS",
-            "market-sync::before-commit=1*off->sleep(60000)",
-        )
+        .env("FAILPOINTS", failpoints)
         .spawn();
     let stderr = BufReader::new(child.stderr.take().unwrap());
+    (child, stderr.lines().map_while(Result::ok))
+}
+
+#[test]
+fn kill_9_mid_sync_leaves_each_instrument_wholly_in_or_out_and_the_next_run_completes() {
+    let w = World::new();
+    let (mut child, lines) = paused(&w, "market-sync::before-commit=1*off->sleep(60000)");
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut committed = 0;
-    for line in stderr.lines().map_while(Result::ok) {
+    for line in lines {
         assert!(Instant::now() < deadline, "the run never paused");
         if line.contains(": written, committing") {
             committed += 1;
@@ -59,5 +64,50 @@ fn kill_9_mid_sync_leaves_each_instrument_wholly_in_or_out_and_the_next_run_comp
             market.bars(key, "15minute", nov(10), nov(20)),
             "{key}"
         );
+    }
+}
+
+#[test]
+fn sigterm_mid_sync_finishes_the_instrument_in_hand_and_leaves_the_one_fetched_ahead() {
+    let w = World::new();
+    // RELIANCE pauses inside its transaction; TCS is by then fetched, waiting to be written.
+    let (mut child, mut lines) = paused(&w, "market-sync::before-commit=1*sleep(2000)->off");
+    assert!(
+        lines.any(|line| line.contains("RELIANCE: written, committing")),
+        "the run never paused"
+    );
+    let signalled = Instant::now();
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "the fetching thread held the run up: {:?}",
+        signalled.elapsed()
+    );
+
+    let conn = w.db();
+    let run = testkit::run::last_run(&conn);
+    assert_eq!(
+        (run.status.as_str(), run.units_ok, run.exit_code),
+        ("interrupted", 1, Some(143))
+    );
+    let market = w.server.market();
+    assert_eq!(
+        stored(&conn, RELIANCE, "15minute"),
+        market.bars(RELIANCE, "15minute", nov(10), nov(20)),
+        "the instrument in hand was finished"
+    );
+    assert!(
+        w.server.requests().iter().any(|r| r
+            .path
+            .starts_with("/v3/historical-candle/NSE_EQ%7CINE467B01029")),
+        "TCS was fetched while RELIANCE was written"
+    );
+    for key in ["NSE_EQ|INE467B01029", NIFTY] {
+        assert!(stored(&conn, key, "15minute").is_empty(), "{key}");
+        assert!(stored(&conn, key, "day").is_empty(), "{key}");
     }
 }

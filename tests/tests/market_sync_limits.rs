@@ -72,3 +72,38 @@ fn processes_together_never_exceed_the_configured_limits_however_late_requests_a
         }
     }
 }
+
+/// Requests the shared budget still counts as in flight, and all it logged.
+fn in_flight(w: &World) -> (i64, i64) {
+    w.db()
+        .query_row(
+            "SELECT count(*) - count(done_ms), count(*) FROM api_requests",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn slots_taken_ahead_for_the_fetching_thread_are_all_recorded_when_a_run_ends() {
+    // Left in flight, a slot would hold the budget of every other process until its
+    // timeout. A run that completes, and one stopped at once by a refused token (its
+    // fetcher had slots taken ahead for the instruments after the first).
+    let w = World::new();
+    w.run_ok(&["--no-options", "--no-quotes"]);
+    let (flying, logged) = in_flight(&w);
+    assert!(logged >= 6, "{logged}");
+    assert_eq!(flying, 0);
+
+    std::fs::write(w.sandbox.path().join("upstox_token"), "expired-token\n").unwrap();
+    let out = w
+        .job()
+        .args(["--no-options", "--no-quotes"])
+        .command()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let (flying, again) = in_flight(&w);
+    assert!(again > logged, "the refused run was counted");
+    assert_eq!(flying, 0);
+}

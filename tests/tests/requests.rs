@@ -60,6 +60,11 @@ fn a_bad_configuration_names_the_file_and_the_key_before_anything_is_locked() {
             "[jobs.market-sync] gap_lookback_days = 0: use 1 to 3650",
         ),
         (
+            "upstox-market-sync",
+            "[jobs.market-sync]\natm_max_distance = \"near\"\n",
+            "atm_max_distance = \"near\": use \"step\" (one strike step), a percentage of spot",
+        ),
+        (
             "upstox-alert-scan",
             "[jobs.alert-scan]\nhistory_bars = 10\n",
             "[jobs.alert-scan] history_bars = 10: use 50 to 5000",

@@ -10,7 +10,8 @@
 //!
 //! [`MarketServer`] serves that world over HTTP with the sources' byte shapes (see
 //! `shared/notes/data-sources.md` §3–§4 and `shared/fixtures/real/`), and misbehaves on request:
-//! holes, corrupt bars, Yahoo null bars, a required token, scripted faults, Upstox-style rate
+//! holes, corrupt bars, Yahoo null bars, option chains with uncomputed greeks, strikes that
+//! miss the spot or only past expiries, a required token, scripted faults, Upstox-style rate
 //! limits. It is a plain `std::net` server rather than tiny_http because tiny_http drops a
 //! `Connection: close` response header and cannot cut a body short; every reply here closes the
 //! connection so clients never pay tiny_http's ~40 ms delayed-ACK stall on reused connections.
@@ -33,7 +34,9 @@ use chrono::{
     DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveTime, Timelike, Utc, Weekday,
 };
 
+mod bars;
 mod http;
+mod interval;
 mod json;
 mod options;
 mod prices;
@@ -44,7 +47,9 @@ mod universe;
 mod upstox;
 mod yahoo;
 
+use bars::*;
 use http::*;
+use interval::*;
 use json::*;
 use options::*;
 use prices::*;
@@ -85,73 +90,6 @@ pub struct SynthCandle {
     pub oi: u64,
 }
 
-/// The candle intervals the server knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Interval {
-    M1,
-    M5,
-    M15,
-    Day,
-}
-
-impl Interval {
-    /// Accepts the market's names ("1minute", "5minute", "15minute", "day") and Yahoo's
-    /// ("1m", "5m", "15m", "1d").
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "1minute" | "1m" => Some(Self::M1),
-            "5minute" | "5m" => Some(Self::M5),
-            "15minute" | "15m" => Some(Self::M15),
-            "day" | "1d" => Some(Self::Day),
-            _ => None,
-        }
-    }
-
-    /// Upstox v3's (unit, interval) path pair.
-    fn from_upstox(unit: &str, n: &str) -> Option<Self> {
-        match (unit, n) {
-            ("minutes", "1") => Some(Self::M1),
-            ("minutes", "5") => Some(Self::M5),
-            ("minutes", "15") => Some(Self::M15),
-            ("days", "1") => Some(Self::Day),
-            _ => None,
-        }
-    }
-
-    fn seconds(self) -> i64 {
-        match self {
-            Self::M1 => 60,
-            Self::M5 => 300,
-            Self::M15 => 900,
-            Self::Day => DAY,
-        }
-    }
-
-    fn yahoo(self) -> &'static str {
-        match self {
-            Self::M1 => "1m",
-            Self::M5 => "5m",
-            Self::M15 => "15m",
-            Self::Day => "1d",
-        }
-    }
-
-    /// Normalises a bar start: day bars are keyed by 00:00 IST of their date, whatever time of
-    /// that date the caller used (Yahoo stamps them 09:15).
-    fn key_ts(self, ts: i64) -> i64 {
-        match self {
-            Self::Day => midnight(ist_date(ts)),
-            _ => ts,
-        }
-    }
-
-    fn parse_or_panic(s: &str) -> Self {
-        Self::parse(s).unwrap_or_else(|| {
-            panic!("unknown interval {s:?}: use 1minute, 5minute, 15minute or day")
-        })
-    }
-}
-
 /// A trading session, epoch seconds.
 #[derive(Debug, Clone, Copy)]
 struct Session {
@@ -160,14 +98,13 @@ struct Session {
 }
 
 impl Session {
-    /// Bar starts of this session for an intraday interval, or the day bar of `date`.
+    /// Bar starts of this session for an intraday interval, or the day bar of `date`; nothing
+    /// for a week or a month (see [`Market::stamps`]).
     fn bar_starts(&self, date: NaiveDate, iv: Interval) -> Vec<i64> {
-        match iv {
-            Interval::Day if self.close > self.open => vec![midnight(date)],
-            Interval::Day => Vec::new(),
-            _ => (self.open..self.close)
-                .step_by(iv.seconds() as usize)
-                .collect(),
+        match iv.seconds() {
+            Some(step) => (self.open..self.close).step_by(step as usize).collect(),
+            None if iv == Interval::Day && self.close > self.open => vec![midnight(date)],
+            None => Vec::new(),
         }
     }
 }
@@ -210,6 +147,20 @@ struct View {
     nulls: HashMap<(String, Interval), HashSet<i64>>,
     /// Last prices pinned by [`MarketServer::pin_last_price`], paise.
     pinned: HashMap<String, i64>,
+    /// How option contracts and chains deviate from the normal ones.
+    options: OptionShape,
+}
+
+/// Option contracts and chains as tests make them misbehave (all off by default).
+#[derive(Debug, Clone, Copy, Default)]
+struct OptionShape {
+    /// Points the strike grid is moved away from the spot ([`MarketServer::shift_strikes`]).
+    shift: i64,
+    /// Contracts more in the money than this many points have IV and greeks 0
+    /// ([`MarketServer::uncomputed_greeks_beyond`]).
+    uncomputed_beyond: Option<i64>,
+    /// Only expiries before today are listed ([`MarketServer::only_past_expiries`]).
+    only_past: bool,
 }
 
 impl View {
@@ -270,6 +221,7 @@ impl Market {
                 corrupt: HashMap::new(),
                 nulls: HashMap::new(),
                 pinned: HashMap::new(),
+                options: OptionShape::default(),
             }),
         }
     }
@@ -293,39 +245,48 @@ impl Market {
     }
 
     /// The deterministic candle the server serves for (key, interval, bar start epoch s);
-    /// interval is "1minute" | "5minute" | "15minute" | "day" (day bars start 00:00 IST of
-    /// the date; any time of the date gives that date's bar). Prices depend only on the
-    /// arguments and the session hours: a smooth wave around a base price taken from a hash of
-    /// the key, plus hash noise, on the 0.05 tick; coarser bars aggregate the 1-minute path
-    /// (a bar that runs past its session's close stops at the close). OHLC is always valid;
-    /// volume > 0, or 0 for `*_INDEX` keys. Panics on an unknown interval name.
+    /// interval is the market's name (`1minute`, `30minute`, `1hour`, `day`, `week`, `month`)
+    /// or Yahoo's (`5m`, `1h`, `1wk`…). A day bar starts 00:00 IST of its date, a week's or a
+    /// month's 00:00 IST of its Monday or 1st; any time inside the day, week or month gives
+    /// that bar. Prices depend only on the arguments and the session hours: a smooth wave
+    /// around a base price taken from a hash of the key, plus hash noise, on the 0.05 tick;
+    /// coarser bars aggregate the 1-minute path (a bar that runs past its session's close
+    /// stops at the close; a week's or a month's aggregates all of its sessions). OHLC is
+    /// always valid; volume > 0, or 0 for `*_INDEX` keys. Panics on an unknown interval name.
     pub fn candle(&self, key: &str, interval: &str, ts: i64) -> SynthCandle {
         let iv = Interval::parse_or_panic(interval);
         self.bar(&Profile::of(key), iv, ts).public()
     }
 
-    /// All bar starts the server has for key/interval between two IST dates inclusive, oldest
-    /// first: the sessions' bars, minus hidden ones, minus those not yet started at the server's
-    /// "now" (a day bar exists once its session has opened). Today's bars are among them even
-    /// though only the intraday endpoint serves them. Empty for an unknown key. Panics on an
-    /// unknown interval name.
+    /// All bar starts the server has for key/interval stamped between two IST dates inclusive,
+    /// oldest first, as Upstox stamps them (a week's on its Monday, a month's on its 1st, see
+    /// [`Market::candle`]): the sessions' bars, minus hidden ones, minus those not yet started
+    /// at the server's "now" (a day's, a week's or a month's bar exists once its first session
+    /// has opened). Today's bars are among them even though only the intraday endpoint serves
+    /// them. Empty for an unknown key. Panics on an unknown interval name.
     pub fn bars(&self, key: &str, interval: &str, from: NaiveDate, to: NaiveDate) -> Vec<i64> {
         let iv = Interval::parse_or_panic(interval);
-        if !self.by_key.contains_key(key) || from > to {
+        if !self.by_key.contains_key(key) {
             return Vec::new();
         }
         let view = self.read();
-        let now = view.now_s();
         let hidden = View::set(&view.hidden, key, iv);
-        let mut out = Vec::new();
-        for (date, s) in self.sessions.range(from..=to) {
-            for ts in s.bar_starts(*date, iv) {
-                if started(iv, s, ts, now) && !hidden.is_some_and(|h| h.contains(&ts)) {
-                    out.push(ts);
-                }
-            }
-        }
-        out
+        self.stamps(iv, from, to, view.now_s())
+            .into_iter()
+            .map(|(ts, _)| ts)
+            .filter(|ts| !hidden.is_some_and(|h| h.contains(ts)))
+            .collect()
+    }
+
+    /// 00:00 IST of the first session of the day, week or month holding `ts`: where the jobs
+    /// store that bar. `None` when the market has no session in it. Panics on an unknown
+    /// interval name.
+    pub fn opening_day(&self, interval: &str, ts: i64) -> Option<i64> {
+        let iv = Interval::parse_or_panic(interval);
+        let begin = iv.period_begin(ist_date(ts));
+        self.period_sessions(begin, iv.period_end(begin), i64::MAX)
+            .next()
+            .map(|(date, _)| midnight(*date))
     }
 
     fn read(&self) -> RwLockReadGuard<'_, View> {
@@ -340,31 +301,42 @@ impl Market {
     fn bar(&self, prof: &Profile, iv: Interval, ts: i64) -> Bar {
         let date = ist_date(ts);
         let session = self.sessions.get(&date).copied();
+        // Not a session: the regular hours, so the function is still total.
+        let regular = || Session {
+            open: midnight(date) + 33_300,
+            close: midnight(date) + 55_800,
+        };
         match (iv, session) {
-            (Interval::Day, Some(s)) => self.bar_in(prof, iv, midnight(date), &s),
-            (Interval::Day, None) => {
-                // Not a session: the regular hours, so the function is still total.
-                let day = midnight(date);
-                let s = Session {
-                    open: day + 33_300,
-                    close: day + 55_800,
-                };
-                self.bar_in(prof, iv, day, &s)
+            (Interval::Week | Interval::Month, _) => {
+                let stamp = iv.key_ts(ts);
+                let first = self.stamps(iv, ist_date(stamp), ist_date(stamp), i64::MAX);
+                let s = first.first().map_or_else(regular, |(_, s)| *s);
+                self.bar_at(
+                    prof,
+                    iv,
+                    stamp,
+                    &s,
+                    i64::MAX,
+                    &mut SessionMinutes::default(),
+                )
             }
-            (_, Some(s)) if ts >= s.open && ts < s.close => self.bar_in(prof, iv, ts, &s),
-            _ => prof.span(ts, ts + iv.seconds()),
+            (Interval::Day, s) => self.bar_in(prof, iv, midnight(date), &s.unwrap_or_else(regular)),
+            (Interval::Minutes(_), Some(s)) if ts >= s.open && ts < s.close => {
+                self.bar_in(prof, iv, ts, &s)
+            }
+            (Interval::Minutes(m), _) => prof.span(ts, ts + i64::from(m) * 60),
         }
     }
 
-    /// The bar at `ts` inside session `s`.
+    /// The bar at `ts` inside session `s`: an intraday bar, or the session's whole day.
     fn bar_in(&self, prof: &Profile, iv: Interval, ts: i64, s: &Session) -> Bar {
-        match iv {
-            Interval::Day => {
+        match iv.seconds() {
+            Some(step) => prof.span(ts, (ts + step).min(s.close)),
+            None => {
                 let mut b = prof.span(s.open, s.close);
                 b.ts = ts;
                 b
             }
-            _ => prof.span(ts, (ts + iv.seconds()).min(s.close)),
         }
     }
 
@@ -414,16 +386,7 @@ impl Market {
         while t < s.close && t <= now {
             let m = prof.minute(t);
             turnover += m.volume as f64 * (m.open + m.close) as f64 / 200.0;
-            agg = Some(match agg {
-                None => m,
-                Some(mut a) => {
-                    a.high = a.high.max(m.high);
-                    a.low = a.low.min(m.low);
-                    a.close = m.close;
-                    a.volume += m.volume;
-                    a
-                }
-            });
+            agg = Some(agg.map_or(m, |a| a.then(&m)));
             last_start = t;
             t += 60;
         }
@@ -451,9 +414,23 @@ impl Market {
         }
     }
 
+    /// The expiries listed on `today`: [`Market::weekly_expiries`] from it, or with
+    /// [`MarketServer::only_past_expiries`] those of the 4 weeks before that are past.
+    fn expiries(&self, today: NaiveDate) -> Vec<NaiveDate> {
+        if self.read().options.only_past {
+            let from = today - chrono::Days::new(28);
+            let mut past: Vec<NaiveDate> = self.weekly_expiries(from);
+            past.extend(self.weekly_expiries(from + chrono::Days::new(21)));
+            past.retain(|e| *e < today);
+            past.dedup();
+            return past;
+        }
+        self.weekly_expiries(today)
+    }
+
     /// Weekly expiries from `today`: the next 3 Thursdays on or after it, each moved to the
     /// last session on or before it when the Thursday is not a session (and the week has one).
-    fn expiries(&self, today: NaiveDate) -> Vec<NaiveDate> {
+    fn weekly_expiries(&self, today: NaiveDate) -> Vec<NaiveDate> {
         let mut thursday = today;
         while thursday.weekday() != Weekday::Thu {
             thursday = thursday.succ_opt().unwrap_or(thursday);

@@ -15,10 +15,11 @@ impl Shared {
         }
     }
 
-    /// The strikes around spot, every 50, ATM ± 5.
+    /// The strikes around spot, every 50, ATM ± 5 (moved by [`MarketServer::shift_strikes`]).
     pub(super) fn strikes(&self, inst: &Instrument, now_ms: i64) -> (i64, Vec<i64>) {
         let spot = self.market.live(&Profile::of(&inst.key), now_ms).day.close;
-        let atm = ((spot as f64 / 100.0 / STRIKE_STEP as f64).round() as i64 * STRIKE_STEP)
+        let shift = self.market.read().options.shift;
+        let atm = ((spot as f64 / 100.0 / STRIKE_STEP as f64).round() as i64 * STRIKE_STEP + shift)
             .max(STRIKE_STEP * (STRIKES_EACH_SIDE + 1));
         let strikes = (-STRIKES_EACH_SIDE..=STRIKES_EACH_SIDE)
             .map(|k| atm + k * STRIKE_STEP)
@@ -94,7 +95,10 @@ impl Shared {
         let Some(expiry) = parse_date(expiry) else {
             return upstox_error(400, "UDAPI1011", "Invalid expiry_date format");
         };
-        let now_ms = self.market.read().now_ms;
+        let (now_ms, shape) = {
+            let view = self.market.read();
+            (view.now_ms, view.options)
+        };
         let today = ist_date(now_ms.div_euclid(1000));
         let (spot_paise, strikes) = self.strikes(inst, now_ms);
         let spot = rupees(spot_paise);
@@ -120,21 +124,23 @@ impl Shared {
                 let m = (k / spot).ln();
                 // A smile with a skew: far strikes dearer, low strikes more so.
                 let smile = base_iv * (1.0 - 3.0 * m + 400.0 * m * m);
-                let sides: Vec<(String, OptionSide)> = ["CE", "PE"]
-                    .iter()
-                    .map(|kind| {
-                        let call = *kind == "CE";
-                        let iv = if call { smile } else { smile + 0.4 };
-                        let h = mix(prof.seed
-                            ^ ((strike as u64) << 20)
-                            ^ day_n as u64
-                            ^ u64::from(call));
-                        (
-                            format!("NSE_FO|{}", option_token(&inst.key, expiry, strike, kind)),
-                            OptionSide::price(spot, k, years, iv, call, h, lot),
-                        )
-                    })
-                    .collect();
+                let sides: Vec<(String, OptionSide)> =
+                    ["CE", "PE"]
+                        .iter()
+                        .map(|kind| {
+                            let call = *kind == "CE";
+                            let iv = if call { smile } else { smile + 0.4 };
+                            let h = mix(prof.seed
+                                ^ ((strike as u64) << 20)
+                                ^ day_n as u64
+                                ^ u64::from(call));
+                            (
+                                format!("NSE_FO|{}", option_token(&inst.key, expiry, strike, kind)),
+                                OptionSide::price(spot, k, years, iv, call, h, lot)
+                                    .computed_within(spot, k, call, shape.uncomputed_beyond),
+                            )
+                        })
+                        .collect();
                 let pcr = if sides[0].1.oi > 0 {
                     (sides[1].1.oi as f64 / sides[0].1.oi as f64 * 100.0).round() / 100.0
                 } else {
@@ -268,6 +274,26 @@ impl OptionSide {
             vega: spot * pdf * sq / 100.0,
             iv,
             pop: pop * 100.0,
+        }
+    }
+}
+
+impl OptionSide {
+    /// As Upstox sends a contract whose IV it could not solve: IV, greeks and probability of
+    /// profit all 0, when the contract is more than `beyond` points in the money.
+    fn computed_within(self, spot: f64, strike: f64, call: bool, beyond: Option<i64>) -> Self {
+        let in_the_money = if call { spot - strike } else { strike - spot };
+        match beyond {
+            Some(points) if in_the_money > points as f64 => Self {
+                delta: 0.0,
+                gamma: 0.0,
+                theta: 0.0,
+                vega: 0.0,
+                iv: 0.0,
+                pop: 0.0,
+                ..self
+            },
+            _ => self,
         }
     }
 }

@@ -3,12 +3,12 @@
 
 use super::*;
 
-/// Whether a bar has started by `now` (the forming bar counts, as on Upstox); a day bar once
-/// its session opened.
+/// Whether a bar has started by `now` (the forming bar counts, as on Upstox); a day's, a
+/// week's or a month's once its (first) session `s` opened.
 pub(super) fn started(iv: Interval, s: &Session, ts: i64, now: i64) -> bool {
     match iv {
-        Interval::Day => s.open <= now,
-        _ => ts <= now,
+        Interval::Minutes(_) => ts <= now,
+        Interval::Day | Interval::Week | Interval::Month => s.open <= now,
     }
 }
 
@@ -46,6 +46,15 @@ impl Bar {
             volume: self.volume,
             oi: 0,
         }
+    }
+
+    /// This bar followed by `next`: one bar over both.
+    pub(super) fn then(mut self, next: &Bar) -> Self {
+        self.high = self.high.max(next.high);
+        self.low = self.low.min(next.low);
+        self.close = next.close;
+        self.volume += next.volume;
+        self
     }
 
     /// What [`MarketServer::corrupt`] makes of it: high below low.
@@ -162,11 +171,7 @@ impl Profile {
         let mut bar = self.minute(t);
         let mut m = t + 60;
         while m < end {
-            let b = self.minute(m);
-            bar.high = bar.high.max(b.high);
-            bar.low = bar.low.min(b.low);
-            bar.close = b.close;
-            bar.volume += b.volume;
+            bar = bar.then(&self.minute(m));
             m += 60;
         }
         bar
@@ -176,22 +181,16 @@ impl Profile {
 /// The bar at `ts` of session `s` from the session's 1-minute bars (what [`Market::bar_in`]
 /// computes, without recomputing the path for every bar).
 pub(super) fn bar_from_minutes(minutes: &[Bar], iv: Interval, ts: i64, s: &Session) -> Option<Bar> {
-    let (first, count) = match iv {
-        Interval::Day => (0, minutes.len()),
-        _ => (
+    let (first, count) = match iv.seconds() {
+        None => (0, minutes.len()),
+        Some(step) => (
             usize::try_from((ts - s.open) / 60).ok()?,
-            (iv.seconds() / 60) as usize,
+            (step / 60) as usize,
         ),
     };
     let slice = minutes.get(first..(first + count).min(minutes.len()))?;
     let (head, tail) = slice.split_first()?;
-    let mut bar = *head;
-    for m in tail {
-        bar.high = bar.high.max(m.high);
-        bar.low = bar.low.min(m.low);
-        bar.close = m.close;
-        bar.volume += m.volume;
-    }
+    let mut bar = tail.iter().fold(*head, |bar, m| bar.then(m));
     bar.ts = ts;
     Some(bar)
 }

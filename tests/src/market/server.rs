@@ -172,6 +172,25 @@ impl MarketServer {
         };
     }
 
+    /// Moves the option strike grid `points` (a multiple of 50) away from where the spot puts
+    /// it, in contracts and chains: a chain whose strikes miss the spot, as one listed around a
+    /// stale price.
+    pub fn shift_strikes(&self, points: i64) {
+        self.shared.market.write().options.shift = points;
+    }
+
+    /// Makes option chains give contracts more than `points` in the money IV, greeks and
+    /// probability of profit 0, as Upstox does where it computed none; `None`: off.
+    pub fn uncomputed_greeks_beyond(&self, points: Option<i64>) {
+        self.shared.market.write().options.uncomputed_beyond = points;
+    }
+
+    /// Makes option contracts list only the weekly expiries of the 4 weeks before today, all
+    /// past, as for an underlying whose series have run out.
+    pub fn only_past_expiries(&self) {
+        self.shared.market.write().options.only_past = true;
+    }
+
     /// Requires `Authorization: Bearer <token>` on every /v2 and /v3 request; otherwise 401
     /// with Upstox's UDAPI100050 "Invalid token used to access API" body. The instruments file
     /// and Yahoo need no token, as in reality.

@@ -4,7 +4,8 @@
 use super::*;
 
 impl Shared {
-    /// `/v3/historical-candle/{key}/{unit}/{n}/{to}[/{from}]`.
+    /// `/v3/historical-candle/{key}/{unit}/{n}/{to}[/{from}]`: the bars stamped from `from` to
+    /// `to`, before today, newest first (a week's or a month's stamp is its Monday or 1st).
     pub(super) fn historical(
         &self,
         key: &str,
@@ -23,11 +24,12 @@ impl Shared {
         let Some(to) = parse_date(to) else {
             return upstox_error(400, "UDAPI1011", "Invalid to_date format, use YYYY-MM-DD");
         };
-        // Upstox's limits per request: a month of 1–15 minute candles, a decade of days.
-        let months = if iv == Interval::Day { 120 } else { 1 };
-        let earliest = to
-            .checked_sub_months(Months::new(months))
-            .unwrap_or(NaiveDate::MIN);
+        // Upstox's limits per request: a month of 1–15 minute candles, a quarter of longer
+        // ones and of hours, a decade of days; weeks and months have none.
+        let earliest = iv.upstox_span().map_or(NaiveDate::MIN, |(months, _)| {
+            to.checked_sub_months(Months::new(months))
+                .unwrap_or(NaiveDate::MIN)
+        });
         let from = match from {
             None => earliest,
             Some(f) => match parse_date(f) {
@@ -48,12 +50,7 @@ impl Shared {
                 "to_date must be greater than or equal to from_date",
             );
         }
-        if from < earliest {
-            let what = if iv == Interval::Day {
-                "1 decade for day"
-            } else {
-                "1 month for minute"
-            };
+        if let Some((_, what)) = iv.upstox_span().filter(|_| from < earliest) {
             return upstox_error(
                 400,
                 "UDAPI1015",
@@ -63,39 +60,26 @@ impl Shared {
         let view = market.read();
         // Today's bars come only from the intraday endpoint, as on Upstox.
         let last = to.min(view.today().pred_opt().unwrap_or(NaiveDate::MIN));
-        let mut starts = Vec::new();
-        if from <= last {
-            for (date, s) in market.sessions.range(from..=last).rev() {
-                let mut bars = s.bar_starts(*date, iv);
-                bars.reverse();
-                starts.push((*s, bars));
-            }
-        }
-        upstox_candles(market, &view, key, iv, &starts)
+        let mut stamps = market.stamps(iv, from, last, view.now_s());
+        stamps.reverse();
+        upstox_candles(market, &view, key, iv, &stamps)
     }
 
-    /// `/v3/historical-candle/intraday/{key}/{unit}/{n}`: today's bars so far.
+    /// `/v3/historical-candle/intraday/{key}/{unit}/{n}`: today's bars so far, in minutes,
+    /// hours or a day (Upstox's intraday API has no weeks or months).
     pub(super) fn intraday(&self, key: &str, unit: &str, n: &str) -> Answer {
         let market = &self.market;
         if !market.by_key.contains_key(key) {
             return upstox_error(400, "UDAPI1087", "Invalid Instrument key");
         }
-        let Some(iv) = Interval::from_upstox(unit, n) else {
+        let Some(iv) = Interval::from_upstox(unit, n).filter(|iv| !iv.is_period()) else {
             return upstox_error(400, "UDAPI1011", "Invalid unit or interval");
         };
         let view = market.read();
-        let now = view.now_s();
-        let mut starts = Vec::new();
-        if let Some(s) = market.sessions.get(&view.today()) {
-            let mut bars: Vec<i64> = s
-                .bar_starts(view.today(), iv)
-                .into_iter()
-                .filter(|&t| started(iv, s, t, now))
-                .collect();
-            bars.reverse();
-            starts.push((*s, bars));
-        }
-        upstox_candles(market, &view, key, iv, &starts)
+        let today = view.today();
+        let mut stamps = market.stamps(iv, today, today, view.now_s());
+        stamps.reverse();
+        upstox_candles(market, &view, key, iv, &stamps)
     }
 
     /// `/v2/market-quote/quotes?instrument_key=k1,k2,…` (full quotes).
@@ -284,52 +268,50 @@ impl Shared {
     }
 }
 
-/// The body of an Upstox candle response, newest first: `starts` holds each session with its
-/// bar starts already newest first.
+/// The body of an Upstox candle response: the bars at `stamps` (newest first, each with the
+/// session it opens in), minus hidden ones, corrupt ones spoiled.
 pub(super) fn upstox_candles(
     market: &Market,
     view: &View,
     key: &str,
     iv: Interval,
-    starts: &[(Session, Vec<i64>)],
+    stamps: &[(i64, Session)],
 ) -> Answer {
     let hidden = View::set(&view.hidden, key, iv);
     let corrupt = View::set(&view.corrupt, key, iv);
     let prof = Profile::of(key);
-    let count: usize = starts.iter().map(|(_, b)| b.len()).sum();
-    let mut out = Vec::with_capacity(64 + count * 72);
+    let now = view.now_s();
+    let mut out = Vec::with_capacity(64 + stamps.len() * 72);
     out.extend_from_slice(br#"{"status":"success","data":{"candles":["#);
     let mut first = true;
     let mut dates = DateCache::default();
-    for (s, bars) in starts {
-        let minutes = prof.session_minutes(s);
-        for &ts in bars {
-            if hidden.is_some_and(|h| h.contains(&ts)) {
-                continue;
-            }
-            let mut b = bar_from_minutes(&minutes, iv, ts, s)
-                .unwrap_or_else(|| market.bar_in(&prof, iv, ts, s));
-            if corrupt.is_some_and(|c| c.contains(&ts)) {
-                b = b.corrupted();
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(b"[\"");
-            dates.push_iso(&mut out, ts);
-            out.extend_from_slice(b"\",");
-            push_paise(&mut out, b.open);
-            out.push(b',');
-            push_paise(&mut out, b.high);
-            out.push(b',');
-            push_paise(&mut out, b.low);
-            out.push(b',');
-            push_paise(&mut out, b.close);
-            out.push(b',');
-            push_u64(&mut out, b.volume);
-            out.extend_from_slice(b",0]");
+    let mut minutes = SessionMinutes::default();
+    for (ts, s) in stamps {
+        let ts = *ts;
+        if hidden.is_some_and(|h| h.contains(&ts)) {
+            continue;
         }
+        let mut b = market.bar_at(&prof, iv, ts, s, now, &mut minutes);
+        if corrupt.is_some_and(|c| c.contains(&ts)) {
+            b = b.corrupted();
+        }
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(b"[\"");
+        dates.push_iso(&mut out, ts);
+        out.extend_from_slice(b"\",");
+        push_paise(&mut out, b.open);
+        out.push(b',');
+        push_paise(&mut out, b.high);
+        out.push(b',');
+        push_paise(&mut out, b.low);
+        out.push(b',');
+        push_paise(&mut out, b.close);
+        out.push(b',');
+        push_u64(&mut out, b.volume);
+        out.extend_from_slice(b",0]");
     }
     out.extend_from_slice(b"]}}");
     Answer::new(200, "application/json", out)

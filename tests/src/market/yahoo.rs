@@ -22,9 +22,9 @@ impl Shared {
             return Answer::new(404, "application/json;charset=utf-8", body.to_vec());
         };
         let interval = param("interval").unwrap_or("1d");
-        let Some(iv) = Interval::parse(interval).filter(|_| interval.len() <= 3) else {
+        let Some(iv) = Interval::from_yahoo(interval) else {
             return bad(&format!(
-                "interval={interval} is not supported. Valid intervals: [1m, 5m, 15m, 1d]"
+                "interval={interval} is not supported. Valid intervals: {YAHOO_INTERVALS}"
             ));
         };
         let view = market.read();
@@ -65,6 +65,9 @@ impl Shared {
                 }
             }
         };
+        if let Some(refusal) = market.yahoo_limits(iv, interval, p1, p2, now) {
+            return refusal;
+        }
         let hidden = View::set(&view.hidden, &inst.key, iv);
         let corrupt = View::set(&view.corrupt, &inst.key, iv);
         let nulls = View::set(&view.nulls, &inst.yahoo, iv);
@@ -73,37 +76,30 @@ impl Shared {
         let mut bars: Vec<(i64, Option<Bar>)> = Vec::new();
         let mut periods: Vec<Session> = Vec::new();
         if p1 < p2 {
-            let (d1, d2) = (ist_date(p1), ist_date(p2));
-            for (date, s) in market.sessions.range(d1..=d2) {
-                let mut any = false;
-                let mut minutes = None;
-                for ts in s.bar_starts(*date, iv) {
-                    // Yahoo stamps day bars with the session's open.
-                    let yts = if iv == Interval::Day { s.open } else { ts };
-                    if yts < p1 || yts >= p2 || !started(iv, s, ts, now) {
-                        continue;
-                    }
-                    any = true;
-                    if hidden.is_some_and(|h| h.contains(&ts)) {
-                        continue;
-                    }
-                    let bar = if nulls.is_some_and(|n| n.contains(&ts)) {
-                        None
+            let mut minutes = SessionMinutes::default();
+            for (ts, s) in market.stamps(iv, ist_date(p1), ist_date(p2), now) {
+                // Yahoo stamps day bars with the session's open, weeks and months like Upstox.
+                let yts = if iv == Interval::Day { s.open } else { ts };
+                if yts < p1 || yts >= p2 {
+                    continue;
+                }
+                if periods.last().is_none_or(|p| p.open != s.open) {
+                    periods.push(s);
+                }
+                if hidden.is_some_and(|h| h.contains(&ts)) {
+                    continue;
+                }
+                let bar = if nulls.is_some_and(|n| n.contains(&ts)) {
+                    None
+                } else {
+                    let b = market.bar_at(&prof, iv, ts, &s, now, &mut minutes);
+                    Some(if corrupt.is_some_and(|c| c.contains(&ts)) {
+                        b.corrupted()
                     } else {
-                        let minutes = minutes.get_or_insert_with(|| prof.session_minutes(s));
-                        let b = bar_from_minutes(minutes, iv, ts, s)
-                            .unwrap_or_else(|| market.bar_in(&prof, iv, ts, s));
-                        Some(if corrupt.is_some_and(|c| c.contains(&ts)) {
-                            b.corrupted()
-                        } else {
-                            b
-                        })
-                    };
-                    bars.push((yts, bar));
-                }
-                if any {
-                    periods.push(*s);
-                }
+                        b
+                    })
+                };
+                bars.push((yts, bar));
             }
         }
         let now_ms = view.now_ms;
@@ -172,7 +168,7 @@ impl Shared {
             );
         }
         out.push(b'}');
-        if iv != Interval::Day {
+        if iv.seconds().is_some() {
             out.extend_from_slice(b",\"tradingPeriods\":[");
             for (i, s) in periods.iter().enumerate() {
                 if i > 0 {
@@ -189,7 +185,7 @@ impl Shared {
         let _ = write!(
             out,
             r#","dataGranularity":"{}","range":{},"validRanges":["1d","5d","1mo","3mo","6mo","1y","2y","5y","10y","ytd","max"]}}"#,
-            iv.yahoo(),
+            interval,
             json_str(&range)
         );
         if bars.is_empty() {
@@ -238,12 +234,48 @@ impl Shared {
         out.extend_from_slice(b"],");
         price_array(&mut out, "low", &|b| b.low);
         out.extend_from_slice(b"}]");
-        if iv == Interval::Day {
+        if iv.seconds().is_none() {
             out.extend_from_slice(b",\"adjclose\":[{");
             price_array(&mut out, "adjclose", &|b| b.close);
             out.extend_from_slice(b"}]");
         }
         out.extend_from_slice(br#"}}],"error":null}}"#);
         Answer::new(200, "application/json;charset=utf-8", out)
+    }
+}
+
+impl Market {
+    /// Yahoo's refusal of intraday bars it does not serve: more than 7 days of 1-minute bars in
+    /// one request, or a range starting earlier than it keeps them (30 days of 1-minute bars,
+    /// 730 of hourly, 60 of the others), counted back from the market's last data: now, or
+    /// the close of its last session when now is later.
+    fn yahoo_limits(&self, iv: Interval, name: &str, p1: i64, p2: i64, now: i64) -> Option<Answer> {
+        let (span, history) = iv.yahoo_limits()?;
+        let latest = self
+            .sessions
+            .values()
+            .next_back()
+            .map_or(now, |s| s.close.min(now));
+        let why = match span {
+            // A window reaching past the last data is cut there, as Yahoo cuts it at now.
+            Some(days) if p2.min(latest).saturating_sub(p1) > days * DAY => format!(
+                "Only {days} days worth of {name} granularity data are allowed to be fetched per request."
+            ),
+            _ if p1 < latest - history * DAY => {
+                format!("The requested range must be within the last {history} days.")
+            }
+            _ => return None,
+        };
+        let description =
+            format!("{name} data not available for startTime={p1} and endTime={p2}. {why}");
+        let body = format!(
+            r#"{{"chart":{{"result":null,"error":{{"code":"Unprocessable Entity","description":{}}}}}}}"#,
+            json_str(&description)
+        );
+        Some(Answer::new(
+            422,
+            "application/json;charset=utf-8",
+            body.into_bytes(),
+        ))
     }
 }
