@@ -4,7 +4,8 @@
 # of issue 10, and beside the same work done as a Python desk would do it. Needs python3,
 # sqlite3, GNU time, bc and flock; the Python desk's alert scan needs pandas and TA-Lib, which
 # go into a venv under target/bench-venv (from PyPI) the first time. BENCH_RUNS (default 5)
-# runs of each long case, BENCH_STARTUP_RUNS (default 11) of each start-up case.
+# runs of each long case, BENCH_STARTUP_RUNS (default 11) of each start-up case; the candles v2
+# migration's size, runs and kills by BENCH_MIGRATE_MIB, _RUNS and _KILLS (tests/bench/migrate.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/target/release
@@ -55,6 +56,7 @@ printf '  %-44s %9s MiB\n' "peak RSS" "$(mib "$(largest "${nse_kib[@]}")")" \
   "binary size (stripped)" "$(mib $(($(stat -c %s "$bin/upstox-nse-index-update") / 1024)))"
 
 . "$top/tests/bench/ingest.sh"
+. "$top/tests/bench/migrate.sh"
 . "$top/tests/bench/alerts.sh"
 . "$top/tests/bench/startup.sh"
 echo

@@ -1,11 +1,12 @@
 """alert-scan's benchmark scan as a Python desk would write it, for `make bench`: pandas and
 TA-Lib on the same market_data.db. Reads the enabled rules, asks the synthetic market server
 for the latest prices of their symbols in one request (urllib), reads each symbol's newest
-day candles (pandas.read_sql_query), adds the quote as the forming bar, computes RSI and MACD
-with TA-Lib and the volume, support and resistance lines with pandas, reads every rule at the
-forming bar and the one before (a new rule fires on a crossing, as alert-scan's edge trigger
-has it), and writes the 2,000 states and the firings in one transaction. Prints the number of
-rules read and of firings, to compare with alert-scan's.
+day candles (pandas.read_sql_query; `candles` keeps a day as interval code 1440), adds the
+quote as the forming bar, computes RSI and MACD with TA-Lib and the volume, support and
+resistance lines with pandas, reads every rule at the forming bar and the one before (a new
+rule fires on a crossing, as alert-scan's edge trigger has it), and writes the 2,000 states
+and the firings in one transaction. Prints the number of rules read and of firings, to
+compare with alert-scan's.
 
 Usage: desk_alerts.py DB BASE_URL TOKEN FORMING_TS [HISTORY_BARS]
 """
@@ -77,7 +78,7 @@ def main():
     states, events = [], []
     for key, group in rules.groupby("instrument_key", sort=False):
         bars = pd.read_sql_query(
-            "SELECT ts, high, low, close, volume FROM candles WHERE instrument = ? AND interval = 'day' "
+            "SELECT ts, high, low, close, volume FROM candles WHERE instrument = ? AND interval = 1440 "
             "AND ts < ? ORDER BY ts DESC LIMIT ?", conn, params=(key, forming, history)).iloc[::-1]
         q = quotes[key]
         # Upstox's quote prices are float32 widened to double: rounded back, as alert-scan does.

@@ -1,6 +1,7 @@
 """The market-sync ingest as a Python desk would write it, for `make bench`: the same requests
 to the synthetic market server (urllib), json.loads, and sqlite3's executemany of the same
-upsert into the same table (its CREATE statement read off the job's own database), one
+upsert into the same table (its CREATE statement read off the job's own database; the
+interval and the source as its integer codes, 1 for one minute and 1 for Upstox), one
 transaction per instrument, with the job's pragmas. Prints the rows and the seconds taken.
 
 Usage: desk_ingest.py BASE_URL TOKEN DB SCHEMA_SQL FROM TO KEY[,KEY...]
@@ -14,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 UPSERT = """INSERT INTO candles (instrument, interval, ts, open, high, low, close, volume, oi, source)
-VALUES (?, '1minute', ?, ?, ?, ?, ?, ?, ?, 'upstox')
+VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, 1)
 ON CONFLICT (instrument, interval, ts) DO UPDATE SET
     open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
     volume = excluded.volume, oi = excluded.oi, source = excluded.source"""

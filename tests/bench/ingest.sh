@@ -2,7 +2,9 @@
 # (562,500 candles, 100 requests of up to 28 days) from the synthetic market server on
 # loopback, fetched, parsed, checked and upserted, with the request budget and pacing opened
 # up (in production Upstox's 2,000 requests per 30 minutes dominate). In turn, each run:
-# A the job, end to end (whole process); B the floor, insert-bench: the same rows built in
+# A the job, end to end (whole process; it fetches on a second thread while it writes, so
+# it needs both cores, and other load on the machine shows in A more than in B, which uses
+# one: read the ratio at a quiet load); B the floor, insert-bench: the same rows built in
 # memory, upserted by the job's own statement into the table made by the project's schema
 # (its upsert and commit time only); C a Python desk doing the same ingest with urllib, json
 # and sqlite3's executemany (whole process).
