@@ -4,6 +4,7 @@
 //!
 //! - [`interval`] and [`instrument`]: what is fetched, named the way each provider spells it
 //! - [`candle`]: the bar, and the checks it passes before it is stored
+//! - [`quote`]: the checks a quote passes before it is stored or a rule reads it
 //! - [`provider`]: the trait both providers implement; [`upstox`] and [`yahoo`] implement it
 //! - [`source`]: which provider a run talks to (`[providers]` in `crate::config` says where
 //!   they are), with its shared request budget
@@ -16,6 +17,7 @@ pub mod instrument;
 pub mod interval;
 pub mod master;
 pub mod provider;
+pub mod quote;
 pub mod source;
 pub mod store;
 pub mod universe;

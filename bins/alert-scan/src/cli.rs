@@ -22,6 +22,8 @@ Rule kinds and their parameters (defaults shown):
   resistance-break level=PRICE | period=20    support-break level=PRICE | period=20
 
 A bad rule or rules file is refused with the line and the reason (65), and nothing is stored.
+A latest price that fails validation (not a positive number, outside the day's high and low,
+in the future) is refused: no rule of that symbol is evaluated on it, and the symbol fails (65).
 
 Examples:
   upstox-alert-scan rules add RELIANCE rsi-above period=14 level=70 --interval 15minute

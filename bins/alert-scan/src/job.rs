@@ -8,6 +8,7 @@ use std::time::Duration;
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
 use common::market::instrument::Instrument;
 use common::market::provider::{ProviderError, Quote};
+use common::market::quote::{self, Rejection};
 use common::market::source::Source;
 use common::market::source::SourceChoice;
 use common::market::universe::Universe;
@@ -105,8 +106,18 @@ impl Job for AlertScan {
             ProviderError::Auth { .. } => Fatal::new(Exit::Config, e.to_string()),
             e => Fatal::new(e.exit(), format!("latest prices: {e}")),
         })?;
-        let quotes: HashMap<&str, &Quote> =
-            quotes.iter().map(|q| (q.instrument.as_str(), q)).collect();
+        // A refused price is never read by a rule: its symbol fails with the reason.
+        let checked = quote::check(quotes, now);
+        let refused: HashMap<&str, &Rejection> = checked
+            .rejected
+            .iter()
+            .map(|r| (r.quote.instrument.as_str(), r))
+            .collect();
+        let quotes: HashMap<&str, &Quote> = checked
+            .quotes
+            .iter()
+            .map(|q| (q.instrument.as_str(), q))
+            .collect();
         tracing::debug!(
             "{} latest prices from {} for {} symbols",
             quotes.len(),
@@ -166,11 +177,15 @@ impl Job for AlertScan {
                     break;
                 }
                 let Some(quote) = quotes.get(instrument.key.as_str()) else {
+                    let message = match refused.get(instrument.key.as_str()) {
+                        Some(r) => format!("no rule evaluated: the provider's {r}"),
+                        None => "the provider sent no price for it".to_string(),
+                    };
                     ctx.unit_failed(
                         &instrument.symbol,
                         UnitError {
                             exit: Exit::DataErr,
-                            message: "the provider sent no price for it".to_string(),
+                            message,
                         },
                     );
                     continue;
