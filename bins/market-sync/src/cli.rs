@@ -12,8 +12,10 @@ use crate::show;
 const AFTER_HELP: &str = "\
 Outside market hours and on NSE holidays a scheduled run is skipped (exit 0), unless --force;
 a run with --from or --period is a backfill a person asked for and is never skipped.
-Bad candles are dropped, counted and reported; a refused Upstox token (expired: log in
-again) is a configuration error (78).
+Bad candles and quotes are dropped, counted and reported; an answer with nothing valid, or
+more invalid than [jobs.market-sync] max_invalid_share (0.5), fails its instrument (or the
+quotes) with 65 and stores none of it. A refused Upstox token (expired: log in again) is a
+configuration error (78).
 
 Examples:
   upstox-market-sync                                     the configured universe, what is missing

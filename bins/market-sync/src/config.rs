@@ -43,6 +43,9 @@ pub struct JobConfig {
     pub atm_max_distance: AtmDistance,
     /// A scheduled run this many minutes after the close still works (the after-close run).
     pub after_close_minutes: i64,
+    /// The share of an answer's bars (or quotes) that may fail validation (0 to 1): more, or
+    /// nothing valid at all, fails the answer's unit with 65 and stores none of it.
+    pub max_invalid_share: f64,
 }
 
 impl Default for JobConfig {
@@ -68,6 +71,7 @@ impl Default for JobConfig {
             option_expiries: 2,
             atm_max_distance: AtmDistance::StrikeStep,
             after_close_minutes: 120,
+            max_invalid_share: 0.5,
         }
     }
 }
@@ -117,6 +121,14 @@ impl JobConfig {
         self.gap_lookback_days.max(floor)
     }
 
+    /// Whether an answer with `valid` records kept and `rejected` refused is refused whole:
+    /// nothing in it valid, or more than `max_invalid_share` of it invalid. A few bad bars in
+    /// a good answer are normal; an answer mostly bad is not one to store any of.
+    pub fn refuses(&self, valid: usize, rejected: usize) -> bool {
+        rejected > 0
+            && (valid == 0 || rejected as f64 / (valid + rejected) as f64 > self.max_invalid_share)
+    }
+
     /// Days of history for a first sync of `interval`.
     pub fn initial_days(&self, interval: Interval) -> i64 {
         // Keys may be any spelling of the interval (`30m`, `30minute`).
@@ -148,6 +160,12 @@ impl Validate for JobConfig {
         if self.unfillable_after < 1 {
             return Err("[jobs.market-sync] unfillable_after must be at least 1".to_string());
         }
+        if !(0.0..=1.0).contains(&self.max_invalid_share) {
+            return Err(format!(
+                "[jobs.market-sync] max_invalid_share = {}: use a share from 0 (any invalid bar fails the answer) to 1 (only an answer with nothing valid fails), e.g. 0.5",
+                self.max_invalid_share
+            ));
+        }
         if !(0..=24 * 60).contains(&self.after_close_minutes) {
             return Err("[jobs.market-sync] after_close_minutes: use 0 to 1440".to_string());
         }
@@ -175,5 +193,46 @@ mod tests {
             ..JobConfig::default()
         };
         assert_eq!(long.gap_lookback(Interval::Month), 1000);
+    }
+
+    #[test]
+    fn an_answer_is_refused_when_nothing_or_too_much_of_it_is_valid() {
+        let config = JobConfig::default();
+        assert!(config.refuses(0, 30), "30 bars of 30 invalid");
+        assert!(config.refuses(0, 1));
+        assert!(config.refuses(9, 11));
+        assert!(!config.refuses(10, 10), "half is not more than half");
+        assert!(!config.refuses(29, 1));
+        assert!(!config.refuses(0, 0), "an empty answer has nothing invalid");
+        let strict = JobConfig {
+            max_invalid_share: 0.0,
+            ..JobConfig::default()
+        };
+        assert!(strict.refuses(99, 1));
+        let lenient = JobConfig {
+            max_invalid_share: 1.0,
+            ..JobConfig::default()
+        };
+        assert!(!lenient.refuses(1, 99));
+        assert!(lenient.refuses(0, 99));
+    }
+
+    #[test]
+    fn the_invalid_share_must_be_between_0_and_1() {
+        for share in [0.0, 0.5, 1.0] {
+            let config = JobConfig {
+                max_invalid_share: share,
+                ..JobConfig::default()
+            };
+            assert_eq!(config.validate(), Ok(()), "{share}");
+        }
+        for share in [-0.1, 1.5, f64::NAN] {
+            let config = JobConfig {
+                max_invalid_share: share,
+                ..JobConfig::default()
+            };
+            let err = config.validate().unwrap_err();
+            assert!(err.contains("max_invalid_share"), "{err}");
+        }
     }
 }

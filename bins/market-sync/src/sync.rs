@@ -2,6 +2,7 @@
 //! ([`crate::backfill`]), then all of it written in one transaction.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use common::Exit;
 use common::calendar::{self, IST, TradingCalendar};
 use common::harness::{Context, UnitError};
 use common::market;
@@ -23,6 +24,17 @@ pub(crate) enum SyncError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
+    /// An answer mostly or wholly invalid ([`JobConfig::refuses`]).
+    #[error(
+        "{rejected} of {total} {interval} bars from {provider} failed validation (more than max_invalid_share {share} of [jobs.market-sync]); none of the instrument's bars stored, the previous ones kept: see the warnings above"
+    )]
+    Invalid {
+        interval: Interval,
+        rejected: usize,
+        total: usize,
+        provider: &'static str,
+        share: f64,
+    },
 }
 
 impl SyncError {
@@ -31,6 +43,10 @@ impl SyncError {
         match self {
             SyncError::Provider(e) => UnitError::from(&e),
             SyncError::Db(e) => ctx.db_error(e),
+            e @ SyncError::Invalid { .. } => UnitError {
+                exit: Exit::DataErr,
+                message: e.to_string(),
+            },
         }
     }
 }
@@ -111,12 +127,34 @@ impl Pass<'_> {
         fetched: Vec<Fetched>,
     ) -> Result<u64, SyncError> {
         let now = ctx.now;
-        let mut work = Vec::new();
+        let mut kept = Vec::new();
+        let mut refused = None;
         for f in fetched {
             self.totals.nulls += f.nulls;
+            let (valid, rejected) = (
+                f.checked.candles.len() + f.checked.forming,
+                f.checked.rejected.len(),
+            );
+            if refused.is_none() && ctx.config.job.refuses(valid, rejected) {
+                refused = Some(SyncError::Invalid {
+                    interval: f.interval,
+                    rejected,
+                    total: valid + rejected,
+                    provider: self.provider.name(),
+                    share: ctx.config.job.max_invalid_share,
+                });
+            }
+            kept.push((f.interval, self.record(instrument, f.interval, f.checked)));
+        }
+        // Every refusal is logged and counted first; then none of the instrument is stored.
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        let mut work = Vec::new();
+        for (interval, candles) in kept {
             let mut item = IntervalWork {
-                interval: f.interval,
-                candles: self.record(instrument, f.interval, f.checked),
+                interval,
+                candles,
                 gaps: None,
                 not_stored: 0,
             };

@@ -15,6 +15,7 @@ pub(crate) struct Totals {
     pub(crate) gaps: BTreeMap<&'static str, usize>,
     pub(crate) gap_requests: u32,
     pub(crate) quotes: usize,
+    pub(crate) quotes_refused: usize,
     pub(crate) options: usize,
 }
 
@@ -54,6 +55,9 @@ impl Totals {
         }
         if self.quotes > 0 {
             parts.push(format!("{} quotes", self.quotes));
+        }
+        if self.quotes_refused > 0 {
+            parts.push(format!("{} invalid quotes refused", self.quotes_refused));
         }
         if self.options > 0 {
             parts.push(format!("{} option rows", self.options));
