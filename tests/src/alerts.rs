@@ -102,6 +102,11 @@ impl AlertWorld {
         self.server.pin_last_price(key(symbol), Some(rupees));
     }
 
+    /// Pins the day's volume so far the quote server gives `symbol` (one of [`STOCKS`]).
+    pub fn day_volume(&self, symbol: &str, volume: u64) {
+        self.server.pin_day_volume(key(symbol), Some(volume));
+    }
+
     /// `rules add SYMBOL KIND PARAMS… EXTRA…` (e.g. `--cooldown 10m`); returns the rule's number
     /// as `rules add` printed it.
     pub fn add_rule(&self, symbol: &str, kind: &str, params: &[&str], extra: &[&str]) -> i64 {

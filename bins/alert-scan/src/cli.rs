@@ -21,6 +21,12 @@ Rule kinds and their parameters (defaults shown):
   macd-cross-up fast=12 slow=26 signal=9      macd-cross-down fast=12 slow=26 signal=9
   resistance-break level=PRICE | period=20    support-break level=PRICE | period=20
 
+A volume spike on bars of a day, a week or a month compares the volume so far with the
+average pro-rated to the share of the bar's trading time gone by (at 12:22 IST a day is half
+over: factor x half the average), from 15 minutes into the bar (before, the opening auction
+outweighs it). Trading is heavier near the open and close than in between, so pro-rated, a
+morning is crossed more easily than the middle of the day.
+
 A bad rule or rules file is refused with the line and the reason (65), and nothing is stored.
 A latest price that fails validation (not a positive number, outside the day's high and low,
 in the future) is refused: no rule of that symbol is evaluated on it, and the symbol fails (65).

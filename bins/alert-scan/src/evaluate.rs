@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use common::indicators;
 
+use crate::progress::{Progress, SETTLING_SECS};
 use crate::rule::{Condition, Line, Rule};
 use crate::series::Bar;
 use crate::store::State;
@@ -42,10 +43,12 @@ pub struct Readings {
     pub before: Option<Reading>,
 }
 
-/// Reads `condition` at the last two bars of `bars`. Each indicator is computed once over the
-/// whole series; its value at a bar depends only on the bars up to it (TA-Lib's seeds sit at
-/// the series' start), so the earlier bar's value is what it was then.
-pub fn read(condition: &Condition, bars: &[Bar]) -> Readings {
+/// Reads `condition` at the last two bars of `bars`; `forming` is how far the last bar is
+/// through its trading time, for a bar of a day or longer ([`crate::progress`]). Each
+/// indicator is computed once over the whole series; its value at a bar depends only on the
+/// bars up to it (TA-Lib's seeds sit at the series' start), so the earlier bar's value is
+/// what it was then.
+pub fn read(condition: &Condition, bars: &[Bar], forming: Option<Progress>) -> Readings {
     let closes = || bars.iter().map(|b| b.close).collect::<Vec<f64>>();
     let at: Box<dyn Fn(usize) -> Reading + '_> = match *condition {
         Condition::RsiAbove { period, level } | Condition::RsiBelow { period, level } => {
@@ -70,7 +73,10 @@ pub fn read(condition: &Condition, bars: &[Bar]) -> Readings {
                 },
             })
         }
-        _ => Box::new(|i| read_bars(condition, &bars[..=i])),
+        _ => Box::new(|i| {
+            let progress = forming.filter(|_| i + 1 == bars.len());
+            read_bars(condition, &bars[..=i], progress)
+        }),
     };
     match bars.len() {
         0 => Readings {
@@ -96,8 +102,9 @@ fn compare(value: f64, threshold: f64, above: bool) -> Reading {
     }
 }
 
-/// A condition on prices and volumes (no indicator) at the last of `bars`.
-fn read_bars(condition: &Condition, bars: &[Bar]) -> Reading {
+/// A condition on prices and volumes (no indicator) at the last of `bars`, which is
+/// `progress` through its trading time when it is a forming bar of a day or longer.
+fn read_bars(condition: &Condition, bars: &[Bar], progress: Option<Progress>) -> Reading {
     let Some(bar) = bars.last() else {
         return Reading::Short { need: 1, have: 0 };
     };
@@ -118,10 +125,19 @@ fn read_bars(condition: &Condition, bars: &[Bar]) -> Reading {
                         .to_string(),
                 );
             };
+            // Like with like: the volume so far against the average pro-rated to the share
+            // of the bar's trading time gone by, once past the opening rush.
+            if progress.is_some_and(Progress::settling) {
+                return Reading::Unknown(format!(
+                    "the forming bar's volume is compared from {} minutes into its trading time: before, the opening auction and the first trades outweigh a pro-rated average",
+                    SETTLING_SECS / 60
+                ));
+            }
+            let share = progress.map_or(1.0, Progress::share);
             let previous = &bars[have - 1 - period..have - 1];
             let total: i64 = previous.iter().filter_map(|b| b.volume).sum();
             let average = total as f64 / period as f64;
-            compare(volume as f64, factor * average, true)
+            compare(volume as f64, factor * average * share, true)
         }
         Condition::ResistanceBreak(line) | Condition::SupportBreak(line) => {
             let above = matches!(condition, Condition::ResistanceBreak(_));
@@ -145,7 +161,7 @@ fn read_bars(condition: &Condition, bars: &[Bar]) -> Reading {
         Condition::RsiAbove { .. }
         | Condition::RsiBelow { .. }
         | Condition::MacdCrossUp(_)
-        | Condition::MacdCrossDown(_) => read(condition, bars).now,
+        | Condition::MacdCrossDown(_) => read(condition, bars, progress).now,
     }
 }
 
@@ -364,7 +380,7 @@ mod tests {
             level: 70.0,
         };
         assert_eq!(
-            read(&rsi, &series[..=9]).now,
+            read(&rsi, &series[..=9], None).now,
             Reading::Short { need: 15, have: 10 }
         );
         let macd = Condition::MacdCrossUp(MacdParams {
@@ -373,7 +389,7 @@ mod tests {
             signal: 9,
         });
         assert_eq!(
-            read(&macd, &series[..=9]).now,
+            read(&macd, &series[..=9], None).now,
             Reading::Short { need: 34, have: 10 }
         );
         let spike = Condition::VolumeSpike {
@@ -381,7 +397,7 @@ mod tests {
             period: 20,
         };
         assert_eq!(
-            read(&spike, &series[..=9]).now,
+            read(&spike, &series[..=9], None).now,
             Reading::Short { need: 21, have: 10 }
         );
     }
@@ -393,7 +409,7 @@ mod tests {
             period: 14,
             level: 70.0,
         };
-        match read(&rsi, &bars(&closes)).now {
+        match read(&rsi, &bars(&closes), None).now {
             Reading::Ready { value, holds, .. } => {
                 assert_eq!(value, 100.0);
                 assert!(holds);
@@ -411,7 +427,7 @@ mod tests {
             period: 20,
         };
         assert_eq!(
-            read(&spike, &series[..=20]).now,
+            read(&spike, &series[..=20], None).now,
             Reading::Ready {
                 value: 2001.0,
                 threshold: 2000.0,
@@ -420,8 +436,56 @@ mod tests {
         );
         series[20].volume = None;
         assert!(matches!(
-            read(&spike, &series[..=20]).now,
+            read(&spike, &series[..=20], None).now,
             Reading::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn a_forming_day_bar_is_compared_with_the_average_pro_rated_to_its_progress() {
+        let mut series = bars(&[100.0; 22]);
+        let spike = Condition::VolumeSpike {
+            factor: 2.0,
+            period: 20,
+        };
+        // 40% through the session: 2 × 1000 × 0.4 = 800.
+        let progress = Some(Progress {
+            elapsed: 150 * 60,
+            total: 375 * 60,
+        });
+        series[21].volume = Some(801);
+        let readings = read(&spike, &series, progress);
+        assert_eq!(
+            readings.now,
+            Reading::Ready {
+                value: 801.0,
+                threshold: 800.0,
+                holds: true
+            }
+        );
+        // The bar before is complete: compared with the whole average.
+        assert_eq!(
+            readings.before,
+            Some(Reading::Ready {
+                value: 1000.0,
+                threshold: 2000.0,
+                holds: false
+            })
+        );
+        series[21].volume = Some(400);
+        assert!(matches!(
+            read(&spike, &series, progress).now,
+            Reading::Ready { holds: false, .. }
+        ));
+        // Five minutes after the open even a huge volume is not read.
+        let opening = Some(Progress {
+            elapsed: 5 * 60,
+            total: 375 * 60,
+        });
+        series[21].volume = Some(1_000_000);
+        assert!(matches!(
+            read(&spike, &series, opening).now,
+            Reading::Unknown(why) if why.contains("15 minutes into its trading time")
         ));
     }
 
@@ -432,7 +496,7 @@ mod tests {
         let resistance = Condition::ResistanceBreak(Line::Bars(3));
         // Highs of the three previous bars: 101, 105, 103.
         assert_eq!(
-            read(&resistance, &series[..=3]).now,
+            read(&resistance, &series[..=3], None).now,
             Reading::Ready {
                 value: 105.5,
                 threshold: 105.0,
@@ -441,7 +505,7 @@ mod tests {
         );
         let support = Condition::SupportBreak(Line::Level(101.0));
         assert!(matches!(
-            read(&support, &series[..=2]).now,
+            read(&support, &series[..=2], None).now,
             Reading::Ready { holds: false, .. }
         ));
     }

@@ -7,6 +7,7 @@
 //! - [`store`]: the rules, their state between runs, and the firings
 //! - [`rules`]: `rules add|list|remove|enable|disable|import|export`
 //! - [`series`]: stored candles plus the forming bar from the latest quote
+//! - [`progress`]: how far a forming bar of a day or longer is through its trading time
 //! - [`evaluate`]: a condition read off a series, and the edge trigger
 //! - [`notice`]: what an alert says
 //! - [`scan`]: one symbol's rules read and passed through the edge trigger
@@ -20,6 +21,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod job;
 pub mod notice;
+pub mod progress;
 pub mod record;
 pub mod rule;
 pub mod rules;

@@ -39,7 +39,9 @@ pub enum Condition {
         /// Level, 0–100.
         level: f64,
     },
-    /// The current bar's volume above `factor` × the average of the previous `period` bars.
+    /// The current bar's volume above `factor` × the average of the previous `period` bars;
+    /// for a forming bar of a day or longer, the average pro-rated to the share of its
+    /// trading time gone by ([`crate::progress`]).
     VolumeSpike {
         /// The multiple.
         factor: f64,

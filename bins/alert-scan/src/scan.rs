@@ -16,6 +16,7 @@ use crate::config::JobConfig;
 use crate::evaluate::{self, Evaluation, Reading, Seen};
 use crate::explain;
 use crate::notice;
+use crate::progress;
 use crate::rule::{Condition, Rule};
 use crate::series::{self, Bar, Position, SeriesByInterval, StoredByInterval, Wanted};
 use crate::store::State;
@@ -196,7 +197,8 @@ impl<'r> Scan<'_> {
                 }
                 (None, _) => continue,
             };
-            let readings = evaluate::read(&rule.condition, bars);
+            let forming = progress::progress(self.calendar, rule.interval, *at, now);
+            let readings = evaluate::read(&rule.condition, bars, forming);
             let reading = readings.now;
             let decision = match &reading {
                 Reading::Ready {

@@ -147,6 +147,8 @@ struct View {
     nulls: HashMap<(String, Interval), HashSet<i64>>,
     /// Last prices pinned by [`MarketServer::pin_last_price`], paise.
     pinned: HashMap<String, i64>,
+    /// The day's volumes pinned by [`MarketServer::pin_day_volume`].
+    pinned_volume: HashMap<String, u64>,
     /// How option contracts and chains deviate from the normal ones.
     options: OptionShape,
 }
@@ -221,6 +223,7 @@ impl Market {
                 corrupt: HashMap::new(),
                 nulls: HashMap::new(),
                 pinned: HashMap::new(),
+                pinned_volume: HashMap::new(),
                 options: OptionShape::default(),
             }),
         }

@@ -172,6 +172,17 @@ impl MarketServer {
         };
     }
 
+    /// Makes full quotes give `key` the day's volume so far `volume`, until changed; `None` goes
+    /// back to the synthetic path. Only the quotes endpoint sees it. For alert tests of a
+    /// volume spike at a chosen minute.
+    pub fn pin_day_volume(&self, key: &str, volume: Option<u64>) {
+        let mut view = self.shared.market.write();
+        match volume {
+            Some(v) => view.pinned_volume.insert(key.to_string(), v),
+            None => view.pinned_volume.remove(key),
+        };
+    }
+
     /// Moves the option strike grid `points` (a multiple of 50) away from where the spot puts
     /// it, in contracts and chains: a chain whose strikes miss the spot, as one listed around a
     /// stale price.

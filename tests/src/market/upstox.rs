@@ -100,9 +100,9 @@ impl Shared {
             );
         }
         let market = &self.market;
-        let (now_ms, pinned) = {
+        let (now_ms, pinned, pinned_volume) = {
             let view = market.read();
-            (view.now_ms, view.pinned.clone())
+            (view.now_ms, view.pinned.clone(), view.pinned_volume.clone())
         };
         let mut out = Vec::with_capacity(64 + keys.len() * 1200);
         out.extend_from_slice(br#"{"status":"success","data":{"#);
@@ -124,6 +124,9 @@ impl Shared {
                 } else {
                     price
                 };
+            }
+            if let Some(&volume) = pinned_volume.get(&inst.key) {
+                live.day.volume = volume;
             }
             push_str(&mut out, &format!("{}:{}", inst.segment(), inst.symbol));
             out.extend_from_slice(b":{\"ohlc\":{\"open\":");
