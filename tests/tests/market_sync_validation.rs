@@ -34,7 +34,7 @@ fn a_quote_at_minus_5_or_0_is_refused_counted_and_logged_never_stored() {
     w.server.pin_last_price(RELIANCE, Some(-5.0));
     let out = w.run_ok(&quotes_only);
     assert!(
-        out.summary().contains("2 quotes, 1 invalid quotes refused"),
+        out.summary().contains("2 quotes, 1 invalid quote refused"),
         "{}",
         out.summary()
     );
@@ -54,7 +54,7 @@ fn a_quote_at_minus_5_or_0_is_refused_counted_and_logged_never_stored() {
     w.server.pin_last_price(TCS, Some(0.0));
     let out = w.run_ok(&quotes_only);
     assert!(
-        out.summary().contains("1 invalid quotes refused"),
+        out.summary().contains("1 invalid quote refused"),
         "{}",
         out.summary()
     );

@@ -57,7 +57,12 @@ impl Totals {
             parts.push(format!("{} quotes", self.quotes));
         }
         if self.quotes_refused > 0 {
-            parts.push(format!("{} invalid quotes refused", self.quotes_refused));
+            let noun = if self.quotes_refused == 1 {
+                "quote"
+            } else {
+                "quotes"
+            };
+            parts.push(format!("{} invalid {noun} refused", self.quotes_refused));
         }
         if self.options > 0 {
             parts.push(format!("{} option rows", self.options));
