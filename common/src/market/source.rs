@@ -73,8 +73,9 @@ impl Source {
             None => ("yahoo", providers.yahoo.limits.clone()),
         };
         Ok(Source {
-            // Its own client, so that the context's stays free for the outbox.
-            http: HttpClient::new(&ctx.config.http, ctx.shutdown.clone()),
+            // Its own client, so that the context's stays free for the outbox; the run's
+            // deadline and the hosts it stopped asking hold for both.
+            http: ctx.http.fork(),
             budget: open_budget(ctx, name, limits)?,
             token,
             upstox_url: providers.upstox.base_url.clone(),
