@@ -90,6 +90,11 @@ impl HttpClient {
         self
     }
 
+    /// When the run's time is up, and its budget, if it has a deadline.
+    pub fn deadline(&self) -> Option<(Instant, Duration)> {
+        self.breaker.deadline()
+    }
+
     /// The run's deadline, once it has come.
     pub fn out_of_time(&self) -> Option<Halt> {
         self.breaker.left().err()

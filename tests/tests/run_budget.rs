@@ -230,6 +230,32 @@ mod market_sync {
     }
 
     #[test]
+    fn a_request_budget_full_for_an_hour_is_not_waited_for_past_the_deadline() {
+        let w = World::with_sessions(
+            sessions(nov(1) - chrono::Days::new(31), nov(30)),
+            "deadline_secs = 3",
+        );
+        let config = std::fs::read_to_string(w.sandbox.path().join("config.toml")).unwrap();
+        // Two Upstox requests an hour: the third waits for a slot an hour away.
+        w.sandbox.write_config(&config.replacen(
+            "limits = [{ requests = 10000, per_secs = 1.0 }]",
+            "limits = [{ requests = 2, per_secs = 3600.0 }]",
+            1,
+        ));
+        let started = Instant::now();
+        w.run(&[]).expect(
+            69,
+            "0 of 3 instruments done, 0 failed, 3 not reached: the run's 3s time budget ran out",
+            Row::status("failed").units(0, 0),
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
     fn quotes_and_option_chains_are_not_counted_as_instruments() {
         let w = World::new();
         w.run(&[])

@@ -94,6 +94,11 @@ impl Breaker {
         }
     }
 
+    /// When the run's time is up, and its budget.
+    pub(crate) fn deadline(&self) -> Option<(Instant, Duration)> {
+        self.deadline
+    }
+
     /// Time left before the deadline (`None`: no deadline); `Err` once it has come.
     pub(crate) fn left(&self) -> Result<Option<Duration>, Halt> {
         match self.deadline {

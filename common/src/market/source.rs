@@ -124,7 +124,8 @@ fn open_budget<C>(
     let http = &ctx.config.http;
     let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
     let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
-        .map_err(|e| Fatal::new(e.exit(), e.to_string()))?;
+        .map_err(|e| Fatal::new(e.exit(), e.to_string()))?
+        .until(ctx.http.deadline());
     Ok(SharedBudget(Mutex::new(budget)))
 }
 
