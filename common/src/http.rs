@@ -200,17 +200,7 @@ impl HttpClient {
             self.pace(&host, url, attempts > 0)?;
             let ticket = admission.map(|a| a.admit(url)).transpose()?;
             // Each attempt ends by the deadline, whatever the configured timeout.
-            let timeout = match self.breaker.left() {
-                Ok(left) => left.map_or(secs(self.config.timeout_secs), |left| {
-                    left.min(secs(self.config.timeout_secs))
-                }),
-                Err(halt) => {
-                    if let (Some(admission), Some(ticket)) = (admission, ticket) {
-                        admission.settled(ticket);
-                    }
-                    return Err(halted(halt, attempts > 0));
-                }
-            };
+            let timeout = self.breaker.cap(secs(self.config.timeout_secs));
             attempts += 1;
             let result = self.attempt(&parsed, headers, body.clone(), timeout);
             if let (Some(admission), Some(ticket)) = (admission, ticket) {
@@ -338,7 +328,7 @@ impl HttpClient {
             .get(host)
             .map_or(self.config.requests_per_second, |h| h.requests_per_second);
         let interval = Duration::from_secs_f64(1.0 / rate);
-        let wait: Duration = {
+        let wait = {
             let mut slots = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
             let slot = slots.get(host).copied().unwrap_or(now).max(now);

@@ -110,6 +110,14 @@ impl Breaker {
         }
     }
 
+    /// `timeout`, or the time left when that is shorter (none once the deadline has come).
+    pub(crate) fn cap(&self, timeout: Duration) -> Duration {
+        match self.left() {
+            Ok(left) => left.map_or(timeout, |left| left.min(timeout)),
+            Err(_) => Duration::ZERO,
+        }
+    }
+
     /// `Err` when waiting `wait` would take the run past its deadline.
     pub(crate) fn allows(&self, wait: Duration) -> Result<(), Halt> {
         match (self.left()?, self.deadline) {
@@ -199,6 +207,8 @@ mod tests {
         assert!(b.left().unwrap().unwrap() > Duration::from_secs(59));
         assert!(b.allows(Duration::from_secs(30)).is_ok());
         assert!(b.allows(Duration::from_secs(61)).is_err());
+        assert_eq!(b.cap(Duration::from_secs(10)), Duration::from_secs(10));
+        assert!(b.cap(Duration::from_secs(90)) <= Duration::from_secs(60));
         let b = Breaker::until(
             Instant::now() - Duration::from_secs(2),
             Duration::from_secs(1),
