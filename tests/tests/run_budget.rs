@@ -86,7 +86,7 @@ mod nse {
         assert_eq!(s.server.request_count(), 2, "two attempts, nothing more");
         assert!(
             out.summary()
-                .contains("NIFTY50: 127.0.0.1 stopped answering"),
+                .contains("errors: NIFTY50: in hand when it stopped"),
             "{}",
             out.summary()
         );

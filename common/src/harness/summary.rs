@@ -102,13 +102,17 @@ pub(crate) fn conclude<J: Job>(
             {
                 let _ = write!(summary, "; {detail}");
             }
-            // The reason is said once, in the count.
-            let others: Vec<&String> = errors
+            // The reason is said once, in the count; the unit it stopped is only named.
+            let why = stopped.as_deref().unwrap_or_default();
+            let others: Vec<String> = errors
                 .iter()
-                .filter(|e| Some(*e) != stopped.as_ref())
+                .filter(|e| e.as_str() != why)
+                .map(|e| match e.strip_suffix(why) {
+                    Some(unit) if !why.is_empty() => format!("{unit}in hand when it stopped"),
+                    _ => e.clone(),
+                })
                 .collect();
             if !others.is_empty() {
-                let others: Vec<&str> = others.iter().map(|e| e.as_str()).collect();
                 let _ = write!(summary, "; errors: {}", others.join("; "));
             }
         }
