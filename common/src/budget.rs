@@ -12,13 +12,13 @@
 //! all still counted here when the last of them was admitted, however late each arrived.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, named_params, params};
 
 use crate::config::Limit;
 use crate::db::{Adopted, Schema};
-use crate::http::{Admission, HttpError, Ticket};
+use crate::http::{Admission, Halt, HttpError, Ticket};
 use crate::shutdown::Shutdown;
 
 mod prepaid;
@@ -66,6 +66,12 @@ pub enum BudgetError {
         /// The SQLite error.
         error: rusqlite::Error,
     },
+    /// The budget has no room before the run's deadline.
+    #[error("the request budget has no room before the run's {}s deadline", .budget.as_secs())]
+    OutOfTime {
+        /// The run's time budget.
+        budget: Duration,
+    },
 }
 
 impl BudgetError {
@@ -78,6 +84,7 @@ impl BudgetError {
     pub fn exit(&self) -> crate::exit::Exit {
         match self {
             BudgetError::Sqlite { error, .. } => crate::db::sqlite_exit(error),
+            BudgetError::OutOfTime { .. } => crate::exit::Exit::Unavailable,
         }
     }
 }
@@ -90,6 +97,8 @@ pub struct RequestBudget {
     limits: Vec<Limit>,
     longest_flight: Duration,
     shutdown: Shutdown,
+    /// When the run's time is up, and its budget ([`RequestBudget::until`]).
+    deadline: Option<(Instant, Duration)>,
 }
 
 /// A request the budget admitted; hand it back with [`RequestBudget::settle`].
@@ -132,6 +141,7 @@ impl RequestBudget {
             limits,
             longest_flight,
             shutdown,
+            deadline: None,
         })
     }
 
@@ -191,6 +201,13 @@ impl RequestBudget {
         Ok(Ok(slot))
     }
 
+    /// The same budget, refusing to wait past `deadline` (when, and the run's budget): a
+    /// window full for half an hour must not hold a run past its unit's `TimeoutStartSec`.
+    pub fn until(mut self, deadline: Option<(Instant, Duration)>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// Waits until every window has room, then records the request as in flight; `None` if
     /// the run was asked to stop while waiting.
     pub fn take(&mut self) -> Result<Option<Slot>, BudgetError> {
@@ -198,6 +215,11 @@ impl RequestBudget {
             match self.try_take(now_ms()) {
                 Ok(Ok(slot)) => return Ok(Some(slot)),
                 Ok(Err(wait)) => {
+                    if let Some((at, budget)) = self.deadline
+                        && Instant::now() + wait >= at
+                    {
+                        return Err(BudgetError::OutOfTime { budget });
+                    }
                     tracing::debug!(
                         provider = self.provider,
                         "request budget full; waiting {} ms",
@@ -278,7 +300,14 @@ fn not_admitted(url: &str, e: BudgetError) -> HttpError {
 
 impl Admission for SharedBudget {
     fn admit(&self, url: &str) -> Result<Ticket, HttpError> {
-        let slot = self.lock().take().map_err(|e| not_admitted(url, e))?;
+        let slot = self.lock().take().map_err(|e| match e {
+            BudgetError::OutOfTime { budget } => HttpError::Halted {
+                url: url.to_string(),
+                halt: Halt::Deadline { budget },
+                sent: false,
+            },
+            e => not_admitted(url, e),
+        })?;
         slot.map(|s| Ticket(s.0))
             .ok_or_else(|| HttpError::Interrupted {
                 url: url.to_string(),
@@ -320,6 +349,23 @@ mod tests {
         let slot = b.try_take(at).unwrap().ok()?;
         b.settle_at(slot, at + took).unwrap();
         Some(slot)
+    }
+
+    #[test]
+    fn a_full_window_is_not_waited_for_past_the_runs_deadline() {
+        let shared = SharedBudget(std::sync::Mutex::new(
+            budget(None, vec![per(1, 3600.0)]).until(Some((
+                Instant::now() + Duration::from_secs(60),
+                Duration::from_secs(60),
+            ))),
+        ));
+        let answered = shared.admit("http://x/1").unwrap();
+        shared.settled(answered);
+        let refused = shared.admit("http://x/2").unwrap_err();
+        assert!(
+            matches!(refused.halt(), Some((Halt::Deadline { .. }, false))),
+            "{refused:?}"
+        );
     }
 
     fn wait(b: &mut RequestBudget, at: i64) -> Duration {

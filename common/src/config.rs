@@ -64,6 +64,8 @@ pub struct Config<J> {
     pub providers: ProvidersConfig,
     /// `[jobs.<this job>]`.
     pub job: J,
+    /// `[jobs.<this job>] deadline_secs`, when set: see [`Config::deadline_secs`].
+    pub deadline: Option<f64>,
     /// Old keys that still worked, each with the key that replaces it: the harness warns.
     pub deprecated: Vec<String>,
 }
@@ -360,6 +362,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         ));
     }
     let mut job_config = None;
+    let mut deadline = None;
     let mut providers = layout.providers;
     let mut deprecated = Vec::new();
     let mut legacy = Vec::new();
@@ -374,6 +377,21 @@ pub fn parse<J: DeserializeOwned + Default>(
             ));
         }
         if name == job {
+            // Every job has it, so the harness reads it, not the job's own table.
+            if let Some(value) = table.remove("deadline_secs") {
+                let key = format!("[jobs.{name}] deadline_secs");
+                let secs = value
+                    .as_float()
+                    .or_else(|| value.as_integer().map(|n| n as f64))
+                    .unwrap_or(f64::NAN);
+                check(&key, secs, true, 0.0, 86_400.0).map_err(|e| {
+                    ConfigError::new(
+                        file,
+                        format!("{e}; keep it below the unit's TimeoutStartSec, with a margin"),
+                    )
+                })?;
+                deadline = Some(secs);
+            }
             for provider in LEGACY_PROVIDER_TABLES {
                 let Some(old) = table.remove(provider) else {
                     continue;
@@ -434,6 +452,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         pings: layout.pings,
         providers,
         job: job_config.unwrap_or_default(),
+        deadline,
         deprecated,
     })
 }
@@ -452,8 +471,18 @@ impl<J: Default> Config<J> {
             pings: BTreeMap::new(),
             providers: ProvidersConfig::default(),
             job: J::default(),
+            deadline: None,
             deprecated: Vec::new(),
         }
+    }
+
+    /// The time budget of a run of `job`, in seconds: `[jobs.<job>] deadline_secs`, else the
+    /// job's default ([`schedule::JobSchedule::deadline`]), below its unit's `TimeoutStartSec`.
+    pub fn deadline_secs(&self, job: &str) -> f64 {
+        self.deadline.unwrap_or_else(|| {
+            // Every job is in the catalogue; a name that is not gets the longest budget allowed.
+            schedule::of(job).map_or(86_400.0, |s| s.deadline.num_seconds() as f64)
+        })
     }
 
     /// How the configuration file is named in messages.

@@ -14,7 +14,7 @@ pub enum Exit {
     Usage = 2,
     /// Source data failed validation; the previous data was kept.
     DataErr = 65,
-    /// Source unavailable after retries.
+    /// Source unavailable after retries, or the run's deadline came before anything was done.
     Unavailable = 69,
     /// Cannot create a file or directory.
     CantCreate = 73,
@@ -64,7 +64,9 @@ impl Exit {
             Exit::Failure => "failed, or partial: some units failed; each failure is logged",
             Exit::Usage => "bad command line",
             Exit::DataErr => "source data failed validation; the previous data was kept",
-            Exit::Unavailable => "a source was unavailable after retries",
+            Exit::Unavailable => {
+                "a source was unavailable after retries, or the deadline came first"
+            }
             Exit::CantCreate => "cannot create the data directory, a database or the lock file",
             Exit::IoErr => "database or file I/O error (disk full, corrupt or unreadable file)",
             Exit::TempFail => {

@@ -5,18 +5,21 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 pub use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
+mod breaker;
 mod error;
 
 use crate::config::HttpConfig;
 use crate::shutdown::Shutdown;
 
+use breaker::Breaker;
+pub use breaker::Halt;
 pub use error::HttpError;
 
 /// A response that arrived whole with a 2xx status.
@@ -55,6 +58,8 @@ pub struct HttpClient {
     config: HttpConfig,
     next_slot: Mutex<HashMap<String, Instant>>,
     shutdown: Shutdown,
+    /// Shared with the clients [`HttpClient::fork`] makes: one deadline, one verdict per host.
+    breaker: Arc<Breaker>,
 }
 
 impl HttpClient {
@@ -65,7 +70,34 @@ impl HttpClient {
             config: config.clone(),
             next_slot: Mutex::new(HashMap::new()),
             shutdown,
+            breaker: Arc::default(),
         }
+    }
+
+    /// Another client with this one's configuration, signals, deadline and halted hosts, but
+    /// connections, cookies and pacing of its own.
+    pub fn fork(&self) -> Self {
+        HttpClient {
+            breaker: Arc::clone(&self.breaker),
+            ..HttpClient::new(&self.config, self.shutdown.clone())
+        }
+    }
+
+    /// The same client, refusing every request, retry and wait that would end after
+    /// `budget` from `started`: the run's deadline, below its unit's `TimeoutStartSec`.
+    pub fn with_deadline(mut self, started: Instant, budget: Duration) -> Self {
+        self.breaker = Arc::new(Breaker::until(started, budget));
+        self
+    }
+
+    /// When the run's time is up, and its budget, if it has a deadline.
+    pub fn deadline(&self) -> Option<(Instant, Duration)> {
+        self.breaker.deadline()
+    }
+
+    /// The run's deadline, once it has come.
+    pub fn out_of_time(&self) -> Option<Halt> {
+        self.breaker.left().err()
     }
 
     /// The reqwest client for `url`'s scheme, built on first use.
@@ -155,22 +187,47 @@ impl HttpClient {
             .with_max_times(self.config.retries as usize)
             .with_jitter()
             .build();
+        let halted = |halt: Halt, sent: bool| HttpError::Halted {
+            url: url.to_string(),
+            halt,
+            sent,
+        };
         let mut attempts = 0;
         loop {
-            self.pace(&host, url)?;
+            self.breaker
+                .check(&host)
+                .map_err(|halt| halted(halt, attempts > 0))?;
+            self.pace(&host, url, attempts > 0)?;
             let ticket = admission.map(|a| a.admit(url)).transpose()?;
+            // Each attempt ends by the deadline, whatever the configured timeout.
+            let timeout = self.breaker.cap(secs(self.config.timeout_secs));
             attempts += 1;
-            let result = self.attempt(&parsed, headers, body.clone());
+            let result = self.attempt(&parsed, headers, body.clone(), timeout);
             if let (Some(admission), Some(ticket)) = (admission, ticket) {
                 admission.settled(ticket);
             }
             let error = match result {
                 Ok(mut fetched) => {
+                    self.breaker.answered(&host);
                     fetched.attempts = attempts;
                     return Ok(fetched);
                 }
                 Err(e) => e,
             };
+            if let Err(halt) = self.breaker.left() {
+                return Err(halted(halt, true));
+            }
+            match &error {
+                HttpError::Timeout { after, .. } => {
+                    if let Some(halt) = self.breaker.timed_out(&host, *after) {
+                        return Err(halted(halt, true));
+                    }
+                }
+                HttpError::Status { .. } | HttpError::RateLimited { .. } => {
+                    self.breaker.answered(&host)
+                }
+                _ => {}
+            }
             if !error.is_transient(idempotent) {
                 return Err(error);
             }
@@ -185,13 +242,18 @@ impl HttpClient {
                 _ => None,
             };
             let delay = match asked {
+                // "Come back in an hour": nothing more goes to that host this run.
                 Some(asked) if asked.as_secs_f64() > self.config.max_retry_after_secs => {
-                    return Err(give_up(attempts, error));
+                    return Err(halted(self.breaker.rate_limited(&host, asked), true));
                 }
                 // Never sooner than the backoff: `Retry-After: 0` must not become a busy loop.
                 Some(asked) => asked.max(delay),
                 None => delay,
             };
+            // A retry that would start after the deadline is not waited for.
+            self.breaker
+                .allows(delay)
+                .map_err(|halt| halted(halt, true))?;
             tracing::warn!(
                 url = redact(url.to_string()),
                 attempt = attempts,
@@ -216,6 +278,7 @@ impl HttpClient {
         url: &reqwest::Url,
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
+        timeout: Duration,
     ) -> Result<Fetched, HttpError> {
         let (client, config, target) = (self.client(url)?, self.config.clone(), url.clone());
         let headers: Vec<(String, String)> = headers
@@ -224,11 +287,21 @@ impl HttpClient {
             .collect();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let _ = tx.send(fetch_once(&client, &config, &target, &headers, body));
+            let _ = tx.send(fetch_once(
+                &client, &config, &target, &headers, body, timeout,
+            ));
         });
+        // reqwest's timeout covers the body too; this only guards against it overrunning.
+        let give_up_at = Instant::now() + timeout + Duration::from_millis(250);
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(result) => return result,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if Instant::now() >= give_up_at => {
+                    return Err(HttpError::Timeout {
+                        url: url.to_string(),
+                        after: timeout,
+                    });
+                }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) if self.shutdown.requested() => {
                     return Err(HttpError::Interrupted {
                         url: url.to_string(),
@@ -247,7 +320,8 @@ impl HttpClient {
     }
 
     /// Waits for the host's next free slot: at most `requests_per_second` to any one host.
-    fn pace(&self, host: &str, url: &str) -> Result<(), HttpError> {
+    /// `sent`: whether an earlier attempt of this request was sent.
+    fn pace(&self, host: &str, url: &str, sent: bool) -> Result<(), HttpError> {
         let rate = self
             .config
             .hosts
@@ -261,6 +335,13 @@ impl HttpClient {
             slots.insert(host.to_string(), slot + interval);
             slot - now
         };
+        self.breaker
+            .allows(wait)
+            .map_err(|halt| HttpError::Halted {
+                url: url.to_string(),
+                halt,
+                sent,
+            })?;
         if !self.shutdown.sleep(wait) {
             return Err(HttpError::Interrupted {
                 url: url.to_string(),
@@ -277,6 +358,7 @@ fn fetch_once(
     url: &reqwest::Url,
     headers: &[(String, String)],
     body: Option<Vec<u8>>,
+    timeout: Duration,
 ) -> Result<Fetched, HttpError> {
     let text = url.as_str();
     let mut request = match body {
@@ -287,8 +369,9 @@ fn fetch_once(
         request = request.header(name, value);
     }
     let mut response = request
+        .timeout(timeout)
         .send()
-        .map_err(|e| transport_error(config, text, e))?;
+        .map_err(|e| transport_error(timeout, text, e))?;
     let status = response.status();
     if status == StatusCode::TOO_MANY_REQUESTS {
         let header = retry_after(response.headers());
@@ -344,7 +427,7 @@ fn fetch_once(
             {
                 Some(re) if re.is_timeout() => HttpError::Timeout {
                     url: text.to_string(),
-                    after: secs(config.timeout_secs),
+                    after: timeout,
                 },
                 _ => HttpError::Connection {
                     url: text.to_string(),
@@ -364,11 +447,11 @@ fn fetch_once(
     })
 }
 
-fn transport_error(config: &HttpConfig, url: &str, e: reqwest::Error) -> HttpError {
+fn transport_error(timeout: Duration, url: &str, e: reqwest::Error) -> HttpError {
     if e.is_timeout() {
         HttpError::Timeout {
             url: url.to_string(),
-            after: secs(config.timeout_secs),
+            after: timeout,
         }
     } else {
         HttpError::Connection {

@@ -131,6 +131,10 @@ pub struct JobSchedule {
     pub gate: Gate,
     /// How late a run may finish before the job counts as overdue (random delay plus run time).
     pub grace: Duration,
+    /// How long a run may work (`[jobs.<job>] deadline_secs` overrides it): below its unit's
+    /// `TimeoutStartSec` by enough to write the summary, so a run ends by itself and says
+    /// what it did not reach rather than being killed.
+    pub deadline: Duration,
 }
 
 const fn time(h: u32, m: u32) -> NaiveTime {
@@ -147,12 +151,14 @@ pub const CATALOGUE: [JobSchedule; 8] = [
         timer: Timer::Daily(time(23, 30)),
         gate: Gate::Always,
         grace: Duration::hours(2),
+        deadline: Duration::minutes(25),
     },
     JobSchedule {
         name: "corporate-announcements",
         timer: Timer::Daily(time(23, 0)),
         gate: Gate::Always,
         grace: Duration::hours(2),
+        deadline: Duration::minutes(25),
     },
     JobSchedule {
         name: "market-sync",
@@ -161,6 +167,7 @@ pub const CATALOGUE: [JobSchedule; 8] = [
             after_close_minutes: 120,
         },
         grace: Duration::minutes(30),
+        deadline: Duration::minutes(45),
     },
     JobSchedule {
         name: "alert-scan",
@@ -169,30 +176,35 @@ pub const CATALOGUE: [JobSchedule; 8] = [
             after_close_minutes: 0,
         },
         grace: Duration::minutes(5),
+        deadline: Duration::seconds(40),
     },
     JobSchedule {
         name: "news-sentiment",
         timer: Timer::Every { minutes: 30 },
         gate: Gate::Always,
         grace: Duration::minutes(30),
+        deadline: Duration::minutes(20),
     },
     JobSchedule {
         name: "performance-analytics",
         timer: Timer::Weekdays(time(16, 0)),
         gate: Gate::TradingDays,
         grace: Duration::hours(2),
+        deadline: Duration::minutes(25),
     },
     JobSchedule {
         name: "db-backup",
         timer: Timer::Daily(time(2, 0)),
         gate: Gate::Always,
         grace: Duration::hours(2),
+        deadline: Duration::minutes(50),
     },
     JobSchedule {
         name: "db-maintenance",
         timer: Timer::Weekly(Weekday::Sun, time(2, 30)),
         gate: Gate::Always,
         grace: Duration::hours(3),
+        deadline: Duration::minutes(100),
     },
 ];
 

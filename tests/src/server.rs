@@ -2,6 +2,7 @@
 //! of misbehaviour (status codes, Retry-After, delays, broken bodies) for failure tests.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -20,6 +21,9 @@ pub enum Reply {
     Body(Vec<u8>),
     /// Wait this long, then serve the file (the client should have given up by then).
     Delay(Duration),
+    /// A 200 head announcing a body, then silence for this long, then close: a server that
+    /// hangs mid-reply.
+    Stall(Duration),
 }
 
 #[derive(Default)]
@@ -90,6 +94,11 @@ impl FixtureServer {
         self.state.lock().unwrap().scripts.clear();
     }
 
+    /// How many requests arrived, for any path.
+    pub fn request_count(&self) -> usize {
+        self.state.lock().unwrap().log.len()
+    }
+
     /// When each request for `/<file>` arrived.
     pub fn arrivals(&self, file: &str) -> Vec<Instant> {
         let path = format!("/{file}");
@@ -138,6 +147,15 @@ fn answer(request: tiny_http::Request, state: &Mutex<State>) {
         }
     };
     let response = match reply {
+        Reply::Stall(silence) => {
+            let mut raw = request.into_writer();
+            let _ = raw.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 100000\r\n\r\n",
+            );
+            let _ = raw.flush();
+            thread::sleep(silence);
+            return;
+        }
         Reply::File => file(),
         Reply::Status(code, body) => tiny_http::Response::from_data(body.into_bytes())
             .with_status_code(code)

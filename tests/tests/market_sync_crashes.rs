@@ -87,6 +87,12 @@ fn sigterm_mid_sync_finishes_the_instrument_in_hand_and_leaves_the_one_fetched_a
         "the fetching thread held the run up: {:?}",
         signalled.elapsed()
     );
+    // The summary counts what was asked for, not only what was reached.
+    let summary = lines.last().unwrap_or_default();
+    assert!(
+        summary.contains("1 of 3 instruments done, 0 failed, 2 not reached: stopped by SIGTERM"),
+        "{summary}"
+    );
 
     let conn = w.db();
     let run = testkit::run::last_run(&conn);

@@ -72,18 +72,42 @@ fn server_errors_that_persist_are_source_unavailable_after_retries() {
     );
 }
 
+/// NSE stops the run at NIFTY50 (it stopped answering, or asked for a pause longer than the
+/// run waits): NIFTY50 fails with `exit`, no other index is asked for, and every index keeps
+/// its previous membership.
+fn halting_case(replies: Vec<Reply>, exit: i32, cause: &str) {
+    let s = setup();
+    s.run_ok(&[]);
+    let conn = s.sandbox.db();
+    let old = tables(&conn);
+
+    s.server.set_root(&rebalanced());
+    s.server.script(NIFTY50, replies);
+    let out = s.run(&[]).expect(
+        exit,
+        &format!("0 of 9 indices done, 1 failed, 8 not reached: {cause}"),
+        Row::status("failed").units(0, 1).error(cause),
+    );
+    assert_summary(&out, "nse-index-update failed in ");
+    assert_eq!(tables(&conn), old, "every index kept");
+}
+
 #[test]
-fn a_timeout_is_source_unavailable() {
-    failure_case(
+fn a_timeout_twice_in_a_row_is_source_unavailable() {
+    halting_case(
         vec![Reply::Delay(Duration::from_secs(3))],
         69,
-        "no response from",
+        "127.0.0.1 stopped answering (no response within 1s, twice in a row)",
     );
 }
 
 #[test]
 fn a_long_retry_after_is_a_temporary_failure() {
-    failure_case(vec![Reply::RetryAfter(3600)], 75, "rate limited (HTTP 429)");
+    halting_case(
+        vec![Reply::RetryAfter(3600)],
+        75,
+        "127.0.0.1 rate-limited the run: Retry-After 3600s",
+    );
 }
 
 #[test]

@@ -85,6 +85,12 @@ impl Job for AlertScan {
                 None => targets.push((instrument, rules)),
             }
         }
+        ctx.plan(
+            unresolved
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .chain(targets.iter().map(|(i, _)| i.symbol.as_str())),
+        );
         for (name, why) in &unresolved {
             ctx.unit_failed(
                 name,
@@ -102,10 +108,17 @@ impl Job for AlertScan {
         let source = Source::connect(ctx, self.request.source.unwrap_or(cfg.source))?;
         let instruments: Vec<Instrument> = targets.iter().map(|(i, _)| i.clone()).collect();
         let provider = source.provider();
-        let quotes = provider.quotes(&instruments).map_err(|e| match e {
-            ProviderError::Auth { .. } => Fatal::new(Exit::Config, e.to_string()),
-            e => Fatal::new(e.exit(), format!("latest prices: {e}")),
-        })?;
+        let quotes = match provider.quotes(&instruments) {
+            Ok(quotes) => quotes,
+            // The quote host stopped answering or the deadline came: no symbol is reached.
+            Err(ProviderError::Http(e)) if ctx.halted(None, &e) => {
+                return Ok(Outcome::Done("no latest prices".to_string()));
+            }
+            Err(e @ ProviderError::Auth { .. }) => {
+                return Err(Fatal::new(Exit::Config, e.to_string()).into());
+            }
+            Err(e) => return Err(Fatal::new(e.exit(), format!("latest prices: {e}")).into()),
+        };
         // A refused price is never read by a rule: its symbol fails with the reason.
         let checked = quote::check(quotes, now);
         let refused: HashMap<&str, &Rejection> = checked

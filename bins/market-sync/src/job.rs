@@ -144,6 +144,13 @@ impl Job for MarketSync {
             }
             u
         };
+        ctx.plan(
+            universe
+                .unresolved
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .chain(universe.instruments.iter().map(|i| i.symbol.as_str())),
+        );
         for (name, why) in &universe.unresolved {
             ctx.unit_failed(
                 name,
@@ -221,6 +228,12 @@ impl Job for MarketSync {
                     Ok(changed) => ctx.unit_done(&instrument.symbol, changed),
                     Err(SyncError::Provider(e @ ProviderError::Auth { .. })) => {
                         return Err(Fatal::new(Exit::Config, e.to_string()).into());
+                    }
+                    // The provider stopped answering or the deadline came: no more
+                    // instruments, quotes or chains this run.
+                    Err(SyncError::Provider(ProviderError::Http(e))) if e.halt().is_some() => {
+                        ctx.halted(Some(&instrument.symbol), &e);
+                        break;
                     }
                     Err(e) => {
                         let error = e.unit_error(ctx);

@@ -56,6 +56,7 @@ pub(crate) fn store(
         Err(e @ ProviderError::Auth { .. }) => {
             return Err(Fatal::new(Exit::Config, e.to_string()).into());
         }
+        Err(ProviderError::Http(e)) if ctx.halted(Some(&unit), &e) => return Ok(()),
         Err(e) => {
             ctx.unit_failed(&unit, UnitError::from(&e));
             return Ok(());

@@ -118,6 +118,7 @@ impl Job for NseIndexUpdate {
                 Selection::File(name, _) => vec![name.clone()],
             };
         let today = calendar::today(ctx.started);
+        ctx.plan(indices.iter().map(IndexName::as_str));
         let mut totals = Totals::default();
         for index in &indices {
             if ctx.stop_requested() {
@@ -125,9 +126,13 @@ impl Job for NseIndexUpdate {
             }
             let file = match self.fetch(ctx, index) {
                 Ok(file) => file,
-                Err(e) => {
+                Err(Failed::Unit(e)) => {
                     ctx.unit_failed(index.as_str(), e);
                     continue;
+                }
+                Err(Failed::Halted(e)) => {
+                    ctx.halted(Some(index.as_str()), &e);
+                    break;
                 }
             };
             if !file.placeholders.is_empty() {
@@ -152,12 +157,26 @@ impl Job for NseIndexUpdate {
     }
 }
 
+/// Why an index was not fetched.
+enum Failed {
+    /// This index failed; the others go on.
+    Unit(UnitError),
+    /// NSE stopped answering or rate-limited the run, or its deadline came: no more indices.
+    Halted(HttpError),
+}
+
+impl From<UnitError> for Failed {
+    fn from(e: UnitError) -> Self {
+        Failed::Unit(e)
+    }
+}
+
 impl NseIndexUpdate {
     fn fetch(
         &self,
         ctx: &Context<JobConfig>,
         index: &IndexName,
-    ) -> Result<ConstituentFile, UnitError> {
+    ) -> Result<ConstituentFile, Failed> {
         let (bytes, origin) = match &self.selection {
             Selection::File(_, path) => {
                 let bytes = std::fs::read(path).map_err(|e| UnitError {
@@ -181,7 +200,10 @@ impl NseIndexUpdate {
                             ("Referer", "https://www.nseindia.com/"),
                         ],
                     )
-                    .map_err(|e| download_error(index, &e))?;
+                    .map_err(|e| match e.halt() {
+                        Some(_) => Failed::Halted(e),
+                        None => Failed::Unit(download_error(index, &e)),
+                    })?;
                 tracing::debug!(
                     index = index.as_str(),
                     attempts = fetched.attempts,
@@ -191,10 +213,11 @@ impl NseIndexUpdate {
                 (fetched.body, url)
             }
         };
-        constituents::parse(&bytes, index.expected_rows()).map_err(|e| UnitError {
+        let file = constituents::parse(&bytes, index.expected_rows()).map_err(|e| UnitError {
             exit: Exit::DataErr,
             message: format!("{origin}: {e}; the previous membership is kept"),
-        })
+        })?;
+        Ok(file)
     }
 }
 

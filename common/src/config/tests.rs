@@ -227,3 +227,25 @@ fn missing_default_file_serves_defaults_but_missing_named_file_is_an_error() {
     let err = load::<Demo>(&ConfigPath::Explicit(absent), "nse-index-update").unwrap_err();
     assert!(err.to_string().contains("cannot read"), "{err}");
 }
+
+#[test]
+fn every_job_reads_its_deadline_from_its_own_table_else_the_catalogues() {
+    let config = parse_demo("").unwrap();
+    assert_eq!(config.deadline_secs("nse-index-update"), 1500.0);
+    let config = parse_demo(
+        "[jobs.nse-index-update]\ndeadline_secs = 90\nindices = [\"NIFTY50\"]\n[jobs.market-sync]\ndeadline_secs = 5\n",
+    )
+    .unwrap();
+    assert_eq!(config.deadline_secs("nse-index-update"), 90.0);
+    assert_eq!(config.job.indices, vec!["NIFTY50"]);
+    for bad in ["0", "-3", "100000", "\"soon\""] {
+        let err = parse_demo(&format!("[jobs.nse-index-update]\ndeadline_secs = {bad}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[jobs.nse-index-update] deadline_secs")
+                && err.contains("below the unit's TimeoutStartSec"),
+            "{bad}: {err}"
+        );
+    }
+}

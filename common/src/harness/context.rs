@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db;
 use crate::exit::Exit;
 use crate::harness::{Fatal, UnitError};
-use crate::http::HttpClient;
+use crate::http::{Halt, HttpClient, HttpError};
 use crate::shutdown::Shutdown;
 
 /// What a running job has at hand.
@@ -37,16 +37,62 @@ pub struct Context<C> {
     /// start, unless a test build pinned it (see [`crate::harness::market_now`]).
     pub now: DateTime<Utc>,
     pub(crate) units: Vec<(String, Result<u64, UnitError>)>,
-    pub(crate) stopped_early: bool,
+    /// The units the job means to do ([`Context::plan`]), so the summary names those it
+    /// did not reach.
+    pub(crate) planned: Option<Vec<String>>,
+    /// Why the job stopped taking units, if it stopped before the end.
+    pub(crate) stop: Option<Stop>,
+}
+
+/// Why a run stopped taking units before the end.
+#[derive(Debug, Clone)]
+pub(crate) enum Stop {
+    /// SIGTERM or SIGINT.
+    Signal,
+    /// Its source stopped answering or rate-limited it, or its deadline came.
+    Halted(Halt),
 }
 
 impl<C> Context<C> {
-    /// Whether to stop before the next unit (SIGTERM/SIGINT). A job that stops because of it
-    /// is recorded `interrupted`; a signal after the last unit changes nothing.
+    /// Declares the units the run means to do, before it starts them: units not done nor
+    /// failed when it stops are named "not reached" in the summary. Other units (market-sync's
+    /// quotes and option chains) are recorded as usual but not counted with these.
+    pub fn plan<S: Into<String>>(&mut self, units: impl IntoIterator<Item = S>) {
+        self.planned
+            .get_or_insert_with(Vec::new)
+            .extend(units.into_iter().map(Into::into));
+    }
+
+    /// Whether to stop before the next unit: SIGTERM/SIGINT (recorded `interrupted`; a
+    /// signal after the last unit changes nothing), the run's deadline, or a source that
+    /// halted it ([`Context::halted`]).
     pub fn stop_requested(&mut self) -> bool {
-        let stop = self.shutdown.requested();
-        self.stopped_early |= stop;
-        stop
+        if self.shutdown.requested() {
+            self.stop = Some(Stop::Signal);
+        } else if self.stop.is_none()
+            && let Some(halt) = self.http.out_of_time()
+        {
+            self.stop = Some(Stop::Halted(halt));
+        }
+        self.stop.is_some()
+    }
+
+    /// When `error` halted the run's requests ([`HttpError::halt`]: a host stopped answering
+    /// or rate-limited the run for longer than it waits, or the deadline came), records it
+    /// and returns true: `unit` failed if its request was sent, and the job stops taking
+    /// units. Otherwise records nothing and returns false.
+    pub fn halted(&mut self, unit: Option<&str>, error: &HttpError) -> bool {
+        let Some((halt, sent)) = error.halt() else {
+            return false;
+        };
+        if sent && let Some(unit) = unit {
+            self.unit_failed(unit, UnitError::from(error));
+        }
+        if self.stop.is_none() {
+            tracing::warn!("stopping: {halt}");
+            self.stop = Some(Stop::Halted(halt.clone()));
+        }
+        true
     }
 
     /// Records a unit that completed, with the rows it changed.

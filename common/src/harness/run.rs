@@ -36,6 +36,8 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         J::NAME,
     );
     let started = Utc::now();
+    // systemd's TimeoutStartSec counts from here.
+    let clock = std::time::Instant::now();
     let shutdown = match Shutdown::install() {
         Ok(s) => s,
         Err(e) => return fail(Exit::IoErr, &format!("cannot install signal handlers: {e}")),
@@ -87,7 +89,8 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         },
         _ => None,
     };
-    let http = HttpClient::new(&config.http, shutdown.clone());
+    let budget = Duration::from_secs_f64(config.deadline_secs(J::NAME));
+    let http = HttpClient::new(&config.http, shutdown.clone()).with_deadline(clock, budget);
     let mut ctx = Context {
         config,
         data_dir,
@@ -100,7 +103,8 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         started,
         now: market_now(started),
         units: Vec::new(),
-        stopped_early: false,
+        planned: None,
+        stop: None,
     };
     let pinger = (!args.dry_run)
         .then(|| {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::exit::Exit;
+use crate::http::Halt;
 
 /// Why a fetch failed. [`HttpError::exit`] maps it to the documented exit code.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +79,17 @@ pub enum HttpError {
         /// The URL.
         url: String,
     },
+    /// The run stopped asking: the host stopped answering or rate-limited the run for
+    /// longer than it waits, or the run's deadline came.
+    #[error("{halt}")]
+    Halted {
+        /// The URL.
+        url: String,
+        /// Why.
+        halt: Halt,
+        /// Whether this request was sent (and so the unit it was for was tried).
+        sent: bool,
+    },
     /// Retries ran out.
     #[error("{last} (gave up after {attempts} attempts)")]
     GaveUp {
@@ -121,7 +133,18 @@ impl HttpError {
             HttpError::NotAdmitted { busy: true, .. } => Exit::TempFail,
             HttpError::NotAdmitted { busy: false, .. } => Exit::IoErr,
             HttpError::Interrupted { .. } => Exit::Terminated,
+            HttpError::Halted { halt, .. } => halt.exit(),
             _ => Exit::Unavailable,
+        }
+    }
+
+    /// Why the run stopped asking, and whether this request was sent, when it did: the job
+    /// stops taking units ([`crate::harness::Context::halt`]).
+    pub fn halt(&self) -> Option<(&Halt, bool)> {
+        match self {
+            HttpError::GaveUp { last, .. } => last.halt(),
+            HttpError::Halted { halt, sent, .. } => Some((halt, *sent)),
+            _ => None,
         }
     }
 

@@ -160,11 +160,83 @@ fn a_chunked_body_over_the_cap_is_refused_while_streaming() {
 }
 
 #[test]
-fn retry_after_beyond_the_limit_fails_at_once_as_temporary() {
-    let s = serve(vec![with_retry_after(429, "3600")]);
-    let err = client(&config()).get(&s.url, &[]).unwrap_err();
+fn retry_after_beyond_the_limit_fails_at_once_as_temporary_and_nothing_more_goes_there() {
+    let s = serve(vec![with_retry_after(429, "3600"), answer(200, "late")]);
+    let client = client(&config());
+    let err = client.get(&s.url, &[]).unwrap_err();
     assert_eq!(err.exit(), Exit::TempFail);
     assert!(err.to_string().contains("Retry-After 3600s"), "{err}");
+    assert!(
+        matches!(err.halt(), Some((Halt::RateLimited { .. }, true))),
+        "{err:?}"
+    );
+    let again = client.get(&s.url, &[]).unwrap_err();
+    assert!(
+        matches!(again.halt(), Some((Halt::RateLimited { .. }, false))),
+        "{again:?}"
+    );
+    assert_eq!(
+        s.arrivals.lock().unwrap().len(),
+        1,
+        "the host was not asked again"
+    );
+}
+
+#[test]
+fn a_host_that_times_out_twice_in_a_row_is_not_asked_again() {
+    let slow = Answer {
+        delay: Duration::from_secs(2),
+        ..answer(200, "late")
+    };
+    let s = serve(vec![slow.clone(), slow, answer(200, "fast")]);
+    let client = client(&HttpConfig {
+        timeout_secs: 0.3,
+        ..config()
+    });
+    let err = client.get(&s.url, &[]).unwrap_err();
+    assert_eq!(err.exit(), Exit::Unavailable);
+    assert!(
+        matches!(err.halt(), Some((Halt::Unresponsive { .. }, true))),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("stopped answering"), "{err}");
+    let again = client.get(&s.url, &[]).unwrap_err();
+    assert!(
+        matches!(again.halt(), Some((Halt::Unresponsive { .. }, false))),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn no_request_outlasts_the_deadline_and_none_starts_after_it() {
+    let slow = Answer {
+        delay: Duration::from_secs(5),
+        ..answer(200, "late")
+    };
+    let s = serve(vec![slow]);
+    let client = client(&HttpConfig {
+        timeout_secs: 30.0,
+        ..config()
+    })
+    .with_deadline(Instant::now(), Duration::from_millis(600));
+    let started = Instant::now();
+    let err = client.get(&s.url, &[]).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(err.halt(), Some((Halt::Deadline { .. }, true))),
+        "{err:?}"
+    );
+    let fork = client.fork();
+    let again = fork.get(&s.url, &[]).unwrap_err();
+    assert!(
+        matches!(again.halt(), Some((Halt::Deadline { .. }, false))),
+        "{again:?}"
+    );
+    assert_eq!(s.arrivals.lock().unwrap().len(), 1);
 }
 
 #[test]

@@ -73,8 +73,9 @@ impl Source {
             None => ("yahoo", providers.yahoo.limits.clone()),
         };
         Ok(Source {
-            // Its own client, so that the context's stays free for the outbox.
-            http: HttpClient::new(&ctx.config.http, ctx.shutdown.clone()),
+            // Its own client, so that the context's stays free for the outbox; the run's
+            // deadline and the hosts it stopped asking hold for both.
+            http: ctx.http.fork(),
             budget: open_budget(ctx, name, limits)?,
             token,
             upstox_url: providers.upstox.base_url.clone(),
@@ -123,7 +124,8 @@ fn open_budget<C>(
     let http = &ctx.config.http;
     let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
     let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
-        .map_err(|e| Fatal::new(e.exit(), e.to_string()))?;
+        .map_err(|e| Fatal::new(e.exit(), e.to_string()))?
+        .until(ctx.http.deadline());
     Ok(SharedBudget(Mutex::new(budget)))
 }
 

@@ -11,6 +11,8 @@ pub(super) struct Answer {
     pub(super) body: Vec<u8>,
     /// Declare the whole body, send half, close (Fault::Truncated).
     pub(super) truncate: bool,
+    /// Send the head, then nothing for this long, then close (Fault::Stall).
+    pub(super) stall: Option<Duration>,
 }
 
 impl Answer {
@@ -21,6 +23,7 @@ impl Answer {
             headers: Vec::new(),
             body,
             truncate: false,
+            stall: None,
         }
     }
 }
@@ -120,6 +123,12 @@ pub(super) fn write_answer(stream: &mut TcpStream, answer: &Answer) {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
+    if let Some(silence) = answer.stall {
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.flush();
+        thread::sleep(silence);
+        return;
+    }
     let body = if answer.truncate {
         &answer.body[..answer.body.len() / 2]
     } else {

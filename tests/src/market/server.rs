@@ -21,6 +21,9 @@ pub enum Fault {
     /// The normal reply's headers with a `Content-Length` larger than what follows: half the
     /// body is sent, then the connection is closed.
     Truncated,
+    /// The normal reply's headers, then silence for this long, then the connection is closed
+    /// (a server that hangs mid-reply: the client must time out).
+    Stall(Duration),
 }
 
 /// One request the server received.
@@ -297,6 +300,11 @@ impl Shared {
                 answer.truncate = true;
                 return answer;
             }
+            Some(Fault::Stall(silence)) => {
+                let mut answer = self.normal(method, raw_path, query, authorization);
+                answer.stall = Some(silence);
+                return answer;
+            }
             Some(Fault::Status(status, body, content_type)) => {
                 return Answer {
                     status,
@@ -304,6 +312,7 @@ impl Shared {
                     headers: Vec::new(),
                     body: body.into_bytes(),
                     truncate: false,
+                    stall: None,
                 };
             }
             Some(Fault::TooMany { retry_after }) => {
