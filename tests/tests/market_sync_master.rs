@@ -110,3 +110,66 @@ fn a_gzip_bomb_master_stops_the_run_with_65_in_bounded_memory_and_changes_nothin
         "nothing fetched after the master was refused"
     );
 }
+
+#[test]
+fn a_master_with_escapes_line_breaks_nul_and_a_5_mb_name_stores_only_clean_text() {
+    use std::io::Write;
+    let w = World::new();
+    let huge = "A".repeat(5 << 20);
+    let entry = |key: &str, symbol: &str, name: &str| {
+        serde_json::json!({"segment": key.split('|').next().unwrap(), "name": name,
+            "isin": key.split('|').nth(1).unwrap(), "instrument_type": "EQ",
+            "instrument_key": key, "trading_symbol": symbol})
+    };
+    let master = serde_json::json!([
+        entry(
+            RELIANCE,
+            "RELIANCE",
+            "RELIANCE\u{1b}[2J\u{1b}[31m INDUSTRIES\n2026-11-20T10:00:00Z  INFO forged\u{0}"
+        ),
+        entry("NSE_EQ|INE467B01029", "TCS", "TATA CONSULTANCY SERVICES LTD"),
+        entry("NSE_EQ|INE009A01021", "INFY\u{1b}[31m", "INFOSYS LIMITED"),
+        entry("NSE_EQ|INE040A01034", "HDFCBANK", &huge),
+        {"segment": "NSE_INDEX", "name": "Nifty 50", "instrument_type": "INDEX",
+         "instrument_key": NIFTY, "trading_symbol": "NIFTY"},
+    ]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(master.to_string().as_bytes()).unwrap();
+    w.server.script(
+        "/instruments",
+        vec![Fault::Bytes(
+            gz.finish().unwrap(),
+            "application/octet-stream".to_string(),
+        )],
+    );
+    let out = w.run_ok(&["--no-options", "--interval", "day"]);
+    assert!(!out.stderr.contains('\u{1b}'), "{}", out.stderr);
+    let conn = w.db();
+    let mut stmt = conn
+        .prepare("SELECT trading_symbol, name FROM instruments ORDER BY trading_symbol")
+        .unwrap();
+    let stored: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|row: rusqlite::Result<(String, String)>| {
+            // A failure prints 80 characters of a name, not 5 MB.
+            row.map(|(symbol, name)| (symbol, name.chars().take(80).collect()))
+        })
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        stored,
+        [
+            ("NIFTY".to_string(), "Nifty 50".to_string()),
+            (
+                "RELIANCE".to_string(),
+                "RELIANCE[2J[31m INDUSTRIES 2026-11-20T10:00:00Z  INFO forged".to_string()
+            ),
+            (
+                "TCS".to_string(),
+                "TATA CONSULTANCY SERVICES LTD".to_string()
+            ),
+        ],
+        "the entries with an escape in the symbol or a 5 MB name are skipped"
+    );
+}
