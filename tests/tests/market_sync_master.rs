@@ -104,6 +104,21 @@ fn a_gzip_bomb_master_stops_the_run_with_65_in_bounded_memory_and_changes_nothin
         "{row:?}"
     );
     assert!(data(&w) == before, "no data changed");
+    // A dry run reads the master into memory instead: the same limit, the same refusal.
+    w.server.script(
+        "/instruments",
+        vec![Fault::Bytes(
+            testkit::gzip::bomb(512 << 20),
+            "application/octet-stream".to_string(),
+        )],
+    );
+    let dry = w.run(&["--no-options", "--interval", "day", "--dry-run"]);
+    assert_eq!(dry.code, Some(65), "{}", dry.stderr);
+    assert!(
+        dry.summary().contains("instruments_max_mib"),
+        "{}",
+        dry.summary()
+    );
     assert_eq!(
         w.paths("/v3/").len(),
         candle_requests,
