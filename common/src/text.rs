@@ -150,6 +150,26 @@ mod tests {
         assert_eq!(identifier(&"A".repeat(21), 20), None);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn whatever_a_source_sends_is_stored_and_shown_without_hidden_characters(
+            raw in "(\\PC|\\p{Cc}|[\u{1b}\u{85}\u{202a}-\u{202e}\u{2066}-\u{2069}\u{2028}\u{2029}]){0,80}"
+        ) {
+            if let Ok(name) = clean(&raw, 40) {
+                proptest::prop_assert!(!name.chars().any(is_hidden), "{:?}", name);
+                proptest::prop_assert!(name.chars().count() <= 40);
+            }
+            let shown = Shown(&raw).to_string();
+            proptest::prop_assert!(!shown.chars().any(is_hidden), "{:?}", shown);
+            if let Some(id) = identifier(&raw, 80) {
+                proptest::prop_assert_eq!(id, raw.as_str());
+                proptest::prop_assert!(!id.chars().any(is_hidden));
+            }
+        }
+    }
+
     #[test]
     fn shown_text_carries_no_escape_and_no_line_break() {
         let shown = Shown("ACME\u{1b}[2J\n2026-11-20T10:00:00Z  INFO forged\u{202e}").to_string();
