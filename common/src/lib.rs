@@ -14,6 +14,7 @@
 //! - [`lock`]: per-job file locks
 //! - [`shutdown`]: SIGTERM and SIGINT, asked before each unit
 //! - [`exit`]: the documented exit codes
+//! - [`text`]: text from sources, cleaned on the way in and escaped on the way out
 
 pub mod budget;
 pub mod calendar;
@@ -32,5 +33,6 @@ pub mod runs;
 pub mod schedule;
 pub mod schemas;
 pub mod shutdown;
+pub mod text;
 
 pub use exit::Exit;

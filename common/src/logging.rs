@@ -1,7 +1,7 @@
 //! Logging: the journal when stderr is the journal, readable text on a terminal, or JSON; never
 //! two at once (that would log every line twice under systemd).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 
@@ -91,12 +91,46 @@ pub fn init(format: LogFormat, verbosity: i8, identifier: &str, job: &str) -> Lo
         .with(filter())
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| OneLine(std::io::stderr()))
                 .with_ansi(colour)
                 .with_target(false),
         )
         .init();
     LogFormat::Text
+}
+
+/// A writer for the text format that keeps each event on one line: a line break inside an
+/// event can only come from text a message quotes (a source's, say), and written as is it
+/// would start a line that looks like a log line of its own. It is written as `\n`
+/// (`\r` likewise); tracing-subscriber already escapes ESC. The JSON format escapes both, and
+/// the journal keeps a message one entry whatever it holds.
+struct OneLine<W>(W);
+
+impl<W: Write> Write for OneLine<W> {
+    /// One call per event: tracing-subscriber formats the whole event, then writes it at once.
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let (body, end) = match buf.strip_suffix(b"\n") {
+            Some(body) => (body, b"\n".as_slice()),
+            None => (buf, b"".as_slice()),
+        };
+        if !body.iter().any(|b| matches!(b, b'\n' | b'\r')) {
+            return self.0.write_all(buf).map(|()| buf.len());
+        }
+        let mut line = Vec::with_capacity(buf.len() + 16);
+        for &b in body {
+            match b {
+                b'\n' => line.extend_from_slice(b"\\n"),
+                b'\r' => line.extend_from_slice(b"\\r"),
+                b => line.push(b),
+            }
+        }
+        line.extend_from_slice(end);
+        self.0.write_all(&line).map(|()| buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Whether stderr is the journal stream systemd connected, as systemd.exec(5) says to check:
@@ -125,6 +159,21 @@ fn matches_stream(value: &str, dev: u64, ino: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_break_inside_an_event_cannot_start_a_log_line() {
+        let mut out = OneLine(Vec::new());
+        let event =
+            b"2026-11-20T10:00:00Z  WARN NIFTY50: `Ahom\n2026-11-20T10:00:01Z  INFO forged\r`\n";
+        assert_eq!(out.write(event).unwrap(), event.len());
+        out.write_all(b"2026-11-20T10:00:02Z  INFO plain\n")
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "2026-11-20T10:00:00Z  WARN NIFTY50: `Ahom\\n2026-11-20T10:00:01Z  INFO forged\\r`\n\
+             2026-11-20T10:00:02Z  INFO plain\n"
+        );
+    }
 
     #[test]
     fn journal_stream_must_match_device_and_inode() {

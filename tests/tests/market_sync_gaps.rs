@@ -102,3 +102,33 @@ fn an_invalid_candle_is_rejected_counted_reported_and_never_stored() {
         .unwrap();
     assert_eq!(bad, 0);
 }
+
+#[test]
+fn gaps_prints_a_key_stored_with_escapes_by_an_earlier_version_escaped() {
+    let w = World::new();
+    w.run_ok(&[
+        "--no-options",
+        "--no-quotes",
+        "--symbols",
+        "TCS",
+        "--interval",
+        "day",
+    ]);
+    w.db()
+        .execute(
+            "INSERT INTO data_gaps (instrument, interval, gap_from, gap_to, bars, status, attempts, detected_at, updated_at)
+             VALUES (?1, 'day', 0, 86400, 1, 'open', 0, 0, 0)",
+            ["NSE_EQ|X\u{1b}[2J\n2026-11-20T10:00:00Z  INFO forged"],
+        )
+        .unwrap();
+    let listing = w.sandbox.run(BIN, &["gaps", "--status", "open"]);
+    assert_eq!(listing.code, Some(0), "{}", listing.stderr);
+    assert!(!listing.stdout.contains('\u{1b}'), "{}", listing.stdout);
+    assert!(
+        listing
+            .stdout
+            .contains("NSE_EQ|X\\x1b[2J\\n2026-11-20T10:00:00Z  INFO forged"),
+        "{}",
+        listing.stdout
+    );
+}

@@ -102,17 +102,17 @@ impl Job for MarketSync {
             .into());
         }
 
+        let upstox = &ctx.config.providers.upstox;
+        let (master_url, master_mib) = (upstox.instruments_url.clone(), upstox.instruments_max_mib);
         if !ctx.dry_run
             && let Some(conn) = ctx.db.as_mut()
             && master::is_stale(conn, today)?
         {
-            match master::refresh(
-                conn,
-                http,
-                &ctx.config.providers.upstox.instruments_url,
-                today,
-            ) {
+            match master::refresh(conn, http, &master_url, master_mib, today) {
                 Ok(n) => tracing::info!("instrument master: {n} NSE equities and indices"),
+                Err(e @ master::MasterError::TooLarge { .. }) => {
+                    return Err(Fatal::new(Exit::DataErr, e.to_string()).into());
+                }
                 Err(e) => tracing::warn!(
                     "{e}; symbols are looked up in the stored copy and in nse-index-update's ISINs"
                 ),
@@ -121,11 +121,16 @@ impl Job for MarketSync {
         // A dry run stores nothing, so it reads a master it needs into memory.
         let scratch = match &ctx.db {
             Some(conn) if !ctx.dry_run || !master::is_stale(conn, today)? => None,
-            _ => master::in_memory(http, &ctx.config.providers.upstox.instruments_url, today)
-                .map_err(|e| {
-                    tracing::warn!("{e}; symbols are looked up in nse-index-update's ISINs")
-                })
-                .ok(),
+            _ => match master::in_memory(http, &master_url, master_mib, today) {
+                Ok(conn) => Some(conn),
+                Err(e @ master::MasterError::TooLarge { .. }) => {
+                    return Err(Fatal::new(Exit::DataErr, e.to_string()).into());
+                }
+                Err(e) => {
+                    tracing::warn!("{e}; symbols are looked up in nse-index-update's ISINs");
+                    None
+                }
+            },
         };
         let lookups: Vec<&rusqlite::Connection> = scratch.iter().chain(ctx.db.as_ref()).collect();
         let universe = if self.request.symbols.is_empty() {

@@ -1,9 +1,10 @@
-//! `gaps`: the recorded gaps, read-only, in IST.
+//! `gaps`: the recorded gaps, read-only, in IST; stored text printed [`Shown`].
 
 use std::io::Write;
 
 use common::calendar::IST;
 use common::harness::{self, CommonArgs};
+use common::text::Shown;
 
 use crate::job::MarketSync;
 use common::market::candle::utc;
@@ -41,9 +42,12 @@ pub fn gaps(args: &CommonArgs, status: &str) -> anyhow::Result<()> {
         n += 1;
         writeln!(
             out,
-            "{instrument:<28} {interval:<9} {:<16} {:<16} {bars:>5} {status:<10} {attempts:>8}",
+            "{:<28} {:<9} {:<16} {:<16} {bars:>5} {:<10} {attempts:>8}",
+            Shown(&instrument),
+            Shown(&interval),
             ist(from).to_string(),
-            ist(to).to_string()
+            ist(to).to_string(),
+            Shown(&status)
         )?;
     }
     if n == 0 {

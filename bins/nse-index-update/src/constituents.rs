@@ -1,8 +1,13 @@
 //! NSE's index constituent CSV (`Company Name,Industry,Symbol,Series,ISIN Code`), parsed and
 //! validated as a whole before anything is written: a file that fails any check is refused.
+//! Names lose their control characters and are refused past [`text::NAME_MAX`] characters;
+//! symbols, series and ISINs with any character outside their alphabet are refused (see
+//! [`common::text`] for why).
 
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
+
+use common::text;
 
 use crate::security::{Isin, Series, Symbol};
 
@@ -75,6 +80,16 @@ pub enum CsvError {
         /// The value.
         value: String,
     },
+    /// A name longer than any real one: a broken or doctored file.
+    #[error("line {line}: {column} is {error}")]
+    TooLong {
+        /// 1-based line number.
+        line: usize,
+        /// The column.
+        column: &'static str,
+        /// How long, and the bound.
+        error: text::TooLong,
+    },
     /// The same ISIN or symbol twice.
     #[error("line {line}: {column} `{value}` appears twice")]
     Duplicate {
@@ -120,14 +135,8 @@ pub fn parse(bytes: &[u8], expected: RangeInclusive<usize>) -> Result<Constituen
         return Err(CsvError::Empty);
     }
     if start.starts_with('<') {
-        let first_line: String = start
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .take(60)
-            .collect();
-        return Err(CsvError::Html(first_line));
+        let first_line = start.lines().next().unwrap_or_default();
+        return Err(CsvError::Html(text::excerpt(first_line, 60)));
     }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -147,7 +156,7 @@ pub fn parse(bytes: &[u8], expected: RangeInclusive<usize>) -> Result<Constituen
             .position(|h| h.eq_ignore_ascii_case(column))
             .ok_or_else(|| CsvError::MissingColumn {
                 column,
-                header: header.iter().collect::<Vec<_>>().join(","),
+                header: text::excerpt(&header.iter().collect::<Vec<_>>().join(","), 200),
             })
     };
     let at = [
@@ -178,21 +187,28 @@ pub fn parse(bytes: &[u8], expected: RangeInclusive<usize>) -> Result<Constituen
         let bad = |i: usize| CsvError::BadField {
             line,
             column: COLUMNS[i],
-            value: field(i).chars().take(40).collect(),
+            value: text::excerpt(field(i), 40),
         };
-        let company = field(0).to_string();
-        let industry = field(1).to_string();
+        let name = |i: usize| {
+            text::clean(field(i), text::NAME_MAX).map_err(|error| CsvError::TooLong {
+                line,
+                column: COLUMNS[i],
+                error,
+            })
+        };
+        let company = name(0)?;
+        let industry = name(1)?;
         if company.is_empty() {
             return Err(bad(0));
         }
         if industry.is_empty() {
             return Err(bad(1));
         }
-        if field(2).starts_with("DUMMY") && field(4).starts_with("DUM") {
-            placeholders.push(field(2).to_string());
+        let symbol = Symbol::parse(field(2)).ok_or_else(|| bad(2))?;
+        if symbol.as_str().starts_with("DUMMY") && field(4).starts_with("DUM") {
+            placeholders.push(symbol.to_string());
             continue;
         }
-        let symbol = Symbol::parse(field(2)).ok_or_else(|| bad(2))?;
         let series = Series::parse(field(3)).ok_or_else(|| bad(3))?;
         let isin = Isin::parse(field(4)).ok_or_else(|| bad(4))?;
         if !isins.insert(isin.clone()) {

@@ -1,8 +1,10 @@
-//! `show`: the stored membership, read-only.
+//! `show`: the stored membership, read-only. Every stored text is printed [`Shown`]: rows
+//! written before names were cleaned may still hold a source's control characters.
 
 use std::io::Write;
 
 use common::harness::{self, CommonArgs};
+use common::text::Shown;
 use rusqlite::Connection;
 
 use crate::index::IndexName;
@@ -45,7 +47,12 @@ fn overview(conn: &Connection, out: &mut impl Write) -> anyhow::Result<()> {
     let mut any = false;
     for row in rows {
         let (name, members, past, last) = row?;
-        writeln!(out, "{name:<20} {members:>8} {past:>12}  {last}")?;
+        writeln!(
+            out,
+            "{:<20} {members:>8} {past:>12}  {}",
+            Shown(&name),
+            Shown(&last)
+        )?;
         any = true;
     }
     if !any {
@@ -90,8 +97,13 @@ fn members(
         let company: String = company.chars().take(34).collect();
         writeln!(
             out,
-            "{symbol:<14} {isin:<12} {joined:<10} {:<10} {company:<34} {industry}",
-            left.as_deref().unwrap_or("-")
+            "{:<14} {:<12} {:<10} {:<10} {:<34} {}",
+            Shown(&symbol),
+            Shown(&isin),
+            Shown(&joined),
+            Shown(left.as_deref().unwrap_or("-")),
+            Shown(&company),
+            Shown(&industry)
         )?;
         count += 1;
     }

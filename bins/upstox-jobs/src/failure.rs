@@ -10,6 +10,7 @@ use common::config::Config;
 use common::http::HttpClient;
 use common::notify::{self, Notification, Senders, outbox};
 use common::shutdown::Shutdown;
+use common::text::Shown;
 use rusqlite::{Connection, OptionalExtension};
 use serde::de::IgnoredAny;
 
@@ -129,7 +130,10 @@ pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow
     if let Some(job) = job
         && let Some((status, text)) = last_run(conn, job, &facts.invocation)?
     {
-        body.push_str(&format!("Last run in job_runs: {status}: {text}\n"));
+        body.push_str(&format!(
+            "Last run in job_runs: {status}: {}\n",
+            Shown(&text)
+        ));
     }
     if !facts.invocation.is_empty() {
         body.push_str(&format!(

@@ -7,6 +7,7 @@ use common::calendar::IST;
 use rusqlite::Connection;
 
 use common::calendar::ist_minute;
+use common::text::Shown;
 
 /// Which runs to list.
 #[derive(Debug, Clone, Default)]
@@ -92,8 +93,11 @@ pub fn render(conn: &Connection, filter: &Filter) -> rusqlite::Result<String> {
         let text: String = text.chars().take(120).collect();
         let _ = writeln!(
             out,
-            "{id:>5} {job:<24} {started:<16} {status:<11} {took:>7} {:>7} {rows:>6}  {invocation:<32}  {text}",
-            format!("{ok}/{}", ok + failed)
+            "{id:>5} {job:<24} {started:<16} {status:<11} {took:>7} {:>7} {rows:>6}  {:<32}  {}",
+            format!("{ok}/{}", ok + failed),
+            Shown(&invocation),
+            // The error quotes sources; a row from before they were cleaned may carry escapes.
+            Shown(&text)
         );
         count += 1;
     }

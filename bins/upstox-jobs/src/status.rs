@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use common::calendar::{TradingCalendar, ist_minute};
+use common::text::Shown;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::timers::NextRun;
@@ -197,7 +198,8 @@ pub fn render(statuses: &[JobStatus], note: Option<&str>) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(out, "  ! {}: {short}{more}", r.status);
+            // The error quotes sources; a row from before they were cleaned may carry escapes.
+            let _ = writeln!(out, "  ! {}: {}{more}", r.status, Shown(&short));
         }
     }
     if let Some(note) = note {

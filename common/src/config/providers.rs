@@ -22,6 +22,9 @@ pub struct UpstoxConfig {
     pub base_url: String,
     /// The daily instrument master (gzipped JSON).
     pub instruments_url: String,
+    /// Largest instrument master accepted once inflated, in MiB: a small download can inflate
+    /// to gigabytes, and the whole file is held in memory to be read.
+    pub instruments_max_mib: u64,
     /// Request limits of the account, shared by every job that calls Upstox.
     pub limits: Vec<Limit>,
 }
@@ -43,6 +46,8 @@ impl Default for UpstoxConfig {
             instruments_url:
                 "https://assets.upstox.com/market-quote/instruments/exchange/NSE.json.gz"
                     .to_string(),
+            // The NSE master inflates to about 30 MB: room to grow fourfold.
+            instruments_max_mib: 128,
             limits: upstox_standard(),
         }
     }
@@ -80,6 +85,12 @@ impl ProvidersConfig {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
                 return Err(format!("{key} = \"{url}\" is not an http(s) URL"));
             }
+        }
+        if !(1..=4096).contains(&self.upstox.instruments_max_mib) {
+            return Err(format!(
+                "[providers.upstox] instruments_max_mib = {} is out of range: it must be at least 1 and at most 4096",
+                self.upstox.instruments_max_mib
+            ));
         }
         validate_limits("[providers.upstox] limits", &self.upstox.limits)?;
         validate_limits("[providers.yahoo] limits", &self.yahoo.limits)

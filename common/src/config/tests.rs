@@ -83,6 +83,10 @@ fn numbers_out_of_range_are_rejected_naming_the_key() {
             "[database] busy_timeout_secs",
         ),
         ("[http]\nmax_body_mib = 0\n", "[http] max_body_mib"),
+        (
+            "[providers.upstox]\ninstruments_max_mib = 0\n",
+            "[providers.upstox] instruments_max_mib",
+        ),
     ] {
         let err = parse_demo(text).unwrap_err().to_string();
         assert!(

@@ -275,6 +275,26 @@ fn a_body_over_the_cap_is_refused() {
 }
 
 #[test]
+fn the_cap_counts_bytes_after_content_encoding_is_decoded() {
+    use std::io::Write as _;
+    // 64 KiB of gzip that inflates to 4 MiB: the wire size is far under the cap, the body not.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b' '; 4 * 1024 * 1024]).unwrap();
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 64 * 1024, "{}", bomb.len());
+    let mut config = config();
+    config.max_body_mib = 1;
+    let s = serve(vec![Answer {
+        headers: vec![("Content-Encoding", "gzip".to_string())],
+        body: bomb,
+        ..answer(200, "")
+    }]);
+    let err = client(&config).get(&s.url, &[]).unwrap_err();
+    assert!(matches!(err, HttpError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("max_body_mib"), "{err}");
+}
+
+#[test]
 fn nothing_listening_is_a_connection_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -17,18 +17,25 @@ pub struct BadKey(pub String);
 
 impl InstrumentKey {
     /// Parses `NSE_EQ|INE002A01018`; `NSE_EQ:…` (the quote endpoints' spelling) is accepted too.
+    /// A control character or more than 64 characters is refused: keys come from the
+    /// instrument master, and are printed and logged.
     pub fn parse(text: &str) -> Result<Self, BadKey> {
         let text = text.trim();
+        // Debug-quoted in the message, which escapes what an excerpt keeps.
+        let bad = || BadKey(text.chars().take(80).collect());
+        if crate::text::identifier(text, 64).is_none() {
+            return Err(bad());
+        }
         let (segment, id) = text
             .split_once('|')
             .or_else(|| text.split_once(':'))
-            .ok_or_else(|| BadKey(text.to_string()))?;
+            .ok_or_else(bad)?;
         let segment_ok = !segment.is_empty()
             && segment
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         if !segment_ok || id.trim().is_empty() || id.contains('|') {
-            return Err(BadKey(text.to_string()));
+            return Err(bad());
         }
         Ok(InstrumentKey(format!("{segment}|{}", id.trim())))
     }
@@ -119,6 +126,18 @@ impl Instrument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_with_control_characters_or_of_a_kilobyte_are_refused() {
+        assert!(InstrumentKey::parse("NSE_INDEX|Nifty 50").is_ok());
+        for bad in ["NSE_EQ|INE002A0\u{1b}[31m1018", "NSE_EQ|A\nB", "NSE_EQ|A\0"] {
+            let err = InstrumentKey::parse(bad).unwrap_err().to_string();
+            assert!(!err.contains('\u{1b}') && !err.contains('\n'), "{err}");
+        }
+        let long = format!("NSE_EQ|{}", "A".repeat(1024));
+        let err = InstrumentKey::parse(&long).unwrap_err().to_string();
+        assert!(err.len() < 300, "{err}");
+    }
 
     #[test]
     fn keys_parse_in_both_spellings_and_encode_for_urls() {

@@ -16,6 +16,8 @@ pub enum Fault {
     },
     /// This status with an HTML error page like a proxy's (nginx/Cloudflare 502), `text/html`.
     Html(u16),
+    /// Status 200 with these bytes and this content type (a gzip bomb, a doctored file).
+    Bytes(Vec<u8>, String),
     /// Wait this long, then give the normal reply (for client timeouts).
     Delay(Duration),
     /// The normal reply's headers with a `Content-Length` larger than what follows: half the
@@ -314,6 +316,9 @@ impl Shared {
                     truncate: false,
                     stall: None,
                 };
+            }
+            Some(Fault::Bytes(body, content_type)) => {
+                return Answer::new(200, &content_type, body);
             }
             Some(Fault::TooMany { retry_after }) => {
                 let mut answer = if upstox {

@@ -36,6 +36,52 @@ INE002A01018,RELIANCE,EQ,Oil Gas & Consumable Fuels,Reliance Industries Ltd.\n";
 }
 
 #[test]
+fn names_lose_terminal_escapes_nul_and_line_breaks() {
+    let text = "Company Name,Industry,Symbol,Series,ISIN Code\n\
+\"Reliance\u{1b}[2J\u{1b}[31m Industries\n2026-11-20T10:00:00Z  INFO forged\0\",Oil\u{7}\tGas,RELIANCE,EQ,INE002A01018\n";
+    let rows = parse(text.as_bytes(), any()).unwrap().rows;
+    assert_eq!(
+        rows[0].company,
+        "Reliance[2J[31m Industries 2026-11-20T10:00:00Z  INFO forged"
+    );
+    assert_eq!(rows[0].industry, "Oil Gas");
+}
+
+#[test]
+fn a_name_longer_than_any_real_one_refuses_the_file() {
+    let huge = "A".repeat(5 << 20);
+    let text = format!(
+        "Company Name,Industry,Symbol,Series,ISIN Code\n{huge},Oil,RELIANCE,EQ,INE002A01018\n"
+    );
+    let err = parse(text.as_bytes(), any()).unwrap_err();
+    assert_eq!(
+        err,
+        CsvError::TooLong {
+            line: 2,
+            column: "Company Name",
+            error: common::text::TooLong {
+                max: common::text::NAME_MAX
+            },
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "line 2: Company Name is longer than the 200 characters allowed"
+    );
+}
+
+#[test]
+fn identifiers_with_control_characters_are_refused_and_quoted_escaped() {
+    let text = "Company Name,Industry,Symbol,Series,ISIN Code\n\
+Reliance,Oil,\"RELI\u{1b}[31mANCE\nINFO x\",EQ,INE002A01018\n";
+    let err = parse(text.as_bytes(), any()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "line 2: Symbol `RELI\\x1b[31mANCE\\nINFO x` is not valid"
+    );
+}
+
+#[test]
 fn refusals_name_the_cause() {
     let cases: Vec<(&[u8], CsvError)> = vec![
         (b"", CsvError::Empty),

@@ -183,3 +183,36 @@ fn without_a_database_every_job_is_never_run_and_nothing_is_overdue() {
     let text = render(&statuses, Some("systemd is not running here"));
     assert!(text.ends_with("systemd is not running here\n"));
 }
+
+#[test]
+fn errors_quoting_a_source_are_printed_without_escapes_or_forged_lines() {
+    let (_dir, conn) = empty_db();
+    let forged = "NIFTY50: line 2: Company Name `Ahom\u{1b}[2J\u{1b}[31m`\n2026-11-23T06:00:00Z  INFO market-sync succeeded";
+    record(
+        &conn,
+        "nse-index-update",
+        "2026-11-22T18:03:00Z",
+        Some((RunStatus::Failed, 0, 1, 0, Some(forged))),
+    );
+    let now = at("2026-11-23T06:20:00Z");
+    let statuses = collect(Some(&conn), now, &TradingCalendar::embedded(), &next).unwrap();
+    let runs = crate::runs::render(
+        &conn,
+        &crate::runs::Filter {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for text in [render(&statuses, None), runs] {
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("2026-11-23T06:00:00Z")),
+            "{text}"
+        );
+        assert!(
+            text.contains("`Ahom\\x1b[2J\\x1b[31m`\\n2026-11-23T06:00:00Z  INFO"),
+            "{text}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::market::candle::Candle;
 use crate::market::instrument::InstrumentKey;
 use crate::market::provider::{FormatError, MasterEntry, Quote};
+use crate::text;
 
 mod options;
 mod timestamp;
@@ -30,11 +31,16 @@ const PREVIEW_CHARS: usize = 40;
 /// and the white space collapsed between them, without decoding a whole large page.
 const PREVIEW_BYTES: usize = 400;
 
-/// A [`FormatError`] whose detail is forced onto one line, since details quote the provider.
+/// The most of a detail an error keeps: a provider's message is a sentence or two, and the
+/// detail goes into the log and `job_runs`.
+const DETAIL_CHARS: usize = 500;
+
+/// A [`FormatError`] whose detail is forced onto one line and cut to [`DETAIL_CHARS`], since
+/// details quote the provider.
 pub(crate) fn format_error(what: &'static str, detail: impl AsRef<str>) -> FormatError {
     FormatError {
         what,
-        detail: one_line(detail.as_ref()),
+        detail: text::excerpt(&one_line(detail.as_ref()), DETAIL_CHARS),
     }
 }
 
@@ -394,7 +400,9 @@ struct RawEntry {
 /// gunzipped): a JSON array of objects. Entries without `instrument_key`, `trading_symbol` or
 /// `segment`, or with a key that does not parse, are skipped; a file where every entry is
 /// skipped is refused, since that means the format changed. `tick_size` is in paise in the
-/// file (5.0 for a 0.05-rupee tick) and is returned in rupees.
+/// file (5.0 for a 0.05-rupee tick) and is returned in rupees. Names lose their control
+/// characters; an entry whose symbol, ISIN, segment or type holds one, or whose name is longer
+/// than [`text::NAME_MAX`], is skipped too (see [`crate::text`] for why).
 pub fn instruments(body: &[u8]) -> Result<Vec<MasterEntry>, FormatError> {
     if body.trim_ascii_start().starts_with(b"{") {
         return Err(format_error(
@@ -416,14 +424,22 @@ pub fn instruments(body: &[u8]) -> Result<Vec<MasterEntry>, FormatError> {
 
 fn master_entry(raw: RawEntry) -> Option<MasterEntry> {
     let key = InstrumentKey::parse(raw.instrument_key.as_deref()?).ok()?;
-    let trading_symbol = raw.trading_symbol?;
+    let code = |field: Option<&str>, max: usize| text::identifier(field?, max).map(str::to_string);
+    let trading_symbol = code(raw.trading_symbol.as_deref(), 64)?;
+    let isin = match raw.isin.as_deref().map(str::trim) {
+        Some("") | None => None,
+        isin => Some(code(isin, 12)?),
+    };
     Some(MasterEntry {
         key,
-        name: raw.name.unwrap_or_else(|| trading_symbol.clone()),
+        name: match raw.name {
+            Some(name) => text::clean(&name, text::NAME_MAX).ok()?,
+            None => trading_symbol.clone(),
+        },
         trading_symbol,
-        isin: raw.isin.filter(|isin| !isin.trim().is_empty()),
-        segment: raw.segment?,
-        instrument_type: raw.instrument_type.unwrap_or_default(),
+        isin,
+        segment: code(raw.segment.as_deref(), 32)?,
+        instrument_type: code(Some(raw.instrument_type.as_deref().unwrap_or_default()), 32)?,
         lot_size: raw.lot_size.and_then(whole),
         tick_size: raw
             .tick_size

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::{CHAIN, CONTRACTS, count, date, format_error, positive, success_data};
 use crate::market::instrument::InstrumentKey;
 use crate::market::provider::{FormatError, OptionRow, Side};
+use crate::text;
 
 /// One strike of `/v2/option/chain`.
 #[derive(Deserialize)]
@@ -97,7 +98,15 @@ pub fn option_chain(body: &[u8]) -> Result<Vec<OptionRow>, FormatError> {
                 expiry,
                 strike: strike.strike_price,
                 side,
-                instrument: leg.instrument_key,
+                // Stored and shown: no control character, no kilobytes (see `crate::text`).
+                instrument: text::identifier(&leg.instrument_key, 64)
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "instrument_key `{}` is not valid",
+                            text::excerpt(&leg.instrument_key, 40)
+                        ))
+                    })?
+                    .to_string(),
                 ltp: market.and_then(|m| m.ltp),
                 bid: positive(market.and_then(|m| m.bid_price)),
                 ask: positive(market.and_then(|m| m.ask_price)),

@@ -594,3 +594,4 @@ fn a_candle_answer_is_read_the_same_in_one_pass_or_two() {
 }
 
 mod intervals;
+mod text;
