@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::schedule;
 
 mod notify;
+mod position;
 mod providers;
 
 pub use notify::{EmailConfig, NotifyConfig, SmtpSecurity, TelegramConfig};
@@ -102,19 +103,21 @@ pub struct HostConfig {
     pub requests_per_second: f64,
 }
 
-/// `value` must be a finite number in `range`, else an error naming `key`.
-fn check(key: &str, value: f64, low_exclusive: bool, low: f64, high: f64) -> Result<(), String> {
-    let above_low = if low_exclusive {
-        value > low
-    } else {
-        value >= low
-    };
-    if value.is_finite() && above_low && value <= high {
+/// The shortest timeout or delay accepted, in seconds: anything shorter fails every request.
+const MIN_SECS: f64 = 0.001;
+
+/// The slowest request rate accepted: one request in 1,000 s. A rate only just above zero
+/// spaced requests further apart than a `Duration` holds, and the run panicked.
+const MIN_RATE: f64 = 0.001;
+
+/// `value` must be a finite number from `low` to `high`, else an error naming `key`.
+fn check(key: &str, value: f64, low: f64, high: f64) -> Result<(), String> {
+    if value.is_finite() && value >= low && value <= high {
         Ok(())
     } else {
-        let bound = if low_exclusive { "above" } else { "at least" };
+        // `{:?}` keeps 1e-300 short; `{}` writes out its 300 zeros.
         Err(format!(
-            "{key} = {value} is out of range: it must be {bound} {low} and at most {high}"
+            "{key} = {value:?} is out of range: use a number from {low} to {high}"
         ))
     }
 }
@@ -124,53 +127,41 @@ impl HttpConfig {
         check(
             "[http] connect_timeout_secs",
             self.connect_timeout_secs,
-            true,
-            0.0,
+            MIN_SECS,
             600.0,
         )?;
-        check("[http] timeout_secs", self.timeout_secs, true, 0.0, 3600.0)?;
-        check("[http] retries", self.retries as f64, false, 0.0, 100.0)?;
+        check("[http] timeout_secs", self.timeout_secs, MIN_SECS, 3600.0)?;
+        check("[http] retries", self.retries as f64, 0.0, 100.0)?;
         check(
             "[http] backoff_initial_ms",
             self.backoff_initial_ms as f64,
-            false,
             0.0,
             3_600_000.0,
         )?;
         check(
             "[http] backoff_max_secs",
             self.backoff_max_secs,
-            true,
-            0.0,
+            MIN_SECS,
             3600.0,
         )?;
         check(
             "[http] max_retry_after_secs",
             self.max_retry_after_secs,
-            false,
             0.0,
             86_400.0,
         )?;
-        check(
-            "[http] max_body_mib",
-            self.max_body_mib as f64,
-            false,
-            1.0,
-            4096.0,
-        )?;
+        check("[http] max_body_mib", self.max_body_mib as f64, 1.0, 4096.0)?;
         check(
             "[http] requests_per_second",
             self.requests_per_second,
-            true,
-            0.0,
+            MIN_RATE,
             1e6,
         )?;
         for (host, limit) in &self.hosts {
             check(
                 &format!("[http.hosts.\"{host}\"] requests_per_second"),
                 limit.requests_per_second,
-                true,
-                0.0,
+                MIN_RATE,
                 1e6,
             )?;
         }
@@ -210,7 +201,6 @@ impl DatabaseConfig {
         check(
             "[database] busy_timeout_secs",
             self.busy_timeout_secs,
-            false,
             0.0,
             3600.0,
         )
@@ -328,7 +318,7 @@ pub fn parse<J: DeserializeOwned + Default>(
     job: &str,
 ) -> Result<Config<J>, ConfigError> {
     let layout: FileLayout =
-        toml::from_str(text).map_err(|e| ConfigError::new(file, describe(&e, text)))?;
+        toml::from_str(text).map_err(|e| ConfigError::new(file, position::describe(&e, text)))?;
     layout
         .http
         .validate()
@@ -351,13 +341,19 @@ pub fn parse<J: DeserializeOwned + Default>(
             ));
         }
     }
-    if let Some(email) = &layout.notify.email
-        && email.to.is_empty()
-    {
-        return Err(ConfigError::new(
-            file,
-            "[notify.email] to is empty: name at least one recipient",
-        ));
+    if let Some(email) = &layout.notify.email {
+        if email.to.is_empty() {
+            return Err(ConfigError::new(
+                file,
+                "[notify.email] to is empty: name at least one recipient",
+            ));
+        }
+        if email.port == Some(0) {
+            return Err(ConfigError::new(
+                file,
+                "[notify.email] port = 0 is out of range: use the SMTP server's port, 1 to 65535",
+            ));
+        }
     }
     let mut job_config = None;
     let mut providers = layout.providers;
@@ -406,10 +402,7 @@ pub fn parse<J: DeserializeOwned + Default>(
                     file.display()
                 ));
             }
-            let parsed: J = table.try_into().map_err(|e: toml::de::Error| {
-                ConfigError::new(file, format!("[jobs.{name}]: {}", e.message().trim()))
-            })?;
-            job_config = Some(parsed);
+            job_config = Some(job_table(text, &name).map_err(|e| ConfigError::new(file, e))?);
         }
     }
     let providers = ProvidersConfig {
@@ -438,6 +431,27 @@ pub fn parse<J: DeserializeOwned + Default>(
     })
 }
 
+/// `[jobs.<name>]` read from the text itself rather than from the parsed table, so that an
+/// error names its line and key like any other; the providers' old tables are not the job's.
+fn job_table<J: DeserializeOwned + Default>(text: &str, name: &str) -> Result<J, String> {
+    let describe = |e: toml::de::Error| position::describe(&e, text);
+    let mut root = toml::de::DeTable::parse(text)
+        .map_err(describe)?
+        .into_inner();
+    let Some(toml::de::DeValue::Table(jobs)) = root.get_mut("jobs").map(|v| v.get_mut()) else {
+        return Ok(J::default());
+    };
+    let Some(mut table) = jobs.remove(name) else {
+        return Ok(J::default());
+    };
+    if let toml::de::DeValue::Table(table) = table.get_mut() {
+        for provider in LEGACY_PROVIDER_TABLES {
+            table.remove(provider);
+        }
+    }
+    J::deserialize(toml::de::ValueDeserializer::from(table)).map_err(describe)
+}
+
 impl<J: Default> Config<J> {
     /// The built-in defaults, used when the default file is absent.
     pub fn defaults() -> Self {
@@ -462,18 +476,6 @@ impl<J: Default> Config<J> {
             Some(path) => path.display().to_string(),
             None => "built-in defaults".to_string(),
         }
-    }
-}
-
-/// One line: "line N: message", since the default multi-line TOML report does not fit a journal line.
-fn describe(error: &toml::de::Error, text: &str) -> String {
-    let message = error.message().trim().replace('\n', " ");
-    match error.span() {
-        Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
-        }
-        None => message,
     }
 }
 
