@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, params};
 
 use crate::db::{Adopted, Schema};
+use crate::redaction::redact;
 
 /// The `job_runs` table. Its own component since the bookkeeping tables were split by
 /// owner; `IF NOT EXISTS` because a database from before has it from the `common` component.
@@ -154,7 +155,7 @@ pub fn start(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqli
     Ok(conn.last_insert_rowid())
 }
 
-/// Records the end of run `id`.
+/// Records the end of run `id`, with any secret in its summary or error replaced by its name.
 pub fn finish(
     conn: &Connection,
     id: i64,
@@ -174,8 +175,8 @@ pub fn finish(
             end.units_ok as i64,
             end.units_failed as i64,
             end.rows_changed as i64,
-            end.summary,
-            end.error,
+            redact(&end.summary),
+            end.error.as_deref().map(redact),
             end.exit_code,
         ],
     )?;

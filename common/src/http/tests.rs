@@ -284,7 +284,7 @@ fn a_stop_does_not_wait_for_a_server_that_never_answers() {
 /// POSTs to a server that answers `first`, then 200; returns how many requests it saw.
 fn posts_after(first: Answer) -> (Result<Fetched, HttpError>, usize) {
     let s = serve(vec![first, answer(200, "{}")]);
-    let result = client(&config()).post_json(&s.url, &serde_json::json!({"text": "hi"}), None);
+    let result = client(&config()).post_json(&s.url, &serde_json::json!({"text": "hi"}));
     let seen = s.arrivals.lock().unwrap().len();
     (result, seen)
 }
