@@ -139,6 +139,41 @@ pub fn mark_abandoned(conn: &Connection, job: &str, now: DateTime<Utc>) -> rusql
     )
 }
 
+/// The `job_runs` rows that say how the job fares: all but those of runs that found the lock
+/// held (`skipped` with exit 75), which are kept to show in `upstox-jobs runs` but would
+/// otherwise make a job whose run hangs look current.
+pub const HEALTH_ROWS: &str = "NOT (status = 'skipped' AND exit_code IS 75)";
+
+/// Records a run that ended at once because another run of the job held its lock: a finished
+/// `skipped` row, exit 75, whose summary names the holder; returns its id. Written without the
+/// lock, so it touches no other row and is never `running`, which the holder's
+/// [`mark_abandoned`] would take for a dead run.
+pub fn record_lock_held(
+    conn: &Connection,
+    who: &RunIdentity,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+    summary: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO job_runs (job, status, started_at, finished_at, duration_ms, summary,
+             exit_code, pid, host, invocation_id)
+         VALUES (?1, 'skipped', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            who.job,
+            timestamp(started),
+            timestamp(now),
+            (now - started).num_milliseconds(),
+            redact(summary),
+            crate::exit::Exit::TempFail.code(),
+            who.pid,
+            who.host,
+            who.invocation_id
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// Inserts the `running` row of a new run; returns its id.
 pub fn start(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     conn.execute(

@@ -55,16 +55,20 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         );
     };
     let who = RunIdentity::current(J::NAME);
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
+    let db_path = data_dir.join(db::MARKET_DATA_DB);
     let _lock = if args.dry_run {
         None
     } else {
         match lock(&data_dir, &who, J::NAME, started) {
             Ok(lock) => Some(lock),
-            Err(exit) => return exit,
+            Err(Lost::Held(message)) => {
+                record_lock_held(&db_path, busy, &who, started, &message);
+                return fail(Exit::TempFail, &message);
+            }
+            Err(Lost::Failed(exit)) => return exit,
         }
     };
-    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
-    let db_path = data_dir.join(db::MARKET_DATA_DB);
     let db = if args.dry_run {
         db::open_read_only(&db_path, busy, &schemas::<J>())
     } else {
@@ -167,6 +171,14 @@ fn configuration<J: Job>(args: &CommonArgs) -> Result<Config<J::Config>, ConfigE
     Ok(config)
 }
 
+/// Why the run did not get its lock.
+enum Lost {
+    /// Another run holds it: the message names the holder.
+    Held(String),
+    /// The lock could not be taken at all (already logged): the exit code.
+    Failed(Exit),
+}
+
 /// The job's lock, so an ad hoc run and a timer run never overlap; the loser is told who
 /// holds it.
 fn lock(
@@ -174,15 +186,15 @@ fn lock(
     who: &RunIdentity,
     job: &str,
     started: DateTime<Utc>,
-) -> Result<JobLock, Exit> {
+) -> Result<JobLock, Lost> {
     if let Err(e) = std::fs::create_dir_all(data_dir) {
-        return Err(fail(
+        return Err(Lost::Failed(fail(
             Exit::CantCreate,
             &format!(
                 "cannot create the data directory {}: {e}; give --data-dir a writable directory",
                 data_dir.display()
             ),
-        ));
+        )));
     }
     let holder = format!(
         "pid {} on {}, started {}{}",
@@ -196,9 +208,30 @@ fn lock(
     );
     let path: PathBuf = data_dir.join("locks").join(format!("{job}.lock"));
     JobLock::acquire(&path, &holder).map_err(|e| match e {
-        e @ LockError::Held { .. } => fail(Exit::TempFail, &format!("{job}: {e}")),
-        e => fail(Exit::CantCreate, &e.to_string()),
+        e @ LockError::Held { .. } => Lost::Held(format!("{job}: {e}")),
+        e => Lost::Failed(fail(Exit::CantCreate, &e.to_string())),
     })
+}
+
+/// Records a run that found the lock held as `skipped`, naming the holder, so that
+/// `upstox-jobs runs` shows it. Only the `job_runs` schema is opened (the holder may be
+/// migrating the rest), and only a finished row is written: see [`runs::record_lock_held`].
+fn record_lock_held(
+    db_path: &std::path::Path,
+    busy: Duration,
+    who: &RunIdentity,
+    started: DateTime<Utc>,
+    message: &str,
+) {
+    let recorded = db::open(db_path, busy, &[runs::SCHEMA])
+        .map_err(|e| e.to_string())
+        .and_then(|conn| {
+            runs::record_lock_held(&conn, who, started, Utc::now(), message)
+                .map_err(|e| db::worded(db_path, &e))
+        });
+    if let Err(e) = recorded {
+        tracing::warn!("cannot record the skipped run in job_runs: {e}");
+    }
 }
 
 /// The schedule gate (unless `--force`), then the job's work.
