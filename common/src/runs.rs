@@ -218,6 +218,63 @@ pub fn finish(
     Ok(())
 }
 
+/// Records run `id`, if still `running`, as failed for `cause` alone at `now`: the end of a
+/// run whose full record could not be written (a full disk may have room for this short row
+/// where the summary and errors did not fit). Returns whether the row was changed.
+pub fn finish_failed(conn: &Connection, end: &UnrecordedEnd) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE job_runs SET status = 'failed', finished_at = ?2,
+             duration_ms = CAST(ROUND((julianday(?2) - julianday(started_at)) * 86400000) AS INTEGER),
+             error = ?3, exit_code = ?4
+         WHERE id = ?1 AND status = 'running'",
+        params![end.id, timestamp(end.at), redact(&end.cause), end.exit_code],
+    )?;
+    Ok(changed > 0)
+}
+
+/// The end of a run that could not be written to `job_runs`, kept elsewhere (the job's lock
+/// file: see `crate::lock::JobLock::leave_note`) for the next run to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnrecordedEnd {
+    /// The run's row.
+    pub id: i64,
+    /// When it ended.
+    pub at: DateTime<Utc>,
+    /// Its exit code.
+    pub exit_code: u8,
+    /// Why it failed, or why its end could not be recorded.
+    pub cause: String,
+}
+
+const UNRECORDED: &str = "unrecorded end of run ";
+
+impl UnrecordedEnd {
+    /// One line, as the lock file keeps it.
+    pub fn to_note(&self) -> String {
+        format!(
+            "{UNRECORDED}{} at {} with exit {}: {}",
+            self.id,
+            timestamp(self.at),
+            self.exit_code,
+            redact(&self.cause)
+        )
+    }
+
+    /// Reads a line written by [`UnrecordedEnd::to_note`]; anything else is `None`.
+    pub fn from_note(note: &str) -> Option<Self> {
+        let rest = note.strip_prefix(UNRECORDED)?;
+        let (id, rest) = rest.split_once(" at ")?;
+        let (at, rest) = rest.split_once(" with exit ")?;
+        let (exit_code, cause) = rest.split_once(": ")?;
+        Some(UnrecordedEnd {
+            id: id.parse().ok()?,
+            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
+            exit_code: exit_code.parse().ok()?,
+            cause: cause.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +322,40 @@ mod tests {
             })
             .unwrap();
         assert_eq!(status, "interrupted");
+    }
+
+    #[test]
+    fn an_unrecorded_end_goes_through_a_note_to_a_failed_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn =
+            crate::db::open(&dir.path().join("m.db"), Duration::from_secs(1), &[SCHEMA]).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let id = start(&conn, &RunIdentity::current("market-sync"), t0).unwrap();
+        let end = UnrecordedEnd {
+            id,
+            at: t0 + chrono::Duration::milliseconds(2500),
+            exit_code: 74,
+            cause: "cannot record the end: database or disk is full".to_string(),
+        };
+        let note = end.to_note();
+        assert_eq!(UnrecordedEnd::from_note(&note), Some(end.clone()));
+        assert_eq!(UnrecordedEnd::from_note("pid 42 on desk1"), None);
+        assert!(finish_failed(&conn, &end).unwrap());
+        assert!(!finish_failed(&conn, &end).unwrap(), "only a running row");
+        let row: (String, i64, i64, String) = conn
+            .query_row(
+                "SELECT status, exit_code, duration_ms, error FROM job_runs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            ("failed".into(), 74, 2500, end.cause.clone()),
+            "and mark_abandoned has nothing left to take for a crash"
+        );
+        assert_eq!(mark_abandoned(&conn, "market-sync", t0).unwrap(), 0);
     }
 }

@@ -57,7 +57,7 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
     let who = RunIdentity::current(J::NAME);
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
     let db_path = data_dir.join(db::MARKET_DATA_DB);
-    let _lock = if args.dry_run {
+    let mut lock = if args.dry_run {
         None
     } else {
         match lock(&data_dir, &who, J::NAME, started) {
@@ -79,7 +79,7 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         Err(e) => return fail(db_exit(&e), &e.to_string()),
     };
     let run_id = match &db {
-        Some(conn) if !args.dry_run => match start_row(conn, &who, started) {
+        Some(conn) if !args.dry_run => match start_row(conn, &who, started, lock.as_ref()) {
             Ok(id) => Some(id),
             Err(e) => {
                 let error = UnitError::database(&db_path, e);
@@ -137,11 +137,19 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         && let Err(e) = runs::finish(conn, id, &end, started, finished)
     {
         let error = UnitError::database(&db_path, e);
-        tracing::error!(
+        let cause = format!(
             "cannot record the end of the run in job_runs: {}",
             error.message
         );
+        tracing::error!("{cause}");
         exit = error.exit;
+        let unrecorded = runs::UnrecordedEnd {
+            id,
+            at: finished,
+            exit_code: exit.code(),
+            cause,
+        };
+        record_failed_end(conn, &unrecorded, lock.as_mut());
     }
     let line = &end.summary;
     let (status, rows) = (end.status.as_str(), end.rows_changed);
@@ -267,7 +275,45 @@ fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClient) {
     }
 }
 
-fn start_row(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+/// The end of a run whose full record did not fit (a full disk): a short `failed` row naming
+/// the cause, or, when even that cannot be written, a note in the lock file that the next run
+/// records; without either the row stays `running` and the next run blames a crash.
+fn record_failed_end(conn: &Connection, end: &runs::UnrecordedEnd, lock: Option<&mut JobLock>) {
+    if runs::finish_failed(conn, end).is_ok() {
+        return;
+    }
+    let Some(lock) = lock else { return };
+    match lock.leave_note(&end.to_note()) {
+        Ok(()) => tracing::error!(
+            "the end of run {} is kept in {} for the next run to record",
+            end.id,
+            lock.path().display()
+        ),
+        Err(e) => tracing::error!(
+            "run {} stays `running` in job_runs; the next run marks it interrupted: {e}",
+            end.id
+        ),
+    }
+}
+
+fn start_row(
+    conn: &Connection,
+    who: &RunIdentity,
+    now: DateTime<Utc>,
+    lock: Option<&JobLock>,
+) -> rusqlite::Result<i64> {
+    if let Some(end) = lock
+        .and_then(JobLock::note)
+        .and_then(runs::UnrecordedEnd::from_note)
+        && runs::finish_failed(conn, &end)?
+    {
+        tracing::warn!(
+            "run {} of {} could not record its end; recorded now as failed: {}",
+            end.id,
+            who.job,
+            end.cause
+        );
+    }
     let abandoned = runs::mark_abandoned(conn, &who.job, now)?;
     if abandoned > 0 {
         tracing::warn!(
