@@ -371,9 +371,9 @@ pub fn parse<J: DeserializeOwned + Default>(
         }
         if name == job {
             for provider in LEGACY_PROVIDER_TABLES {
-                let Some(old) = table.remove(provider) else {
+                if table.remove(provider).is_none() {
                     continue;
-                };
+                }
                 let old_key = format!("[jobs.{name}.{provider}]");
                 let set = match provider {
                     "upstox" => providers.upstox.is_some(),
@@ -388,12 +388,11 @@ pub fn parse<J: DeserializeOwned + Default>(
                         ),
                     ));
                 }
-                let bad = |e: toml::de::Error| {
-                    ConfigError::new(file, format!("{old_key}: {}", e.message().trim()))
-                };
+                let bad = |e| ConfigError::new(file, e);
+                let path = ["jobs", name.as_str(), provider];
                 match provider {
-                    "upstox" => providers.upstox = Some(old.try_into().map_err(bad)?),
-                    _ => providers.yahoo = Some(old.try_into().map_err(bad)?),
+                    "upstox" => providers.upstox = table_at(text, &path, &[]).map_err(bad)?,
+                    _ => providers.yahoo = table_at(text, &path, &[]).map_err(bad)?,
                 }
                 legacy.push((provider, old_key.clone()));
                 deprecated.push(format!(
@@ -402,7 +401,8 @@ pub fn parse<J: DeserializeOwned + Default>(
                     file.display()
                 ));
             }
-            job_config = Some(job_table(text, &name).map_err(|e| ConfigError::new(file, e))?);
+            job_config = table_at(text, &["jobs", &name], &LEGACY_PROVIDER_TABLES)
+                .map_err(|e| ConfigError::new(file, e))?;
         }
     }
     let providers = ProvidersConfig {
@@ -431,25 +431,38 @@ pub fn parse<J: DeserializeOwned + Default>(
     })
 }
 
-/// `[jobs.<name>]` read from the text itself rather than from the parsed table, so that an
-/// error names its line and key like any other; the providers' old tables are not the job's.
-fn job_table<J: DeserializeOwned + Default>(text: &str, name: &str) -> Result<J, String> {
+/// The table at `path` (`["jobs", "market-sync"]`), `None` when absent, read from the text
+/// itself rather than from the parsed table so that an error names its line and key like any
+/// other. `skip` names keys in it that are not `T`'s (the providers' old tables in a job's).
+fn table_at<T: DeserializeOwned>(
+    text: &str,
+    path: &[&str],
+    skip: &[&str],
+) -> Result<Option<T>, String> {
     let describe = |e: toml::de::Error| position::describe(&e, text);
-    let mut root = toml::de::DeTable::parse(text)
+    let mut table = toml::de::DeTable::parse(text)
         .map_err(describe)?
         .into_inner();
-    let Some(toml::de::DeValue::Table(jobs)) = root.get_mut("jobs").map(|v| v.get_mut()) else {
-        return Ok(J::default());
+    let Some((last, parents)) = path.split_last() else {
+        return Ok(None);
     };
-    let Some(mut table) = jobs.remove(name) else {
-        return Ok(J::default());
-    };
-    if let toml::de::DeValue::Table(table) = table.get_mut() {
-        for provider in LEGACY_PROVIDER_TABLES {
-            table.remove(provider);
+    for key in parents {
+        match table.remove(*key).map(|v| v.into_inner()) {
+            Some(toml::de::DeValue::Table(inner)) => table = inner,
+            _ => return Ok(None),
         }
     }
-    J::deserialize(toml::de::ValueDeserializer::from(table)).map_err(describe)
+    let Some(mut value) = table.remove(*last) else {
+        return Ok(None);
+    };
+    if let toml::de::DeValue::Table(inner) = value.get_mut() {
+        for key in skip {
+            inner.remove(*key);
+        }
+    }
+    T::deserialize(toml::de::ValueDeserializer::from(value))
+        .map(Some)
+        .map_err(describe)
 }
 
 impl<J: Default> Config<J> {

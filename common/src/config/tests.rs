@@ -218,7 +218,8 @@ fn a_providers_old_table_under_its_job_still_works_with_a_warning_naming_the_new
     let bad = "[jobs.alert-scan.upstox]\nbase_url = 3\n";
     let err = parse::<toml::Table>(bad, file, "alert-scan").unwrap_err();
     assert!(
-        err.to_string().contains("[jobs.alert-scan.upstox]"),
+        err.to_string()
+            .contains("line 2: [jobs.alert-scan.upstox] base_url: invalid type: integer `3`"),
         "{err}"
     );
 }
