@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod binary;
 pub mod jobs;
 pub mod market;
+pub mod namespace;
 pub mod nse;
 pub mod probe;
 pub mod run;

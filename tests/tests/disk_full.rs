@@ -1,36 +1,15 @@
 //! A data directory whose file system fills up mid-run: on a small tmpfs, mounted in a user and
-//! mount namespace of its own (`unshare`), so it needs no root and leaves nothing mounted.
+//! mount namespace of its own (`testkit::namespace`), so it needs no root and leaves nothing
+//! mounted.
 //! Every run ends recorded with its cause, never `running` nor taken for a crash, and a lock
 //! file that cannot be written says the disk is full.
 
 use std::path::Path;
-use std::process::Command;
 
 use testkit::binary::binary;
+use testkit::namespace;
 use testkit::nse::setup;
 use testkit::run::job_runs;
-
-/// Whether this machine lets a process mount a tmpfs in namespaces of its own (unprivileged
-/// user namespaces, or root); the reason when it does not.
-fn namespaces() -> Result<(), String> {
-    let dir = tempfile::tempdir().unwrap();
-    let probe = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
-        .arg(format!(
-            "mount -t tmpfs -o size=64k tmpfs '{}'",
-            dir.path().display()
-        ))
-        .output()
-        .map_err(|e| format!("unshare cannot run: {e}"))?;
-    if probe.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "no tmpfs in a user namespace here: {}",
-            String::from_utf8_lossy(&probe.stderr).trim()
-        ))
-    }
-}
 
 /// In the namespace: a 2 MiB tmpfs on the data directory, a first run that creates the
 /// database, a filler that leaves `free_kib` KiB free, the run under test, then the filler
@@ -63,16 +42,7 @@ fn fill_and_run(sandbox: &testkit::Sandbox, free_kib: u64, out: &Path) -> (Strin
         next = run("--index NIFTYBANK", "next"),
     );
     std::fs::create_dir_all(out.join("data")).unwrap();
-    let done = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c", &script])
-        .env_remove("JOURNAL_STREAM")
-        .env_remove("INVOCATION_ID")
-        .env_remove("CREDENTIALS_DIRECTORY")
-        .env_remove("RUST_LOG")
-        .env_remove("FAILPOINTS")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let done = namespace::unshare(&script).output().unwrap();
     assert!(
         done.status.success(),
         "{free_kib} KiB: {}",
@@ -84,7 +54,7 @@ fn fill_and_run(sandbox: &testkit::Sandbox, free_kib: u64, out: &Path) -> (Strin
 
 #[test]
 fn a_disk_that_fills_mid_run_leaves_every_run_recorded_with_its_cause() {
-    if let Err(why) = namespaces() {
+    if let Err(why) = namespace::available() {
         println!("skipped: {why}");
         return;
     }

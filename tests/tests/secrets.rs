@@ -87,3 +87,68 @@ fn a_telegram_token_in_the_url_or_in_the_answer_is_shown_by_its_name_only() {
         assert!(!error.contains(BOT_TOKEN), "{reply:?}: {error}");
     }
 }
+
+/// Stands in for journald: binds its socket and appends each datagram to the file `argv[1]`.
+const JOURNAL: &str = "import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind('/run/systemd/journal/socket')
+with open(sys.argv[1], 'ab') as out:
+    while True:
+        out.write(s.recv(1 << 20) + b'\\n')
+        out.flush()
+";
+
+#[test]
+fn the_journal_gets_an_echoed_token_by_its_name_only() {
+    if let Err(why) = testkit::namespace::available() {
+        println!("skipped: {why}");
+        return;
+    }
+    let w = World::new();
+    w.server.script(
+        "/v3/historical-candle",
+        vec![Fault::Status(200, echoing(TOKEN), None)],
+    );
+    let run = w
+        .job()
+        .args(["--no-options", "--no-quotes", "--interval", "day"])
+        .command();
+    // The same run, logging to the stand-in journal on a /run of its own.
+    let mut args: Vec<_> = run.get_args().map(|a| a.to_os_string()).collect();
+    let format = args.iter().position(|a| a == "--log-format").unwrap() + 1;
+    args[format] = "journal".into();
+    let journal = w.sandbox.path().join("journal");
+    let script = format!(
+        "set -e; mount -t tmpfs tmpfs /run; mkdir -p /run/systemd/journal; \
+         python3 -c \"$JOURNAL\" '{}' & \
+         for i in $(seq 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.05; done; \
+         \"$@\" || true; sleep 0.2; kill $!",
+        journal.display()
+    );
+    let mut cmd = testkit::namespace::unshare(&script);
+    for (key, value) in run.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    let out = cmd
+        .env("JOURNAL", JOURNAL)
+        .arg("journal-test")
+        .arg(run.get_program())
+        .args(&args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let logged = String::from_utf8_lossy(&std::fs::read(&journal).unwrap_or_default()).into_owned();
+    assert!(
+        logged.contains("SYSLOG_IDENTIFIER") && logged.contains("upstox-market-sync"),
+        "the journal got the run's lines: {logged}\n{stderr}"
+    );
+    assert!(
+        logged.contains("Invalid token used to access API: <upstox_token>"),
+        "{logged}"
+    );
+    assert!(!logged.contains(TOKEN), "{logged}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}
