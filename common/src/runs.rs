@@ -325,6 +325,47 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_lock_is_a_finished_row_that_neither_disturbs_nor_counts_for_health() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn =
+            crate::db::open(&dir.path().join("m.db"), Duration::from_secs(1), &[SCHEMA]).unwrap();
+        let t0 = Utc::now();
+        let holder = start(&conn, &RunIdentity::current("market-sync"), t0).unwrap();
+        let loser = record_lock_held(
+            &conn,
+            &RunIdentity::current("market-sync"),
+            t0,
+            t0,
+            "market-sync: another run holds the lock (pid 42 on desk1)",
+        )
+        .unwrap();
+        let status = |id: i64| -> String {
+            conn.query_row("SELECT status FROM job_runs WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            (status(holder), status(loser)),
+            ("running".into(), "skipped".into())
+        );
+        let healthy: Vec<i64> = conn
+            .prepare(&format!("SELECT id FROM job_runs WHERE {HEALTH_ROWS}"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(healthy, vec![holder]);
+        assert_eq!(mark_abandoned(&conn, "market-sync", t0).unwrap(), 1);
+        assert_eq!(
+            status(loser),
+            "skipped",
+            "only the dead holder's row is taken"
+        );
+    }
+
+    #[test]
     fn an_unrecorded_end_goes_through_a_note_to_a_failed_row() {
         let dir = tempfile::tempdir().unwrap();
         let conn =
