@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::schedule;
 
 mod notify;
+mod position;
 mod providers;
 
 pub use notify::{EmailConfig, NotifyConfig, SmtpSecurity, TelegramConfig};
@@ -104,19 +105,21 @@ pub struct HostConfig {
     pub requests_per_second: f64,
 }
 
-/// `value` must be a finite number in `range`, else an error naming `key`.
-fn check(key: &str, value: f64, low_exclusive: bool, low: f64, high: f64) -> Result<(), String> {
-    let above_low = if low_exclusive {
-        value > low
-    } else {
-        value >= low
-    };
-    if value.is_finite() && above_low && value <= high {
+/// The shortest timeout or delay accepted, in seconds: anything shorter fails every request.
+const MIN_SECS: f64 = 0.001;
+
+/// The slowest request rate accepted: one request in 1,000 s. A rate only just above zero
+/// spaced requests further apart than a `Duration` holds, and the run panicked.
+const MIN_RATE: f64 = 0.001;
+
+/// `value` must be a finite number from `low` to `high`, else an error naming `key`.
+fn check(key: &str, value: f64, low: f64, high: f64) -> Result<(), String> {
+    if value.is_finite() && value >= low && value <= high {
         Ok(())
     } else {
-        let bound = if low_exclusive { "above" } else { "at least" };
+        // `{:?}` keeps 1e-300 short; `{}` writes out its 300 zeros.
         Err(format!(
-            "{key} = {value} is out of range: it must be {bound} {low} and at most {high}"
+            "{key} = {value:?} is out of range: use a number from {low} to {high}"
         ))
     }
 }
@@ -126,53 +129,41 @@ impl HttpConfig {
         check(
             "[http] connect_timeout_secs",
             self.connect_timeout_secs,
-            true,
-            0.0,
+            MIN_SECS,
             600.0,
         )?;
-        check("[http] timeout_secs", self.timeout_secs, true, 0.0, 3600.0)?;
-        check("[http] retries", self.retries as f64, false, 0.0, 100.0)?;
+        check("[http] timeout_secs", self.timeout_secs, MIN_SECS, 3600.0)?;
+        check("[http] retries", self.retries as f64, 0.0, 100.0)?;
         check(
             "[http] backoff_initial_ms",
             self.backoff_initial_ms as f64,
-            false,
             0.0,
             3_600_000.0,
         )?;
         check(
             "[http] backoff_max_secs",
             self.backoff_max_secs,
-            true,
-            0.0,
+            MIN_SECS,
             3600.0,
         )?;
         check(
             "[http] max_retry_after_secs",
             self.max_retry_after_secs,
-            false,
             0.0,
             86_400.0,
         )?;
-        check(
-            "[http] max_body_mib",
-            self.max_body_mib as f64,
-            false,
-            1.0,
-            4096.0,
-        )?;
+        check("[http] max_body_mib", self.max_body_mib as f64, 1.0, 4096.0)?;
         check(
             "[http] requests_per_second",
             self.requests_per_second,
-            true,
-            0.0,
+            MIN_RATE,
             1e6,
         )?;
         for (host, limit) in &self.hosts {
             check(
                 &format!("[http.hosts.\"{host}\"] requests_per_second"),
                 limit.requests_per_second,
-                true,
-                0.0,
+                MIN_RATE,
                 1e6,
             )?;
         }
@@ -212,7 +203,6 @@ impl DatabaseConfig {
         check(
             "[database] busy_timeout_secs",
             self.busy_timeout_secs,
-            false,
             0.0,
             3600.0,
         )
@@ -330,7 +320,7 @@ pub fn parse<J: DeserializeOwned + Default>(
     job: &str,
 ) -> Result<Config<J>, ConfigError> {
     let layout: FileLayout =
-        toml::from_str(text).map_err(|e| ConfigError::new(file, describe(&e, text)))?;
+        toml::from_str(text).map_err(|e| ConfigError::new(file, position::describe(&e, text)))?;
     layout
         .http
         .validate()
@@ -353,13 +343,19 @@ pub fn parse<J: DeserializeOwned + Default>(
             ));
         }
     }
-    if let Some(email) = &layout.notify.email
-        && email.to.is_empty()
-    {
-        return Err(ConfigError::new(
-            file,
-            "[notify.email] to is empty: name at least one recipient",
-        ));
+    if let Some(email) = &layout.notify.email {
+        if email.to.is_empty() {
+            return Err(ConfigError::new(
+                file,
+                "[notify.email] to is empty: name at least one recipient",
+            ));
+        }
+        if email.port == Some(0) {
+            return Err(ConfigError::new(
+                file,
+                "[notify.email] port = 0 is out of range: use the SMTP server's port, 1 to 65535",
+            ));
+        }
     }
     let mut job_config = None;
     let mut deadline = None;
@@ -393,9 +389,9 @@ pub fn parse<J: DeserializeOwned + Default>(
                 deadline = Some(secs);
             }
             for provider in LEGACY_PROVIDER_TABLES {
-                let Some(old) = table.remove(provider) else {
+                if table.remove(provider).is_none() {
                     continue;
-                };
+                }
                 let old_key = format!("[jobs.{name}.{provider}]");
                 let set = match provider {
                     "upstox" => providers.upstox.is_some(),
@@ -410,12 +406,11 @@ pub fn parse<J: DeserializeOwned + Default>(
                         ),
                     ));
                 }
-                let bad = |e: toml::de::Error| {
-                    ConfigError::new(file, format!("{old_key}: {}", e.message().trim()))
-                };
+                let bad = |e| ConfigError::new(file, e);
+                let path = ["jobs", name.as_str(), provider];
                 match provider {
-                    "upstox" => providers.upstox = Some(old.try_into().map_err(bad)?),
-                    _ => providers.yahoo = Some(old.try_into().map_err(bad)?),
+                    "upstox" => providers.upstox = table_at(text, &path, &[]).map_err(bad)?,
+                    _ => providers.yahoo = table_at(text, &path, &[]).map_err(bad)?,
                 }
                 legacy.push((provider, old_key.clone()));
                 deprecated.push(format!(
@@ -424,10 +419,8 @@ pub fn parse<J: DeserializeOwned + Default>(
                     file.display()
                 ));
             }
-            let parsed: J = table.try_into().map_err(|e: toml::de::Error| {
-                ConfigError::new(file, format!("[jobs.{name}]: {}", e.message().trim()))
-            })?;
-            job_config = Some(parsed);
+            job_config = table_at(text, &["jobs", &name], &LEGACY_PROVIDER_TABLES)
+                .map_err(|e| ConfigError::new(file, e))?;
         }
     }
     let providers = ProvidersConfig {
@@ -455,6 +448,40 @@ pub fn parse<J: DeserializeOwned + Default>(
         deadline,
         deprecated,
     })
+}
+
+/// The table at `path` (`["jobs", "market-sync"]`), `None` when absent, read from the text
+/// itself rather than from the parsed table so that an error names its line and key like any
+/// other. `skip` names keys in it that are not `T`'s (the providers' old tables in a job's).
+fn table_at<T: DeserializeOwned>(
+    text: &str,
+    path: &[&str],
+    skip: &[&str],
+) -> Result<Option<T>, String> {
+    let describe = |e: toml::de::Error| position::describe(&e, text);
+    let mut table = toml::de::DeTable::parse(text)
+        .map_err(describe)?
+        .into_inner();
+    let Some((last, parents)) = path.split_last() else {
+        return Ok(None);
+    };
+    for key in parents {
+        match table.remove(*key).map(|v| v.into_inner()) {
+            Some(toml::de::DeValue::Table(inner)) => table = inner,
+            _ => return Ok(None),
+        }
+    }
+    let Some(mut value) = table.remove(*last) else {
+        return Ok(None);
+    };
+    if let toml::de::DeValue::Table(inner) = value.get_mut() {
+        for key in skip {
+            inner.remove(*key);
+        }
+    }
+    T::deserialize(toml::de::ValueDeserializer::from(value))
+        .map(Some)
+        .map_err(describe)
 }
 
 impl<J: Default> Config<J> {
@@ -491,18 +518,6 @@ impl<J: Default> Config<J> {
             Some(path) => path.display().to_string(),
             None => "built-in defaults".to_string(),
         }
-    }
-}
-
-/// One line: "line N: message", since the default multi-line TOML report does not fit a journal line.
-fn describe(error: &toml::de::Error, text: &str) -> String {
-    let message = error.message().trim().replace('\n', " ");
-    match error.span() {
-        Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
-        }
-        None => message,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Secrets: systemd credentials first (`LoadCredential=` puts them in `$CREDENTIALS_DIRECTORY`),
 //! else a file named under `[credentials]` in the configuration. Never the command line or the
-//! environment (both leak through `ps` and `systemctl show`), and never logged.
+//! environment (both leak through `ps` and `systemctl show`), and never logged: each one read
+//! is registered with `crate::redaction`, which hides it in every log line and stored row.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,6 +101,7 @@ fn read(name: &str, path: &Path) -> Result<Secret, CredentialError> {
             path: path.to_path_buf(),
         });
     }
+    crate::redaction::register(name, &value);
     Ok(Secret(value))
 }
 

@@ -131,7 +131,7 @@ impl HttpClient {
 
     /// GETs `url` with extra `headers`, retrying what is transient.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched, HttpError> {
-        self.send(url, headers, None, None, None)
+        self.send(url, headers, None, None)
     }
 
     /// [`HttpClient::get`], with every attempt (retries included) first admitted by
@@ -142,23 +142,17 @@ impl HttpClient {
         headers: &[(&str, &str)],
         admission: &dyn Admission,
     ) -> Result<Fetched, HttpError> {
-        self.send(url, headers, None, None, Some(admission))
+        self.send(url, headers, None, Some(admission))
     }
 
-    /// POSTs `json` to `url`, retrying only what the server surely did not act on. `secret`,
-    /// when the URL carries one (a bot token), is never written to the log.
-    pub fn post_json(
-        &self,
-        url: &str,
-        json: &serde_json::Value,
-        secret: Option<&str>,
-    ) -> Result<Fetched, HttpError> {
+    /// POSTs `json` to `url`, retrying only what the server surely did not act on. A secret
+    /// the URL carries (a bot token) is hidden in the log by `crate::redaction`.
+    pub fn post_json(&self, url: &str, json: &serde_json::Value) -> Result<Fetched, HttpError> {
         let body = serde_json::to_vec(json).unwrap_or_default();
         self.send(
             url,
             &[("Content-Type", "application/json")],
             Some(body),
-            secret,
             None,
         )
     }
@@ -168,14 +162,9 @@ impl HttpClient {
         url: &str,
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
-        secret: Option<&str>,
         admission: Option<&dyn Admission>,
     ) -> Result<Fetched, HttpError> {
         let idempotent = body.is_none();
-        let redact = |text: String| match secret {
-            Some(secret) if !secret.is_empty() => text.replace(secret, "<secret>"),
-            _ => text,
-        };
         let parsed = reqwest::Url::parse(url).map_err(|e| HttpError::InvalidUrl {
             url: url.to_string(),
             detail: e.to_string(),
@@ -255,10 +244,10 @@ impl HttpClient {
                 .allows(delay)
                 .map_err(|halt| halted(halt, true))?;
             tracing::warn!(
-                url = redact(url.to_string()),
+                url,
                 attempt = attempts,
                 "{}; retrying in {:.1}s (retry {} of {})",
-                redact(error.to_string()),
+                error,
                 delay.as_secs_f64(),
                 attempts,
                 self.config.retries

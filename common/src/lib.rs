@@ -7,6 +7,7 @@
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`budget`]: a provider's request limits, kept across processes
 //! - [`logging`]: journald, text or JSON
+//! - [`redaction`]: every secret held, kept out of log lines, errors and stored rows
 //! - [`notify`]: the notification outbox, email and Telegram
 //! - [`calendar`]: the NSE trading calendar in Asia/Kolkata
 //! - [`market`]: instruments, intervals, candles and quotes, the Upstox and Yahoo providers, and their tables
@@ -29,6 +30,7 @@ pub mod lock;
 pub mod logging;
 pub mod market;
 pub mod notify;
+pub mod redaction;
 pub mod runs;
 pub mod schedule;
 pub mod schemas;

@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 pub struct JobLock {
     file: File,
     path: PathBuf,
+    /// What the previous holder left in the file for its successor ([`JobLock::leave_note`]).
+    note: Option<String>,
+    /// Whether this holder left a note, which the file keeps after the lock is released.
+    noted: bool,
 }
 
 /// Why the lock was not taken.
@@ -26,15 +30,27 @@ pub enum LockError {
         holder: String,
     },
     /// The lock file could not be opened.
-    #[error(
-        "cannot open the lock file {path}: {error}; give --data-dir a directory this user can write"
-    )]
+    #[error("cannot open the lock file {path}: {error}; {}", advice(error))]
     Io {
         /// The lock file.
         path: PathBuf,
         /// The I/O error.
         error: std::io::Error,
     },
+}
+
+/// What to do about an I/O error on the lock file.
+fn advice(error: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "the file system of the data directory is full: free some space on it (df -h shows it)"
+        }
+        ErrorKind::FileTooLarge => {
+            "the file size limit (ulimit -f, LimitFSIZE=) is too small: raise it"
+        }
+        _ => "give --data-dir a directory this user can write",
+    }
 }
 
 impl JobLock {
@@ -72,13 +88,36 @@ impl JobLock {
             }
             Err(TryLockError::Error(e)) => return Err(io(e)),
         }
+        // A released lock's file is empty unless its holder left a note.
+        let mut previous = String::new();
+        let _ = file.read_to_string(&mut previous);
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         file.write_all(holder.as_bytes()).map_err(io)?;
         Ok(JobLock {
             file,
             path: path.to_path_buf(),
+            note: Some(previous.trim().to_string()).filter(|n| !n.is_empty()),
+            noted: false,
         })
+    }
+
+    /// What the previous holder left for this one with [`JobLock::leave_note`], if anything.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// Leaves `note` in the lock file for the next holder, in place of this one's name. For
+    /// what cannot be written elsewhere: on a full disk a short note still fits, since the
+    /// file's first block is already allocated and it is overwritten, never truncated first.
+    pub fn leave_note(&mut self, note: &str) -> std::io::Result<()> {
+        self.file.rewind()?;
+        self.file.write_all(note.as_bytes())?;
+        let length = note.len() as u64;
+        self.file.set_len(length)?;
+        self.file.sync_data()?;
+        self.noted = true;
+        Ok(())
     }
 
     /// The lock file.
@@ -89,14 +128,37 @@ impl JobLock {
 
 impl Drop for JobLock {
     fn drop(&mut self) {
-        // Leave the file (removing it would race with a process that just opened it), but empty it.
-        let _ = self.file.set_len(0);
+        // Leave the file (removing it would race with a process that just opened it), but empty
+        // it, unless it holds a note for the next holder.
+        if !self.noted {
+            let _ = self.file.set_len(0);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_to_be_full_not_a_matter_of_permissions() {
+        let full = LockError::Io {
+            path: PathBuf::from("/var/lib/upstox-jobs/locks/x.lock"),
+            error: std::io::Error::from_raw_os_error(28), // ENOSPC
+        };
+        let text = full.to_string();
+        assert!(text.contains("is full: free some space"), "{text}");
+        assert!(!text.contains("can write"), "{text}");
+        let denied = LockError::Io {
+            path: PathBuf::from("/x.lock"),
+            error: std::io::Error::from_raw_os_error(13), // EACCES
+        };
+        assert!(
+            denied
+                .to_string()
+                .contains("a directory this user can write")
+        );
+    }
 
     #[test]
     fn second_acquire_fails_naming_the_holder_until_the_first_is_dropped() {
@@ -109,6 +171,20 @@ mod tests {
             other => panic!("unexpected {other}"),
         }
         drop(first);
-        JobLock::acquire(&path, "pid 43").unwrap();
+        let second = JobLock::acquire(&path, "pid 43").unwrap();
+        assert_eq!(second.note(), None, "a released lock leaves nothing");
+    }
+
+    #[test]
+    fn a_note_left_by_a_holder_is_read_by_the_next_one_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locks/job.lock");
+        let mut first = JobLock::acquire(&path, "pid 42 on desk1, started at noon").unwrap();
+        first.leave_note("short").unwrap();
+        drop(first);
+        let second = JobLock::acquire(&path, "pid 43").unwrap();
+        assert_eq!(second.note(), Some("short"));
+        drop(second);
+        assert_eq!(JobLock::acquire(&path, "pid 44").unwrap().note(), None);
     }
 }

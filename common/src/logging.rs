@@ -1,5 +1,6 @@
 //! Logging: the journal when stderr is the journal, readable text on a terminal, or JSON; never
-//! two at once (that would log every line twice under systemd).
+//! two at once (that would log every line twice under systemd). Every format shows each
+//! secret the process holds as its name (`crate::redaction`).
 
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
@@ -8,6 +9,10 @@ use std::os::unix::fs::MetadataExt;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+mod redacted;
+
+use redacted::Redacted;
 
 /// `--log-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,7 +69,7 @@ pub fn init(format: LogFormat, verbosity: i8, identifier: &str, job: &str) -> Lo
                     .with_custom_fields([("JOB", job)]);
                 tracing_subscriber::registry()
                     .with(filter())
-                    .with(layer)
+                    .with(Redacted::new(layer))
                     .init();
                 return LogFormat::Journal;
             }
@@ -77,24 +82,24 @@ pub fn init(format: LogFormat, verbosity: i8, identifier: &str, job: &str) -> Lo
     if wanted == LogFormat::Json {
         tracing_subscriber::registry()
             .with(filter())
-            .with(
+            .with(Redacted::new(
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
                     .with_writer(std::io::stderr),
-            )
+            ))
             .init();
         return LogFormat::Json;
     }
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::registry()
         .with(filter())
-        .with(
+        .with(Redacted::new(
             tracing_subscriber::fmt::layer()
                 .with_writer(|| OneLine(std::io::stderr()))
                 .with_ansi(colour)
                 .with_target(false),
-        )
+        ))
         .init();
     LogFormat::Text
 }

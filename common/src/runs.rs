@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, params};
 
 use crate::db::{Adopted, Schema};
+use crate::redaction::redact;
 
 /// The `job_runs` table. Its own component since the bookkeeping tables were split by
 /// owner; `IF NOT EXISTS` because a database from before has it from the `common` component.
@@ -138,6 +139,41 @@ pub fn mark_abandoned(conn: &Connection, job: &str, now: DateTime<Utc>) -> rusql
     )
 }
 
+/// The `job_runs` rows that say how the job fares: all but those of runs that found the lock
+/// held (`skipped` with exit 75), which are kept to show in `upstox-jobs runs` but would
+/// otherwise make a job whose run hangs look current.
+pub const HEALTH_ROWS: &str = "NOT (status = 'skipped' AND exit_code IS 75)";
+
+/// Records a run that ended at once because another run of the job held its lock: a finished
+/// `skipped` row, exit 75, whose summary names the holder; returns its id. Written without the
+/// lock, so it touches no other row and is never `running`, which the holder's
+/// [`mark_abandoned`] would take for a dead run.
+pub fn record_lock_held(
+    conn: &Connection,
+    who: &RunIdentity,
+    started: DateTime<Utc>,
+    now: DateTime<Utc>,
+    summary: &str,
+) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO job_runs (job, status, started_at, finished_at, duration_ms, summary,
+             exit_code, pid, host, invocation_id)
+         VALUES (?1, 'skipped', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            who.job,
+            timestamp(started),
+            timestamp(now),
+            (now - started).num_milliseconds(),
+            redact(summary),
+            crate::exit::Exit::TempFail.code(),
+            who.pid,
+            who.host,
+            who.invocation_id
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// Inserts the `running` row of a new run; returns its id.
 pub fn start(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     conn.execute(
@@ -154,7 +190,7 @@ pub fn start(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqli
     Ok(conn.last_insert_rowid())
 }
 
-/// Records the end of run `id`.
+/// Records the end of run `id`, with any secret in its summary or error replaced by its name.
 pub fn finish(
     conn: &Connection,
     id: i64,
@@ -174,12 +210,69 @@ pub fn finish(
             end.units_ok as i64,
             end.units_failed as i64,
             end.rows_changed as i64,
-            end.summary,
-            end.error,
+            redact(&end.summary),
+            end.error.as_deref().map(redact),
             end.exit_code,
         ],
     )?;
     Ok(())
+}
+
+/// Records run `id`, if still `running`, as failed for `cause` alone at `now`: the end of a
+/// run whose full record could not be written (a full disk may have room for this short row
+/// where the summary and errors did not fit). Returns whether the row was changed.
+pub fn finish_failed(conn: &Connection, end: &UnrecordedEnd) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE job_runs SET status = 'failed', finished_at = ?2,
+             duration_ms = CAST(ROUND((julianday(?2) - julianday(started_at)) * 86400000) AS INTEGER),
+             error = ?3, exit_code = ?4
+         WHERE id = ?1 AND status = 'running'",
+        params![end.id, timestamp(end.at), redact(&end.cause), end.exit_code],
+    )?;
+    Ok(changed > 0)
+}
+
+/// The end of a run that could not be written to `job_runs`, kept elsewhere (the job's lock
+/// file: see `crate::lock::JobLock::leave_note`) for the next run to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnrecordedEnd {
+    /// The run's row.
+    pub id: i64,
+    /// When it ended.
+    pub at: DateTime<Utc>,
+    /// Its exit code.
+    pub exit_code: u8,
+    /// Why it failed, or why its end could not be recorded.
+    pub cause: String,
+}
+
+const UNRECORDED: &str = "unrecorded end of run ";
+
+impl UnrecordedEnd {
+    /// One line, as the lock file keeps it.
+    pub fn to_note(&self) -> String {
+        format!(
+            "{UNRECORDED}{} at {} with exit {}: {}",
+            self.id,
+            timestamp(self.at),
+            self.exit_code,
+            redact(&self.cause)
+        )
+    }
+
+    /// Reads a line written by [`UnrecordedEnd::to_note`]; anything else is `None`.
+    pub fn from_note(note: &str) -> Option<Self> {
+        let rest = note.strip_prefix(UNRECORDED)?;
+        let (id, rest) = rest.split_once(" at ")?;
+        let (at, rest) = rest.split_once(" with exit ")?;
+        let (exit_code, cause) = rest.split_once(": ")?;
+        Some(UnrecordedEnd {
+            id: id.parse().ok()?,
+            at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
+            exit_code: exit_code.parse().ok()?,
+            cause: cause.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -229,5 +322,81 @@ mod tests {
             })
             .unwrap();
         assert_eq!(status, "interrupted");
+    }
+
+    #[test]
+    fn a_lost_lock_is_a_finished_row_that_neither_disturbs_nor_counts_for_health() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn =
+            crate::db::open(&dir.path().join("m.db"), Duration::from_secs(1), &[SCHEMA]).unwrap();
+        let t0 = Utc::now();
+        let holder = start(&conn, &RunIdentity::current("market-sync"), t0).unwrap();
+        let loser = record_lock_held(
+            &conn,
+            &RunIdentity::current("market-sync"),
+            t0,
+            t0,
+            "market-sync: another run holds the lock (pid 42 on desk1)",
+        )
+        .unwrap();
+        let status = |id: i64| -> String {
+            conn.query_row("SELECT status FROM job_runs WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            (status(holder), status(loser)),
+            ("running".into(), "skipped".into())
+        );
+        let healthy: Vec<i64> = conn
+            .prepare(&format!("SELECT id FROM job_runs WHERE {HEALTH_ROWS}"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(healthy, vec![holder]);
+        assert_eq!(mark_abandoned(&conn, "market-sync", t0).unwrap(), 1);
+        assert_eq!(
+            status(loser),
+            "skipped",
+            "only the dead holder's row is taken"
+        );
+    }
+
+    #[test]
+    fn an_unrecorded_end_goes_through_a_note_to_a_failed_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn =
+            crate::db::open(&dir.path().join("m.db"), Duration::from_secs(1), &[SCHEMA]).unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let id = start(&conn, &RunIdentity::current("market-sync"), t0).unwrap();
+        let end = UnrecordedEnd {
+            id,
+            at: t0 + chrono::Duration::milliseconds(2500),
+            exit_code: 74,
+            cause: "cannot record the end: database or disk is full".to_string(),
+        };
+        let note = end.to_note();
+        assert_eq!(UnrecordedEnd::from_note(&note), Some(end.clone()));
+        assert_eq!(UnrecordedEnd::from_note("pid 42 on desk1"), None);
+        assert!(finish_failed(&conn, &end).unwrap());
+        assert!(!finish_failed(&conn, &end).unwrap(), "only a running row");
+        let row: (String, i64, i64, String) = conn
+            .query_row(
+                "SELECT status, exit_code, duration_ms, error FROM job_runs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            ("failed".into(), 74, 2500, end.cause.clone()),
+            "and mark_abandoned has nothing left to take for a crash"
+        );
+        assert_eq!(mark_abandoned(&conn, "market-sync", t0).unwrap(), 0);
     }
 }

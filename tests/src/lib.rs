@@ -7,6 +7,7 @@ pub mod binary;
 pub mod gzip;
 pub mod jobs;
 pub mod market;
+pub mod namespace;
 pub mod nse;
 pub mod probe;
 pub mod run;

@@ -326,7 +326,7 @@ pub struct Row {
 }
 
 impl Row {
-    /// The run recorded no row (dry runs, usage and configuration errors, a lost lock).
+    /// The run recorded no row (dry runs, usage and configuration errors).
     pub fn none() -> Self {
         Row::default()
     }

@@ -229,3 +229,58 @@ fn a_server_whose_certificate_the_trust_store_does_not_vouch_for_gets_nothing() 
         assert_eq!(outbox(&sandbox), vec![("email".to_string(), 1, false)]);
     }
 }
+
+/// A bot token as Telegram issues them; it must appear in no output and no stored row.
+const BOT_TOKEN: &str = "123456789:AAHtestTokenThatMustNeverBeShown";
+
+/// A sandbox whose reports go to Telegram at `api` only, with three retries.
+fn telegram_sandbox(api: &str) -> Sandbox {
+    let sandbox = Sandbox::new("");
+    let token = sandbox.path().join("telegram_bot_token");
+    std::fs::write(&token, format!("{BOT_TOKEN}\n")).unwrap();
+    sandbox.write_config(&format!(
+        "[http]\nrequests_per_second = 1000\nretries = 3\nbackoff_initial_ms = 10\n\
+         [credentials]\ntelegram_bot_token = \"{}\"\n\
+         [notify.telegram]\nchat_id = \"-1001234\"\napi_base = \"{api}\"\n",
+        token.display()
+    ));
+    sandbox
+}
+
+#[test]
+fn a_telegram_message_answered_500_is_not_sent_again() {
+    let server = FixtureServer::start(&fixtures(), 0).unwrap();
+    let send = format!("bot{BOT_TOKEN}/sendMessage");
+    server.script(
+        &send,
+        vec![
+            Reply::Status(
+                500,
+                r#"{"ok":false,"error_code":500,"description":"Internal Server Error"}"#.into(),
+            ),
+            Reply::Body(br#"{"ok":true,"result":{"message_id":1}}"#.to_vec()),
+        ],
+    );
+    let sandbox = telegram_sandbox(server.url());
+    let out = notify_failure(&sandbox);
+    assert_eq!(out.code, Some(0), "queued is enough: {}", out.stderr);
+    assert_eq!(
+        server.arrivals(&send).len(),
+        1,
+        "the server may have sent it before failing: {}",
+        out.stderr
+    );
+    assert_eq!(outbox(&sandbox), vec![("telegram".to_string(), 1, false)]);
+    let error = last_error(&sandbox);
+    assert!(error.contains("HTTP 500"), "the cause is kept: {error}");
+}
+
+/// The outbox's last error.
+fn last_error(sandbox: &Sandbox) -> String {
+    sandbox
+        .db()
+        .query_row("SELECT last_error FROM notification_outbox", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}

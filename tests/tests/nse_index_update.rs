@@ -218,7 +218,7 @@ fn configuration_errors_name_the_file_and_key_and_exit_78() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
-            "{}: [jobs.nse-index-update]: unknown field `indexes`",
+            "{}: line 2: [jobs.nse-index-update] indexes: unknown field `indexes`",
             cfg.display()
         )),
         "{}",

@@ -64,7 +64,7 @@ fn a_second_concurrent_run_exits_75_naming_the_holder() {
     );
     let second = s
         .run(&[])
-        .expect(75, "another run holds the lock", Row::none());
+        .expect(75, "another run holds the lock", Row::status("skipped"));
     assert!(
         second.stderr.contains("another run holds the lock"),
         "{}",
@@ -78,7 +78,48 @@ fn a_second_concurrent_run_exits_75_naming_the_holder() {
     assert_eq!(second.stderr.lines().count(), 1, "{}", second.stderr);
     assert!(first.wait().unwrap().success());
     let conn = s.sandbox.db();
-    assert_eq!(job_runs(&conn).len(), 1, "the loser recorded nothing");
+    let runs = job_runs(&conn);
+    assert_eq!(
+        runs.iter()
+            .map(|r| (r.status.as_str(), r.exit_code))
+            .collect::<Vec<_>>(),
+        vec![("succeeded", Some(0)), ("skipped", Some(75))],
+        "the holder's row is its own; the loser's is finished, never running"
+    );
+    let loser = runs[1].summary.as_deref().unwrap_or_default();
+    assert!(
+        loser.contains("another run holds the lock")
+            && loser.contains(&format!("pid {}", runs[0].pid)),
+        "{loser}"
+    );
+    let mut people = s.sandbox.command_without_data_dir("upstox-jobs", &[]);
+    people.arg("--data-dir").arg(s.sandbox.data_dir());
+    let listed = people.arg("runs").output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains(" skipped ") && l.contains("another run holds the lock")),
+        "upstox-jobs runs shows the loser: {listed}"
+    );
+    let mut people = s.sandbox.command_without_data_dir("upstox-jobs", &[]);
+    people.arg("--data-dir").arg(s.sandbox.data_dir());
+    let status = people.arg("status").output().unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("nse-index-update "))
+        .unwrap_or_default();
+    assert!(
+        line.contains(" succeeded "),
+        "the holder's run is the last that counts: {status}"
+    );
+    s.run(&[]).expect(0, "", Row::status("succeeded"));
+    assert_eq!(
+        statuses(&conn),
+        vec!["succeeded", "skipped", "succeeded"],
+        "the next run's mark_abandoned leaves the loser's row alone"
+    );
     let spells_total: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50'",

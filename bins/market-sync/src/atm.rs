@@ -28,6 +28,11 @@ const FALLBACK_PERCENT: f64 = 1.0;
 /// The widest percentage accepted: a strike further than this from spot is no one's ATM.
 const MAX_PERCENT: f64 = 20.0;
 
+/// The narrowest distance in points: prices are quoted to the paisa.
+const MIN_POINTS: f64 = 0.01;
+/// The widest distance in points: twice the highest index level NSE quotes.
+const MAX_POINTS: f64 = 200_000.0;
+
 impl AtmDistance {
     /// Reads `"step"`, `"1%"` or a number of points given as text.
     fn parse(text: &str) -> Result<Self, String> {
@@ -49,8 +54,8 @@ impl AtmDistance {
     /// `self`, or why it is out of range.
     fn checked(self) -> Result<Self, String> {
         match self {
-            AtmDistance::Points(p) if !(p.is_finite() && p > 0.0) => Err(format!(
-                "atm_max_distance = {p}: a number of points must be finite and above 0"
+            AtmDistance::Points(p) if !(MIN_POINTS..=MAX_POINTS).contains(&p) => Err(format!(
+                "atm_max_distance = {p}: use a number of points from {MIN_POINTS} to {MAX_POINTS}"
             )),
             AtmDistance::Percent(p) if !(p > 0.0 && p <= MAX_PERCENT) => Err(format!(
                 "atm_max_distance = \"{p}%\": use a percentage above 0 and at most {MAX_PERCENT}"

@@ -157,8 +157,23 @@ impl Validate for JobConfig {
                 self.gap_lookback_days
             ));
         }
-        if self.unfillable_after < 1 {
-            return Err("[jobs.market-sync] unfillable_after must be at least 1".to_string());
+        if !(1..=1000).contains(&self.unfillable_after) {
+            return Err(format!(
+                "[jobs.market-sync] unfillable_after = {}: use 1 to 1000",
+                self.unfillable_after
+            ));
+        }
+        if self.gap_requests_per_run > 10_000 {
+            return Err(format!(
+                "[jobs.market-sync] gap_requests_per_run = {}: use 0 to 10000",
+                self.gap_requests_per_run
+            ));
+        }
+        if self.option_expiries > 12 {
+            return Err(format!(
+                "[jobs.market-sync] option_expiries = {}: use 0 to 12",
+                self.option_expiries
+            ));
         }
         if !(0.0..=1.0).contains(&self.max_invalid_share) {
             return Err(format!(
@@ -167,7 +182,10 @@ impl Validate for JobConfig {
             ));
         }
         if !(0..=24 * 60).contains(&self.after_close_minutes) {
-            return Err("[jobs.market-sync] after_close_minutes: use 0 to 1440".to_string());
+            return Err(format!(
+                "[jobs.market-sync] after_close_minutes = {}: use 0 to 1440",
+                self.after_close_minutes
+            ));
         }
         for key in self.indices.iter().chain(&self.option_underlyings) {
             common::market::instrument::InstrumentKey::parse(key)

@@ -46,7 +46,10 @@ pub fn main() -> ExitCode {
     match run(&cli, command) {
         Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("upstox-jobs: error: {e:#}");
+            eprintln!(
+                "upstox-jobs: error: {}",
+                common::redaction::redact(&format!("{e:#}"))
+            );
             harness::exit_for(&e).into()
         }
     }

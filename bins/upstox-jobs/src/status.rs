@@ -109,8 +109,11 @@ pub fn collect(
 
 fn last_run(conn: &Connection, job: &str) -> rusqlite::Result<Option<LastRun>> {
     conn.query_row(
-        "SELECT status, started_at, duration_ms, units_ok, units_failed, rows_changed, error
-         FROM job_runs WHERE job = ?1 ORDER BY id DESC LIMIT 1",
+        &format!(
+            "SELECT status, started_at, duration_ms, units_ok, units_failed, rows_changed, error
+             FROM job_runs WHERE job = ?1 AND {} ORDER BY id DESC LIMIT 1",
+            common::runs::HEALTH_ROWS
+        ),
         [job],
         |r| {
             Ok(LastRun {
@@ -129,7 +132,11 @@ fn last_run(conn: &Connection, job: &str) -> rusqlite::Result<Option<LastRun>> {
 
 fn last_success(conn: &Connection, job: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
     conn.query_row(
-        "SELECT MAX(started_at) FROM job_runs WHERE job = ?1 AND status IN ('succeeded', 'skipped')",
+        &format!(
+            "SELECT MAX(started_at) FROM job_runs
+             WHERE job = ?1 AND status IN ('succeeded', 'skipped') AND {}",
+            common::runs::HEALTH_ROWS
+        ),
         [job],
         |r| r.get::<_, Option<String>>(0),
     )?

@@ -125,18 +125,28 @@ pub fn upstox_standard() -> Vec<Limit> {
     ]
 }
 
+/// The shortest window accepted: the request log counts milliseconds.
+const MIN_WINDOW_SECS: f64 = 0.001;
+
 /// Checks a configured list of limits; the error names the key.
 pub fn validate_limits(key: &str, limits: &[Limit]) -> Result<(), String> {
     for limit in limits {
-        if limit.requests == 0 || !(limit.per_secs.is_finite() && limit.per_secs > 0.0) {
+        if limit.requests == 0 {
             return Err(format!(
-                "{key}: {{ requests = {}, per_secs = {} }} allows nothing: requests must be at least 1 and per_secs above 0",
-                limit.requests, limit.per_secs
+                "{key}: {{ requests = 0, per_secs = {:?} }} allows nothing: requests must be at least 1",
+                limit.per_secs
+            ));
+        }
+        // `{:?}` keeps 1e-300 short; `{}` writes out its 300 zeros.
+        if !(limit.per_secs.is_finite() && limit.per_secs >= MIN_WINDOW_SECS) {
+            return Err(format!(
+                "{key}: per_secs = {:?} is out of range: use {MIN_WINDOW_SECS} to 86400 seconds",
+                limit.per_secs
             ));
         }
         if limit.per_secs > 86_400.0 {
             return Err(format!(
-                "{key}: per_secs = {} is longer than a day; the request log keeps one day",
+                "{key}: per_secs = {:?} is longer than a day; the request log keeps one day",
                 limit.per_secs
             ));
         }

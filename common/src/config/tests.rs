@@ -44,11 +44,22 @@ fn unknown_common_key_names_file_line_and_key() {
 }
 
 #[test]
-fn unknown_job_key_names_the_table() {
-    let err = parse_demo("[jobs.nse-index-update]\nindexes = []\n").unwrap_err();
+fn unknown_job_key_names_the_line_table_and_key() {
+    let err =
+        parse_demo("[http]\nretries = 1\n\n[jobs.nse-index-update]\nindexes = []\n").unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("[jobs.nse-index-update]"), "{text}");
-    assert!(text.contains("unknown field `indexes`"), "{text}");
+    assert!(
+        text.starts_with(
+            "/etc/upstox-jobs/config.toml: line 5: [jobs.nse-index-update] indexes: unknown field `indexes`"
+        ),
+        "{text}"
+    );
+    let err = parse_demo("[jobs.nse-index-update]\n\nindices = 3\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("line 3: [jobs.nse-index-update] indices: invalid type: integer `3`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -126,7 +137,8 @@ fn notification_channels_and_pings_are_read_and_checked() {
     )
     .unwrap_err();
     assert!(
-        err.to_string().contains("line 5: unknown variant `ssl`"),
+        err.to_string()
+            .contains("line 5: [notify.email] security: unknown variant `ssl`"),
         "{err}"
     );
 }
@@ -210,9 +222,24 @@ fn a_providers_old_table_under_its_job_still_works_with_a_warning_naming_the_new
     let bad = "[jobs.alert-scan.upstox]\nbase_url = 3\n";
     let err = parse::<toml::Table>(bad, file, "alert-scan").unwrap_err();
     assert!(
-        err.to_string().contains("[jobs.alert-scan.upstox]"),
+        err.to_string()
+            .contains("line 2: [jobs.alert-scan.upstox] base_url: invalid type: integer `3`"),
         "{err}"
     );
+}
+
+#[test]
+fn a_rate_just_above_zero_is_rejected_not_a_panic_later() {
+    for text in [
+        "[http]\nrequests_per_second = 1e-300\n",
+        "[http.hosts.\"example.org\"]\nrequests_per_second = 1e-300\n",
+    ] {
+        let err = parse_demo(text).unwrap_err().to_string();
+        assert!(
+            err.contains("requests_per_second = 1e-300 is out of range: use a number from 0.001"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -81,7 +81,10 @@ fn command_exit(bin: &str, result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{bin}: error: {e:#}");
+            eprintln!(
+                "{bin}: error: {}",
+                crate::redaction::redact(&format!("{e:#}"))
+            );
             exit_for(&e).into()
         }
     }

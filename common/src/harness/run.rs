@@ -57,16 +57,20 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         );
     };
     let who = RunIdentity::current(J::NAME);
-    let _lock = if args.dry_run {
+    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
+    let db_path = data_dir.join(db::MARKET_DATA_DB);
+    let mut lock = if args.dry_run {
         None
     } else {
         match lock(&data_dir, &who, J::NAME, started) {
             Ok(lock) => Some(lock),
-            Err(exit) => return exit,
+            Err(Lost::Held(message)) => {
+                record_lock_held(&db_path, busy, &who, started, &message);
+                return fail(Exit::TempFail, &message);
+            }
+            Err(Lost::Failed(exit)) => return exit,
         }
     };
-    let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
-    let db_path = data_dir.join(db::MARKET_DATA_DB);
     let db = if args.dry_run {
         db::open_read_only(&db_path, busy, &schemas::<J>())
     } else {
@@ -77,7 +81,7 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         Err(e) => return fail(db_exit(&e), &e.to_string()),
     };
     let run_id = match &db {
-        Some(conn) if !args.dry_run => match start_row(conn, &who, started) {
+        Some(conn) if !args.dry_run => match start_row(conn, &who, started, lock.as_ref()) {
             Ok(id) => Some(id),
             Err(e) => {
                 let error = UnitError::database(&db_path, e);
@@ -137,11 +141,19 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         && let Err(e) = runs::finish(conn, id, &end, started, finished)
     {
         let error = UnitError::database(&db_path, e);
-        tracing::error!(
+        let cause = format!(
             "cannot record the end of the run in job_runs: {}",
             error.message
         );
+        tracing::error!("{cause}");
         exit = error.exit;
+        let unrecorded = runs::UnrecordedEnd {
+            id,
+            at: finished,
+            exit_code: exit.code(),
+            cause,
+        };
+        record_failed_end(conn, &unrecorded, lock.as_mut());
     }
     let line = &end.summary;
     let (status, rows) = (end.status.as_str(), end.rows_changed);
@@ -171,6 +183,14 @@ fn configuration<J: Job>(args: &CommonArgs) -> Result<Config<J::Config>, ConfigE
     Ok(config)
 }
 
+/// Why the run did not get its lock.
+enum Lost {
+    /// Another run holds it: the message names the holder.
+    Held(String),
+    /// The lock could not be taken at all (already logged): the exit code.
+    Failed(Exit),
+}
+
 /// The job's lock, so an ad hoc run and a timer run never overlap; the loser is told who
 /// holds it.
 fn lock(
@@ -178,15 +198,15 @@ fn lock(
     who: &RunIdentity,
     job: &str,
     started: DateTime<Utc>,
-) -> Result<JobLock, Exit> {
+) -> Result<JobLock, Lost> {
     if let Err(e) = std::fs::create_dir_all(data_dir) {
-        return Err(fail(
+        return Err(Lost::Failed(fail(
             Exit::CantCreate,
             &format!(
                 "cannot create the data directory {}: {e}; give --data-dir a writable directory",
                 data_dir.display()
             ),
-        ));
+        )));
     }
     let holder = format!(
         "pid {} on {}, started {}{}",
@@ -200,9 +220,30 @@ fn lock(
     );
     let path: PathBuf = data_dir.join("locks").join(format!("{job}.lock"));
     JobLock::acquire(&path, &holder).map_err(|e| match e {
-        e @ LockError::Held { .. } => fail(Exit::TempFail, &format!("{job}: {e}")),
-        e => fail(Exit::CantCreate, &e.to_string()),
+        e @ LockError::Held { .. } => Lost::Held(format!("{job}: {e}")),
+        e => Lost::Failed(fail(Exit::CantCreate, &e.to_string())),
     })
+}
+
+/// Records a run that found the lock held as `skipped`, naming the holder, so that
+/// `upstox-jobs runs` shows it. Only the `job_runs` schema is opened (the holder may be
+/// migrating the rest), and only a finished row is written: see [`runs::record_lock_held`].
+fn record_lock_held(
+    db_path: &std::path::Path,
+    busy: Duration,
+    who: &RunIdentity,
+    started: DateTime<Utc>,
+    message: &str,
+) {
+    let recorded = db::open(db_path, busy, &[runs::SCHEMA])
+        .map_err(|e| e.to_string())
+        .and_then(|conn| {
+            runs::record_lock_held(&conn, who, started, Utc::now(), message)
+                .map_err(|e| db::worded(db_path, &e))
+        });
+    if let Err(e) = recorded {
+        tracing::warn!("cannot record the skipped run in job_runs: {e}");
+    }
 }
 
 /// The schedule gate (unless `--force`), then the job's work.
@@ -238,7 +279,45 @@ fn deliver_outbox<C>(conn: &Connection, config: &Config<C>, http: &HttpClient) {
     }
 }
 
-fn start_row(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+/// The end of a run whose full record did not fit (a full disk): a short `failed` row naming
+/// the cause, or, when even that cannot be written, a note in the lock file that the next run
+/// records; without either the row stays `running` and the next run blames a crash.
+fn record_failed_end(conn: &Connection, end: &runs::UnrecordedEnd, lock: Option<&mut JobLock>) {
+    if runs::finish_failed(conn, end).is_ok() {
+        return;
+    }
+    let Some(lock) = lock else { return };
+    match lock.leave_note(&end.to_note()) {
+        Ok(()) => tracing::error!(
+            "the end of run {} is kept in {} for the next run to record",
+            end.id,
+            lock.path().display()
+        ),
+        Err(e) => tracing::error!(
+            "run {} stays `running` in job_runs; the next run marks it interrupted: {e}",
+            end.id
+        ),
+    }
+}
+
+fn start_row(
+    conn: &Connection,
+    who: &RunIdentity,
+    now: DateTime<Utc>,
+    lock: Option<&JobLock>,
+) -> rusqlite::Result<i64> {
+    if let Some(end) = lock
+        .and_then(JobLock::note)
+        .and_then(runs::UnrecordedEnd::from_note)
+        && runs::finish_failed(conn, &end)?
+    {
+        tracing::warn!(
+            "run {} of {} could not record its end; recorded now as failed: {}",
+            end.id,
+            who.job,
+            end.cause
+        );
+    }
     let abandoned = runs::mark_abandoned(conn, &who.job, now)?;
     if abandoned > 0 {
         tracing::warn!(

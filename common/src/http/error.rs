@@ -109,9 +109,16 @@ fn retry_after_text(retry_after: Option<Duration>) -> String {
 
 impl HttpError {
     /// Whether another attempt may succeed. A request that is not idempotent (a POST that
-    /// sends a message) is retried only when the server surely did not act on it.
+    /// sends a message) is retried only when the server surely did not act on it: the
+    /// connection was refused, or it said to come back later (429, or 503 with
+    /// `Retry-After`). A 500 may come after the message went out; sent again, it arrives twice.
     pub(crate) fn is_transient(&self, idempotent: bool) -> bool {
         match self {
+            HttpError::Status {
+                status,
+                retry_after,
+                ..
+            } if !idempotent => *status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some(),
             HttpError::Status { status, .. } => {
                 status.is_server_error() || *status == StatusCode::REQUEST_TIMEOUT
             }

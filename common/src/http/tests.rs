@@ -372,3 +372,31 @@ fn a_stop_does_not_wait_for_a_server_that_never_answers() {
     );
     drop(held);
 }
+
+/// POSTs to a server that answers `first`, then 200; returns how many requests it saw.
+fn posts_after(first: Answer) -> (Result<Fetched, HttpError>, usize) {
+    let s = serve(vec![first, answer(200, "{}")]);
+    let result = client(&config()).post_json(&s.url, &serde_json::json!({"text": "hi"}));
+    let seen = s.arrivals.lock().unwrap().len();
+    (result, seen)
+}
+
+#[test]
+fn a_post_is_retried_only_where_the_server_cannot_have_acted() {
+    for status in [500, 502, 503, 504, 408] {
+        let (result, seen) = posts_after(answer(status, "oops"));
+        let err = result.unwrap_err();
+        assert_eq!(seen, 1, "HTTP {status} to a POST was retried: {err}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+    }
+    for first in [
+        with_retry_after(503, "0"),
+        with_retry_after(429, "0"),
+        answer(429, "{}"),
+    ] {
+        let status = first.status;
+        let (result, seen) = posts_after(first);
+        assert!(result.is_ok(), "HTTP {status} then 200");
+        assert_eq!(seen, 2, "HTTP {status} says the server did not act");
+    }
+}

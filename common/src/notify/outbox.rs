@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db::{Adopted, Schema};
+use crate::redaction::redact;
 use crate::runs::timestamp;
 
 /// Attempts before a message is given up (the delays add up to about two days).
@@ -88,7 +89,13 @@ pub fn enqueue(
         added += conn.execute(
             "INSERT INTO notification_outbox (dedupe_key, channel, subject, body, created_at, next_attempt_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (dedupe_key, channel) DO NOTHING",
-            params![n.key, channel.as_str(), n.subject, n.body, timestamp(now)],
+            params![
+                n.key,
+                channel.as_str(),
+                redact(&n.subject),
+                redact(&n.body),
+                timestamp(now)
+            ],
         )?;
     }
     Ok(added)
@@ -196,7 +203,13 @@ pub fn failed(
         "UPDATE notification_outbox SET claimed_until = NULL, claimed_by = NULL, last_error = ?2,
              next_attempt_at = ?3, abandoned = ?4
          WHERE id = ?1 AND claimed_by = ?5",
-        params![claim.id, error, timestamp(next), give_up, claim.token],
+        params![
+            claim.id,
+            redact(error),
+            timestamp(next),
+            give_up,
+            claim.token
+        ],
     )?;
     Ok((!give_up).then_some(next))
 }

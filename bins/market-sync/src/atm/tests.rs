@@ -179,11 +179,11 @@ fn atm_max_distance_takes_a_step_a_percentage_or_points_and_names_itself_when_wr
         ),
         (
             "atm_max_distance = 0",
-            "atm_max_distance = 0: a number of points must be finite and above 0",
+            "atm_max_distance = 0: use a number of points from 0.01 to 200000",
         ),
         (
             "atm_max_distance = -50",
-            "atm_max_distance = -50: a number of points must be finite and above 0",
+            "atm_max_distance = -50: use a number of points from 0.01 to 200000",
         ),
         (
             "atm_max_distance = \"0%\"",
