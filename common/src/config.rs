@@ -380,7 +380,7 @@ pub fn parse<J: DeserializeOwned + Default>(
                     .as_float()
                     .or_else(|| value.as_integer().map(|n| n as f64))
                     .unwrap_or(f64::NAN);
-                check(&key, secs, true, 0.0, 86_400.0).map_err(|e| {
+                check(&key, secs, 1.0, 86_400.0).map_err(|e| {
                     ConfigError::new(
                         file,
                         format!("{e}; keep it below the unit's TimeoutStartSec, with a margin"),
@@ -419,7 +419,8 @@ pub fn parse<J: DeserializeOwned + Default>(
                     file.display()
                 ));
             }
-            job_config = table_at(text, &["jobs", &name], &LEGACY_PROVIDER_TABLES)
+            let [upstox, yahoo] = LEGACY_PROVIDER_TABLES;
+            job_config = table_at(text, &["jobs", &name], &[upstox, yahoo, "deadline_secs"])
                 .map_err(|e| ConfigError::new(file, e))?;
         }
     }

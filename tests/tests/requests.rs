@@ -251,6 +251,34 @@ const NUMERIC_KEYS: &[(&str, &str, &str, &str, &[&str])] = &[
         "history_bars",
         &[],
     ),
+    (
+        "upstox-alert-scan",
+        "[jobs.alert-scan]\ndeadline_secs = {}\n",
+        "[jobs.alert-scan]",
+        "deadline_secs",
+        &[],
+    ),
+    (
+        "upstox-nse-index-update",
+        "[jobs.nse-index-update]\ndeadline_secs = {}\n",
+        "[jobs.nse-index-update]",
+        "deadline_secs",
+        &[],
+    ),
+    (
+        "upstox-market-sync",
+        "[jobs.market-sync]\nmax_invalid_share = {}\n",
+        "[jobs.market-sync]",
+        "max_invalid_share",
+        &["0", "1e-300"],
+    ),
+    (
+        "upstox-market-sync",
+        "[providers.upstox]\ninstruments_max_mib = {}\n",
+        "[providers.upstox]",
+        "instruments_max_mib",
+        &[],
+    ),
 ];
 
 #[test]

@@ -269,7 +269,7 @@ fn every_job_reads_its_deadline_from_its_own_table_else_the_catalogues() {
     .unwrap();
     assert_eq!(config.deadline_secs("nse-index-update"), 90.0);
     assert_eq!(config.job.indices, vec!["NIFTY50"]);
-    for bad in ["0", "-3", "100000", "\"soon\""] {
+    for bad in ["0", "-3", "0.5", "1e-300", "inf", "100000", "\"soon\""] {
         let err = parse_demo(&format!("[jobs.nse-index-update]\ndeadline_secs = {bad}\n"))
             .unwrap_err()
             .to_string();
