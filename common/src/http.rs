@@ -4,16 +4,15 @@
 //! one-shot programs that fetch a handful of resources politely, one at a time.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 pub use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
 mod breaker;
 mod error;
+mod fetch;
 
 use crate::config::HttpConfig;
 use crate::shutdown::Shutdown;
@@ -21,6 +20,7 @@ use crate::shutdown::Shutdown;
 use breaker::Breaker;
 pub use breaker::Halt;
 pub use error::HttpError;
+use fetch::fetch_once;
 
 /// A response that arrived whole with a 2xx status.
 #[derive(Debug, Clone)]
@@ -340,117 +340,6 @@ impl HttpClient {
     }
 }
 
-/// One GET of `url`, start to end.
-fn fetch_once(
-    client: &reqwest::blocking::Client,
-    config: &HttpConfig,
-    url: &reqwest::Url,
-    headers: &[(String, String)],
-    body: Option<Vec<u8>>,
-    timeout: Duration,
-) -> Result<Fetched, HttpError> {
-    let text = url.as_str();
-    let mut request = match body {
-        Some(body) => client.post(url.clone()).body(body),
-        None => client.get(url.clone()),
-    };
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    let mut response = request
-        .timeout(timeout)
-        .send()
-        .map_err(|e| transport_error(timeout, text, e))?;
-    let status = response.status();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        let header = retry_after(response.headers());
-        // The Telegram Bot API says how long to wait in its JSON body, not in a header.
-        let retry_after = header.or_else(|| {
-            let mut text = String::new();
-            (&mut response)
-                .take(64 * 1024)
-                .read_to_string(&mut text)
-                .ok()?;
-            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-            json["parameters"]["retry_after"]
-                .as_u64()
-                .map(Duration::from_secs)
-        });
-        return Err(HttpError::RateLimited {
-            url: text.to_string(),
-            retry_after,
-        });
-    }
-    if !status.is_success() {
-        return Err(HttpError::Status {
-            url: text.to_string(),
-            status,
-            retry_after: retry_after(response.headers()),
-        });
-    }
-    let limit = config.max_body_mib.saturating_mul(1024 * 1024);
-    let too_large = || HttpError::TooLarge {
-        url: text.to_string(),
-        limit,
-    };
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let final_url = response.url().to_string();
-    // Sized once when the length is announced: grown by doubling, a body took up to twice
-    // its size, and copies on the way.
-    let announced = response.content_length().unwrap_or(0).min(limit);
-    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
-    (&mut response)
-        .take(limit + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| {
-            match e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-            {
-                Some(re) if re.is_timeout() => HttpError::Timeout {
-                    url: text.to_string(),
-                    after: timeout,
-                },
-                _ => HttpError::Connection {
-                    url: text.to_string(),
-                    detail: format!("the body broke off: {e}"),
-                    connect: false,
-                },
-            }
-        })?;
-    if body.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(Fetched {
-        url: final_url,
-        content_type,
-        body,
-        attempts: 0,
-    })
-}
-
-fn transport_error(timeout: Duration, url: &str, e: reqwest::Error) -> HttpError {
-    if e.is_timeout() {
-        HttpError::Timeout {
-            url: url.to_string(),
-            after: timeout,
-        }
-    } else {
-        HttpError::Connection {
-            url: url.to_string(),
-            detail: error_chain(&e),
-            connect: e.is_connect(),
-        }
-    }
-}
-
 fn give_up(attempts: u32, last: HttpError) -> HttpError {
     if attempts <= 1 {
         return last;
@@ -463,29 +352,6 @@ fn give_up(attempts: u32, last: HttpError) -> HttpError {
 
 fn secs(value: f64) -> Duration {
     Duration::from_secs_f64(value.max(0.0))
-}
-
-/// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
-}
-
-/// The error and its causes on one line: reqwest's top-level message alone hides the reason.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use super::fetch::retry_after;
 use super::*;
 use crate::exit::Exit;
 
