@@ -201,6 +201,55 @@ fn a_report_goes_by_starttls_and_by_tls_to_a_server_the_trust_store_vouches_for(
 }
 
 #[test]
+fn a_private_ca_named_by_ca_file_is_trusted_for_starttls_and_tls() {
+    for (tls, security) in [(SmtpTls::Starttls, "starttls"), (SmtpTls::Implicit, "tls")] {
+        let server = FixtureServer::start(&fixtures(), 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let smtp = SmtpServer::start_with(dir.path(), 0, tls);
+        let ca = format!("ca_file = \"{}\"\n", testkit::test_ca().display());
+        let sandbox = Sandbox::new(&config_with(server.url(), smtp.port, security, &ca));
+        // The system store alone does not know the test CA (the next test): the file does.
+        let out = notify_failure_trusting(&sandbox, None);
+        assert!(
+            out.stderr.contains("1 notification(s) sent, 0 waiting"),
+            "{security}: {}",
+            out.stderr
+        );
+        assert_eq!(smtp.messages().len(), 1, "{security}");
+    }
+}
+
+#[test]
+fn a_ca_file_that_is_missing_or_holds_no_certificate_keeps_the_report_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    for (path, why) in [
+        (dir.path().join("absent.pem"), "No such file"),
+        (empty, "holds no PEM certificate"),
+    ] {
+        let ca = format!("ca_file = \"{}\"\n", path.display());
+        let sandbox = Sandbox::new(&config_with("http://127.0.0.1:9", 25, "tls", &ca));
+        let out = notify_failure(&sandbox);
+        assert!(
+            out.stderr.contains("0 notification(s) sent, 1 waiting"),
+            "{}",
+            out.stderr
+        );
+        let error: String = sandbox
+            .db()
+            .query_row("SELECT last_error FROM notification_outbox", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(
+            error.contains("[notify.email] ca_file") && error.contains(why),
+            "{error}"
+        );
+    }
+}
+
+#[test]
 fn a_server_whose_certificate_the_trust_store_does_not_vouch_for_gets_nothing() {
     for (tls, security) in [(SmtpTls::Starttls, "starttls"), (SmtpTls::Implicit, "tls")] {
         let server = FixtureServer::start(&fixtures(), 0).unwrap();

@@ -1,5 +1,7 @@
 //! `[notify.email]` and `[notify.telegram]`: where notifications go.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 
 /// `[notify]`: the channels; a channel whose table is absent is off.
@@ -42,6 +44,9 @@ pub struct EmailConfig {
     pub from: String,
     /// Recipients.
     pub to: Vec<String>,
+    /// A PEM file of CA certificates trusted for the server besides the system's: a desk's
+    /// private CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl EmailConfig {

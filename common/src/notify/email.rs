@@ -1,9 +1,12 @@
 //! Email over SMTP (lettre), STARTTLS or TLS as configured.
 
+use std::io::Read;
+use std::path::Path;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 
 use crate::config::{EmailConfig, SmtpSecurity};
@@ -37,12 +40,22 @@ impl Email {
                 "{at}: refusing to send the SMTP password unencrypted; set [notify.email] security = \"starttls\" or \"tls\""
             ));
         }
-        let builder = match c.security {
-            SmtpSecurity::Starttls => SmtpTransport::starttls_relay(&c.host),
-            SmtpSecurity::Tls => SmtpTransport::relay(&c.host),
-            SmtpSecurity::None => Ok(SmtpTransport::builder_dangerous(&c.host)),
-        }
-        .map_err(|e| format!("{at}: {e}"))?;
+        let tls = |wrap: fn(TlsParameters) -> Tls| -> Result<Tls, String> {
+            let mut parameters = TlsParameters::builder(c.host.clone());
+            if let Some(ca) = &c.ca_file {
+                let pem = read_ca_file(ca)?;
+                let certificate = Certificate::from_pem(&pem)
+                    .map_err(|e| format!("[notify.email] ca_file {}: {e}", ca.display()))?;
+                parameters = parameters.add_root_certificate(certificate);
+            }
+            let parameters = parameters.build().map_err(|e| format!("{at}: {e}"))?;
+            Ok(wrap(parameters))
+        };
+        let builder = SmtpTransport::builder_dangerous(&c.host).tls(match c.security {
+            SmtpSecurity::Starttls => tls(Tls::Required)?,
+            SmtpSecurity::Tls => tls(Tls::Wrapper)?,
+            SmtpSecurity::None => Tls::None,
+        });
         let mut builder = builder
             .port(c.port())
             .timeout(Some(Duration::from_secs(30)));
@@ -72,4 +85,30 @@ impl Email {
             .map(|_| ())
             .map_err(|e| format!("{at}: {e}; check [notify.email] and that the server is up"))
     }
+}
+
+/// The largest `ca_file` read: a bundle of a few hundred certificates is under 1 MiB.
+const CA_FILE_MAX: u64 = 1024 * 1024;
+
+/// The PEM text of `[notify.email] ca_file`: readable, bounded, with at least one certificate.
+fn read_ca_file(path: &Path) -> Result<Vec<u8>, String> {
+    let key = format!("[notify.email] ca_file {}", path.display());
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(CA_FILE_MAX + 1).read_to_end(&mut pem))
+        .map_err(|e| format!("{key}: {e}; name a readable PEM file of CA certificates"))?;
+    if pem.len() as u64 > CA_FILE_MAX {
+        return Err(format!(
+            "{key}: larger than 1 MiB; name a PEM file of CA certificates"
+        ));
+    }
+    if !pem
+        .windows(b"-----BEGIN CERTIFICATE-----".len())
+        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+    {
+        return Err(format!(
+            "{key}: holds no PEM certificate (-----BEGIN CERTIFICATE-----); name the CA's certificate file"
+        ));
+    }
+    Ok(pem)
 }

@@ -230,6 +230,7 @@ fn a_channel_that_is_down_does_not_stop_the_other() {
             username: None,
             from: "jobs@desk.example".to_string(),
             to: vec!["desk@desk.example".to_string()],
+            ca_file: None,
         }),
         telegram: Some(TelegramConfig {
             chat_id: "1".to_string(),
