@@ -133,6 +133,28 @@ fn every_binary_renders_its_own_page_with_an_exit_status_section_and_completions
         sync.contains("SIGTERM (systemd stopping the unit)"),
         "the harness's codes"
     );
+    assert!(
+        sync.contains("[\\-\\-config PATH]"),
+        "SYNOPSIS shows option arguments"
+    );
+    // Every page a SUBCOMMANDS section names is shipped beside it.
+    let mut named = 0;
+    for entry in std::fs::read_dir(dir.path().join("man1")).unwrap() {
+        let page = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let Some(section) = page.split(".SH SUBCOMMANDS").nth(1) else {
+            continue;
+        };
+        let section = section.split("\n.SH ").next().unwrap();
+        for line in section.lines().filter(|l| l.ends_with("(1)")) {
+            let name = line.trim_end_matches("(1)").replace("\\-", "-");
+            assert!(
+                dir.path().join(format!("man1/{name}.1")).exists(),
+                "{line} is named but has no page"
+            );
+            named += 1;
+        }
+    }
+    assert!(named >= 10, "{named} subcommand pages");
 }
 
 #[test]

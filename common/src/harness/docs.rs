@@ -42,9 +42,11 @@ pub fn generate(mut cmd: clap::Command, exits: &[(Exit, &str)], out: &Path) -> s
         std::fs::create_dir_all(out.join(dir))?;
     }
     let name = cmd.get_name().to_string();
-    let mut page = Vec::new();
-    render_page(&cmd, exits, &mut page)?;
-    std::fs::write(out.join("man1").join(format!("{name}.1")), page)?;
+    // A page per subcommand, since the SUBCOMMANDS section names them; `help` has none (it
+    // is `--help`), so the pages' copy goes without it.
+    let mut pages = cmd.clone().disable_help_subcommand(true);
+    pages.build();
+    write_pages(&pages, exits, &out.join("man1"))?;
     for (shell, file) in [
         (Shell::Bash, name.clone()),
         (Shell::Zsh, format!("_{name}")),
@@ -70,6 +72,65 @@ pub fn install(cmd: clap::Command, exits: &[(Exit, &str)], dir: &Path) -> std::p
             Exit::CantCreate.into()
         }
     }
+}
+
+/// `cmd`'s page as `<name>.1` in `dir` (its display name: `upstox-alert-scan-rules` for a
+/// subcommand), and one for each of its subcommands.
+fn write_pages(cmd: &clap::Command, exits: &[(Exit, &str)], dir: &Path) -> std::io::Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub, exits, dir)?;
+    }
+    let name = cmd.get_display_name().unwrap_or(cmd.get_name()).to_string();
+    let mut page = Vec::new();
+    let usage = synopsis(cmd, cmd.get_bin_name().unwrap_or(&name));
+    render_page(&cmd.clone().override_usage(usage), exits, &mut page)?;
+    std::fs::write(dir.join(format!("{name}.1")), page)
+}
+
+/// The SYNOPSIS line, as typed (`upstox-alert-scan rules add`), with each option's argument
+/// (`[--config PATH]`), which clap_mangen's own leaves out (`[--config]`).
+fn synopsis(cmd: &clap::Command, name: &str) -> String {
+    let value = |arg: &clap::Arg| {
+        arg.get_value_names()
+            .and_then(|names| names.first())
+            .map_or_else(|| arg.get_id().as_str().to_uppercase(), |v| v.to_string())
+    };
+    let mut parts = vec![name.to_string()];
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let repeats = matches!(
+            arg.get_action(),
+            clap::ArgAction::Count | clap::ArgAction::Append
+        );
+        let text = if arg.is_positional() {
+            value(arg)
+        } else {
+            let flag = match (arg.get_short(), arg.get_long()) {
+                (Some(short), Some(long)) => format!("-{short}|--{long}"),
+                (None, Some(long)) => format!("--{long}"),
+                (Some(short), None) => format!("-{short}"),
+                (None, None) => continue,
+            };
+            if arg.get_action().takes_values() {
+                format!("{flag} {}", value(arg))
+            } else {
+                flag
+            }
+        };
+        let text = match (arg.is_required_set(), arg.is_positional()) {
+            (true, true) => format!("<{text}>"),
+            (true, false) => text,
+            (false, _) => format!("[{text}]"),
+        };
+        parts.push(if repeats { format!("{text}...") } else { text });
+    }
+    if cmd.has_subcommands() {
+        parts.push(if cmd.is_subcommand_required_set() {
+            "<COMMAND>".to_string()
+        } else {
+            "[COMMAND]".to_string()
+        });
+    }
+    parts.join(" ")
 }
 
 /// clap_mangen's sections in its order, with EXIT STATUS (man-pages(7)) after the notes.
@@ -156,9 +217,50 @@ mod tests {
             section.contains("SIGTERM (systemd stopping the unit)"),
             "{section}"
         );
+        assert!(
+            page.contains("\\fBupstox\\-demo\\fR [\\-\\-flag]"),
+            "{page}"
+        );
         let bash = std::fs::read_to_string(dir.path().join("bash/upstox-demo")).unwrap();
         assert!(bash.contains("complete -F _upstox__demo"), "{bash:.200}");
         assert!(dir.path().join("zsh/_upstox-demo").exists());
         assert!(dir.path().join("fish/upstox-demo.fish").exists());
+    }
+
+    #[test]
+    fn every_subcommand_the_page_names_has_a_page_and_options_show_their_argument() {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd =
+            clap::Command::new("upstox-demo")
+                .about("A demo")
+                .arg(
+                    clap::Arg::new("config")
+                        .long("config")
+                        .value_name("PATH")
+                        .global(true),
+                )
+                .subcommand(clap::Command::new("rules").about("The rules").subcommand(
+                    clap::Command::new("add").arg(clap::Arg::new("rule").required(true)),
+                ));
+        generate(cmd, &job_exits(), dir.path()).unwrap();
+        let mut pages: Vec<String> = std::fs::read_dir(dir.path().join("man1"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        pages.sort();
+        assert_eq!(
+            pages,
+            [
+                "upstox-demo-rules-add.1",
+                "upstox-demo-rules.1",
+                "upstox-demo.1"
+            ]
+        );
+        let top = std::fs::read_to_string(dir.path().join("man1/upstox-demo.1")).unwrap();
+        assert!(top.contains("[\\-\\-config PATH]"), "{top}");
+        assert!(top.contains("upstox\\-demo\\-rules(1)"), "{top}");
+        assert!(!top.contains("help(1)"), "{top}");
+        let add = std::fs::read_to_string(dir.path().join("man1/upstox-demo-rules-add.1")).unwrap();
+        assert!(add.contains("upstox\\-demo rules add\\fR <RULE>"), "{add}");
     }
 }
