@@ -265,3 +265,34 @@ fn the_installed_services_get_the_shared_sandbox() {
         );
     }
 }
+
+#[test]
+fn the_installed_readme_names_only_what_the_package_ships() {
+    let files = listing();
+    let has = |path: &str| files.iter().any(|f| f == path);
+    // README.md is about the source tree (make, tests/, ../shared): not for /usr/share/doc.
+    assert!(has("/usr/share/doc/upstox-jobs/README.Debian"));
+    assert!(!has("/usr/share/doc/upstox-jobs/README.md"));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(root.join("packaging/README.Debian")).unwrap();
+    let mut checked = 0;
+    for word in readme.split_whitespace() {
+        let word = word.trim_end_matches([',', '.', ')']);
+        if (word.starts_with("/usr/") || word.starts_with("/etc/")) && !word.contains('*') {
+            assert!(
+                has(word),
+                "README.Debian names {word}, which the package lacks"
+            );
+            checked += 1;
+        }
+        if let Some(page) = word
+            .strip_prefix("upstox-")
+            .filter(|_| readme.contains(&format!("man {word}")))
+        {
+            let path = format!("/usr/share/man/man1/upstox-{page}.1.gz");
+            assert!(has(&path), "README.Debian names man {word}: no {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "{checked} paths checked");
+}
