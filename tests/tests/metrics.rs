@@ -252,3 +252,44 @@ fn an_unknown_key_in_the_metrics_table_is_a_configuration_error() {
         .expect(78, "textfile_directory", Row::none());
     assert!(out.summary().contains("config.toml"), "{}", out.summary());
 }
+
+#[test]
+fn alert_scan_reports_when_each_intervals_rules_were_last_checked() {
+    let (w, _smtp, _mail, _rule) = testkit::alert_cases::reliance_world("day", "30m");
+    let dir = w.sandbox.path().join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+    let config = w.sandbox.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    w.sandbox.write_config(&format!(
+        "{text}\n[metrics]\ntextfile_dir = \"{}\"\n",
+        dir.display()
+    ));
+    w.price("RELIANCE", 2490.0);
+    w.run_ok(&[]);
+    assert_eq!(names_in(&dir), ["upstox-jobs-alert-scan.prom"]);
+    let m = parsed(&dir.join("upstox-jobs-alert-scan.prom"));
+    assert_eq!(
+        value(
+            &m,
+            "upstox_job_status{job=\"alert-scan\",status=\"succeeded\"}"
+        ),
+        1.0
+    );
+    let checked = value(
+        &m,
+        "upstox_alert_checks_newest_timestamp_seconds{interval=\"day\"}",
+    );
+    let stored: f64 = w
+        .db()
+        .query_row(
+            "SELECT unixepoch(max(checked_at)) FROM alert_state",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(checked, stored);
+    assert!(
+        !m.keys().any(|k| k.starts_with("upstox_candles")),
+        "candles are market-sync's to report: {m:#?}"
+    );
+}
