@@ -293,3 +293,19 @@ fn alert_scan_reports_when_each_intervals_rules_were_last_checked() {
         "candles are market-sync's to report: {m:#?}"
     );
 }
+
+#[test]
+fn a_dry_run_writes_no_metrics() {
+    let (w, dir) = world();
+    w.run_ok(&["--no-options"]);
+    let file = dir.join(FILE);
+    let before = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    w.run(&["--no-options", "--dry-run", "--force"])
+        .expect(0, "(dry run)", Row::none());
+    assert!(
+        names_in(&dir).is_empty(),
+        "a dry run writes nothing, metrics included"
+    );
+    assert!(before.contains("upstox_job_exit_code"), "{before}");
+}
