@@ -12,12 +12,14 @@ use serde::de::DeserializeOwned;
 use crate::schedule;
 
 mod http;
+mod metrics;
 mod notify;
 mod position;
 mod providers;
 
 use http::check;
 pub use http::{HostConfig, HttpConfig};
+pub use metrics::{COLLECTOR_DIR, MetricsConfig, MetricsTarget};
 pub use notify::{EmailConfig, NotifyConfig, SmtpSecurity, TelegramConfig};
 pub use providers::{
     Limit, ProvidersConfig, UpstoxConfig, YahooConfig, upstox_standard, validate_limits,
@@ -64,6 +66,8 @@ pub struct Config<J> {
     pub notify: NotifyConfig,
     /// `[pings]`: job → dead-man's-switch URL (healthchecks style).
     pub pings: BTreeMap<String, String>,
+    /// `[metrics]`: where each run's Prometheus metrics go.
+    pub metrics: MetricsConfig,
     /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
     pub providers: ProvidersConfig,
     /// `[jobs.<this job>]`.
@@ -134,6 +138,8 @@ struct FileLayout {
     notify: NotifyConfig,
     #[serde(default)]
     pings: BTreeMap<String, String>,
+    #[serde(default)]
+    metrics: MetricsConfig,
     #[serde(default)]
     providers: FileProviders,
     #[serde(default)]
@@ -328,6 +334,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         credentials: layout.credentials,
         notify: layout.notify,
         pings: layout.pings,
+        metrics: layout.metrics,
         providers,
         job: job_config.unwrap_or_default(),
         deadline,
@@ -381,6 +388,7 @@ impl<J: Default> Config<J> {
             credentials: BTreeMap::new(),
             notify: NotifyConfig::default(),
             pings: BTreeMap::new(),
+            metrics: MetricsConfig::default(),
             providers: ProvidersConfig::default(),
             job: J::default(),
             deadline: None,

@@ -13,6 +13,7 @@
 //! - [`market`]: instruments, intervals, candles and quotes, the Upstox and Yahoo providers, and their tables
 //! - [`indicators`]: SMA, EMA, RSI and MACD exactly as TA-Lib computes them
 //! - [`lock`]: per-job file locks
+//! - [`metrics`]: each run's Prometheus metrics, for node_exporter's textfile collector
 //! - [`shutdown`]: SIGTERM and SIGINT, asked before each unit
 //! - [`exit`]: the documented exit codes
 //! - [`text`]: text from sources, cleaned on the way in and escaped on the way out
@@ -29,6 +30,7 @@ pub mod indicators;
 pub mod lock;
 pub mod logging;
 pub mod market;
+pub mod metrics;
 pub mod notify;
 pub mod redaction;
 pub mod runs;

@@ -12,6 +12,7 @@ use common::market::quote::{self, Rejection};
 use common::market::source::Source;
 use common::market::source::SourceChoice;
 use common::market::universe::Universe;
+use common::metrics::{DataKind, Newest};
 use common::{Exit, db};
 use rusqlite::Connection;
 
@@ -40,11 +41,30 @@ pub struct AlertScan {
     pub request: Request,
 }
 
+/// Alert rules' checks, per interval: a scan that stopped checking shows as an old one.
+const CHECKS: DataKind = DataKind {
+    name: "alert_checks",
+    item: "check of the alert rules",
+    label: "interval",
+};
+
 impl Job for AlertScan {
     const NAME: &'static str = "alert-scan";
     const UNIT_NOUNS: (&'static str, &'static str) = ("symbol", "symbols");
     type Config = JobConfig;
     const SCHEMAS: &'static [common::db::Schema] = &[common::market::store::SCHEMA, store::SCHEMA];
+
+    /// When each interval's rules were last checked, whichever run checked them.
+    fn newest(&self, _config: &JobConfig, conn: &Connection) -> rusqlite::Result<Vec<Newest>> {
+        Ok(store::newest_checks(conn)?
+            .into_iter()
+            .map(|(interval, at)| Newest {
+                kind: CHECKS,
+                label: interval,
+                at,
+            })
+            .collect())
+    }
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();

@@ -253,6 +253,18 @@ pub fn states(conn: &Connection) -> rusqlite::Result<std::collections::HashMap<i
     stmt.query_map([], state_from_row)?.collect()
 }
 
+/// When the rules of each interval were last checked, in Unix seconds: interval → newest
+/// `checked_at` of its rules.
+pub fn newest_checks(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT r.interval, max(unixepoch(s.checked_at))
+         FROM alert_state s JOIN alert_rules r ON r.id = s.rule_id
+         GROUP BY r.interval ORDER BY r.interval",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
 /// Records rule `id`'s state after an evaluation at `now`.
 pub fn save_state(
     conn: &Connection,

@@ -15,6 +15,7 @@ use common::market::provider::ProviderError;
 use common::market::source::Source;
 use common::market::source::SourceChoice;
 use common::market::universe::{self, Universe};
+use common::metrics::{CANDLES, Newest};
 use common::schedule::Gate;
 
 use crate::config::JobConfig;
@@ -65,6 +66,27 @@ impl Job for MarketSync {
                 after_close_minutes: config.after_close_minutes,
             },
         }
+    }
+
+    /// The newest stored candle of each configured interval, whichever run stored it.
+    fn newest(
+        &self,
+        config: &JobConfig,
+        conn: &rusqlite::Connection,
+    ) -> rusqlite::Result<Vec<Newest>> {
+        // The configuration was validated before the run: none is bad here.
+        let intervals = config.intervals().unwrap_or_default();
+        let mut out = Vec::new();
+        for interval in intervals {
+            if let Some(at) = market::store::newest_bar(conn, interval)? {
+                out.push(Newest {
+                    kind: CANDLES,
+                    label: interval.to_string(),
+                    at,
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {

@@ -1,10 +1,12 @@
 //! What a job is to the harness: its name, configuration, tables, schedule and work.
 
+use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 
 use crate::db::Schema;
 use crate::exit::Exit;
 use crate::harness::Context;
+use crate::metrics::Newest;
 use crate::schedule::{self, Gate};
 
 /// A job: its name, its configuration table, its tables, when it has work, and the work. The
@@ -28,6 +30,12 @@ pub trait Job {
     /// is never skipped).
     fn gate(&self, _config: &Self::Config) -> Gate {
         schedule::of(Self::NAME).map_or(Gate::Always, |s| s.gate)
+    }
+
+    /// The newest items of the data the job keeps (candles per interval, …), reported with
+    /// their age in the job's metrics ([`crate::metrics`]); none by default.
+    fn newest(&self, _config: &Self::Config, _conn: &Connection) -> rusqlite::Result<Vec<Newest>> {
+        Ok(Vec::new())
     }
 
     /// Does the work. Per-unit outcomes go through [`Context::unit_done`] and

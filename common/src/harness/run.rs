@@ -2,7 +2,7 @@
 //! directory, lock, migrations, `job_runs` row, calendar and schedule gate, signals, units,
 //! notifications, dead-man's switch, one-line summary, exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use crate::harness::{
 use crate::http::HttpClient;
 use crate::lock::{JobLock, LockError};
 use crate::logging;
+use crate::metrics;
 use crate::notify::{self, Senders};
 use crate::runs::{self, RunIdentity, RunStatus};
 use crate::schedule::Gate;
@@ -154,6 +155,12 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
             cause,
         };
         record_failed_end(conn, &unrecorded, lock.as_mut());
+    }
+    if let (Some(_), Some(conn)) = (run_id, ctx.db.as_ref()) {
+        let target = ctx.config.metrics.target(Path::new(config::COLLECTOR_DIR));
+        let newest = job.newest(&ctx.config.job, conn);
+        let now = ctx.now + (Utc::now() - started);
+        metrics::report(&target, J::NAME, conn, newest, now);
     }
     let line = &end.summary;
     let (status, rows) = (end.status.as_str(), end.rows_changed);

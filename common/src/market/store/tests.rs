@@ -205,3 +205,25 @@ fn every_interval_is_stored_and_named_back_by_the_view() {
         "an interval Upstox does not have is refused"
     );
 }
+
+#[test]
+fn newest_bar_is_the_newest_of_any_instrument_in_its_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open(&dir.path().join("m.db"), SCHEMA).unwrap();
+    let mut insert = conn
+        .prepare("INSERT INTO candles VALUES (?1, ?2, ?3, 1, 1, 1, 1, 0, NULL, 1)")
+        .unwrap();
+    // The newest day bar is the middle instrument's, the newest 15-minute bar the last's.
+    for (key, interval, ts) in [
+        (KEYS[0], Interval::Day, 100),
+        (KEYS[1], Interval::Day, 300),
+        (KEYS[2], Interval::Day, 200),
+        (KEYS[0], Interval::Minutes(15), 50),
+        (KEYS[2], Interval::Minutes(15), 900),
+    ] {
+        insert.execute(params![key, interval.code(), ts]).unwrap();
+    }
+    assert_eq!(newest_bar(&conn, Interval::Day).unwrap(), Some(300));
+    assert_eq!(newest_bar(&conn, Interval::Minutes(15)).unwrap(), Some(900));
+    assert_eq!(newest_bar(&conn, Interval::Minutes(1)).unwrap(), None);
+}
