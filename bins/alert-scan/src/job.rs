@@ -275,9 +275,12 @@ const READ_CACHE_KIB: i64 = -256;
 
 impl AlertScan {
     /// A second read-only connection to `market_data.db`, so that two cores read stored bars;
-    /// without one (no database, or it cannot be opened) one connection reads them all.
+    /// without one (no database, a dry run's migrated copy in memory of a file older than the
+    /// binary, or it cannot be opened) one connection reads them all.
     fn second_connection(&self, ctx: &Context<JobConfig>) -> Option<Connection> {
-        ctx.db.as_ref()?;
+        if !ctx.db_is_the_file() {
+            return None;
+        }
         let busy = Duration::from_secs_f64(ctx.config.database.busy_timeout_secs.max(0.0));
         match db::open_read_only(&ctx.db_path(), busy, &[]) {
             Ok(conn) => conn,
