@@ -87,3 +87,11 @@ fn upstox_jobs_status_and_runs_end_quietly_on_a_closed_pipe() {
     people_into_closed_pipe(&sandbox, &["runs"]);
 }
 
+#[test]
+fn alert_scan_explain_ends_quietly_on_a_closed_pipe() {
+    let w = testkit::alerts::AlertWorld::new();
+    w.day_candles("TCS", &testkit::alert_cases::sideways_closes(60));
+    w.add_rule("TCS", "rsi-above", &[], &["--channels", "database"]);
+    let command = w.job().args(["explain", "TCS"]).command();
+    closed_pipe(command, "upstox-alert-scan", &["explain", "TCS"]);
+}
