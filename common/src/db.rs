@@ -181,11 +181,7 @@ pub fn open(
     // The usual open finds every schema current: one read instead of a write transaction per
     // schema, so a run does not wait for another job's write lock before it has work.
     if !all_current(&conn, schemas).map_err(DbError::sqlite(path))? {
-        conn.execute_batch(BOOKKEEPING)
-            .map_err(DbError::sqlite(path))?;
-        for schema in schemas {
-            migrate(&mut conn, path, schema)?;
-        }
+        migrate_all(&mut conn, path, schemas)?;
         // A migration can rewrite a whole table (the candles rebuild: 858 MiB of WAL for a
         // 1 GB file): fold it into the file and empty the WAL now, rather than leave it on
         // disk until later writes restart it. The result only says whether a reader kept
@@ -252,16 +248,76 @@ pub fn open_read_only(
     )
     .map_err(DbError::sqlite(path))?;
     configure(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
-    for schema in schemas {
-        let (_, current) = schema_version(&conn, schema).map_err(DbError::sqlite(path))?;
-        if current < schema.migrations.len() as i64 {
-            return Err(DbError::NeedsMigration {
-                path: path.to_path_buf(),
-                component: schema.component.to_string(),
-            });
-        }
+    if let Some(schema) = behind(&conn, schemas).map_err(DbError::sqlite(path))? {
+        return Err(DbError::NeedsMigration {
+            path: path.to_path_buf(),
+            component: schema.component.to_string(),
+        });
     }
     Ok(Some(conn))
+}
+
+/// Opens an existing file for a run that writes nothing (`--dry-run`) or a command that only
+/// reads, at the latest `schemas` whatever release made it: `Ok(None)` when there is no file
+/// yet. A current file is opened as [`open_read_only`] opens it. An older one is copied into
+/// memory and the copy migrated, as a real run would migrate the file, so that what is read
+/// is what a real run would read; the file itself is only read. The copy costs memory the
+/// size of the file, once per upgrade until a run migrates the file.
+pub fn open_as_migrated(
+    path: &Path,
+    busy_timeout: Duration,
+    schemas: &[Schema],
+) -> Result<Option<Connection>, DbError> {
+    let Some(file) = open_read_only(path, busy_timeout, &[])? else {
+        return Ok(None);
+    };
+    if behind(&file, schemas)
+        .map_err(DbError::sqlite(path))?
+        .is_none()
+    {
+        return Ok(Some(file));
+    }
+    let mut copy = Connection::open_in_memory().map_err(DbError::sqlite(path))?;
+    // In one step, as DESIGN says of backups: a stepped copy restarts at each foreign commit.
+    rusqlite::backup::Backup::new(&file, &mut copy)
+        .and_then(|b| b.run_to_completion(i32::MAX, Duration::from_millis(50), None))
+        .map_err(DbError::sqlite(path))?;
+    drop(file);
+    tracing::debug!(
+        "{} is older than this binary: reading a copy migrated in memory",
+        path.display()
+    );
+    migrate_all(&mut copy, path, schemas)?;
+    Ok(Some(copy))
+}
+
+/// An empty database in memory at the latest `schemas`: what a command that only reads sees
+/// before any job has made the file. `path` is the file it stands for, named in errors.
+pub fn open_empty(path: &Path, schemas: &[Schema]) -> Result<Connection, DbError> {
+    let mut conn = Connection::open_in_memory().map_err(DbError::sqlite(path))?;
+    migrate_all(&mut conn, path, schemas)?;
+    Ok(conn)
+}
+
+/// The first of `schemas` that the file is older than, if any.
+fn behind<'s>(conn: &Connection, schemas: &'s [Schema]) -> rusqlite::Result<Option<&'s Schema>> {
+    for schema in schemas {
+        let (_, current) = schema_version(conn, schema)?;
+        if current < schema.migrations.len() as i64 {
+            return Ok(Some(schema));
+        }
+    }
+    Ok(None)
+}
+
+/// Applies every pending migration of `schemas` to `conn`, the database `path` names.
+fn migrate_all(conn: &mut Connection, path: &Path, schemas: &[Schema]) -> Result<(), DbError> {
+    conn.execute_batch(BOOKKEEPING)
+        .map_err(DbError::sqlite(path))?;
+    for schema in schemas {
+        migrate(conn, path, schema)?;
+    }
+    Ok(())
 }
 
 /// A path as the path part of a `file:` URI: the characters a URI gives meaning to, escaped.

@@ -29,7 +29,7 @@ mod run;
 mod summary;
 
 pub use args::CommonArgs;
-pub use cli::{Cli, Invocation, main};
+pub use cli::{Cli, Invocation, command_exit, main};
 pub use clock::market_now;
 pub use context::Context;
 pub use data_dir::{Access, resolve_data_dir};

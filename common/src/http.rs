@@ -83,6 +83,20 @@ impl HttpClient {
         }
     }
 
+    /// The same client (signals, deadline, hosts stopped) making one attempt per request, of
+    /// at most `limit`: for a person waiting at a terminal, to whom what is at hand now is
+    /// worth more than an answer after every retry.
+    pub fn single_attempt(&self, limit: Duration) -> Self {
+        let mut config = self.config.clone();
+        config.retries = 0;
+        config.timeout_secs = config.timeout_secs.min(limit.as_secs_f64());
+        config.connect_timeout_secs = config.connect_timeout_secs.min(limit.as_secs_f64());
+        HttpClient {
+            breaker: Arc::clone(&self.breaker),
+            ..HttpClient::new(&config, self.shutdown.clone())
+        }
+    }
+
     /// The same client, refusing every request, retry and wait that would end after
     /// `budget` from `started`: the run's deadline, below its unit's `TimeoutStartSec`.
     pub fn with_deadline(mut self, started: Instant, budget: Duration) -> Self {

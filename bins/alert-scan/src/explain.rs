@@ -9,7 +9,8 @@ use common::market::provider::Quote;
 
 use crate::evaluate::{Evaluation, Reading};
 use crate::notice;
-use crate::series::SeriesByInterval;
+use crate::rule::Rule;
+use crate::series::{Bar, SeriesByInterval, StoredByInterval};
 
 /// Prints what `explain` shows.
 pub fn print(
@@ -37,24 +38,13 @@ pub fn print(
                 notice::bar(stale.expected, *interval)
             )?,
             Ok(bars) => {
-                let closes: Vec<f64> = bars.iter().map(|b| b.close).collect();
-                let last = |v: Vec<Option<f64>>| {
-                    v.last()
-                        .copied()
-                        .flatten()
-                        .map_or("n/a".to_string(), notice::number)
-                };
-                let macd = indicators::macd(&closes, 12, 26, 9);
                 let forming = bars.last().map_or(0, |b| b.ts);
                 writeln!(
                     out,
-                    "  {interval}: {} bars with the forming one ({}): RSI(14) {}, MACD(12,26,9) {} signal {} histogram {}",
+                    "  {interval}: {} bars with the forming one ({}): {}",
                     bars.len(),
                     notice::bar(forming, *interval),
-                    last(indicators::rsi(&closes, 14)),
-                    last(macd.macd),
-                    last(macd.signal),
-                    last(macd.histogram),
+                    readings(bars)
                 )?;
             }
         }
@@ -64,16 +54,7 @@ pub fn print(
     }
     for e in evaluations {
         let rule = e.rule;
-        write!(
-            out,
-            "rule {} ({}, {} bars, cooldown {}{}): {}: ",
-            rule.id,
-            rule.channels,
-            rule.interval,
-            rule.cooldown,
-            if rule.enabled { "" } else { ", disabled" },
-            rule.condition.describe()
-        )?;
+        write!(out, "{}: ", heading(rule))?;
         match &e.reading {
             Reading::Ready {
                 value,
@@ -104,4 +85,79 @@ pub fn print(
         }
     }
     Ok(())
+}
+
+/// What `explain` shows when the live price could not be had (`why`): each interval's
+/// indicators on the stored bars alone, and the rules, which are not evaluated without it.
+pub fn print_stored(
+    out: &mut impl Write,
+    instrument: &Instrument,
+    why: &str,
+    stored: &StoredByInterval,
+    rules: &[Rule],
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} ({}): live price unavailable ({why}); indicators on the stored bars alone",
+        instrument.symbol, instrument.key
+    )?;
+    for (interval, bars) in stored {
+        match bars {
+            Ok(bars) if !bars.is_empty() => writeln!(
+                out,
+                "  {interval}: {} stored bars, the last {}: {}",
+                bars.len(),
+                notice::bar(bars.last().map_or(0, |b| b.ts), *interval),
+                readings(bars)
+            )?,
+            Ok(_) => writeln!(
+                out,
+                "  {interval}: no stored bars: upstox-market-sync stores them"
+            )?,
+            Err(e) => writeln!(out, "  {interval}: cannot read the stored bars: {e}")?,
+        }
+    }
+    if rules.is_empty() {
+        writeln!(out, "  no rules")?;
+    }
+    for rule in rules {
+        writeln!(
+            out,
+            "{}: not evaluated without the live price",
+            heading(rule)
+        )?;
+    }
+    Ok(())
+}
+
+/// A rule as `explain` names it: number, channels, bars, cooldown, whether disabled, condition.
+fn heading(rule: &Rule) -> String {
+    format!(
+        "rule {} ({}, {} bars, cooldown {}{}): {}",
+        rule.id,
+        rule.channels,
+        rule.interval,
+        rule.cooldown,
+        if rule.enabled { "" } else { ", disabled" },
+        rule.condition.describe()
+    )
+}
+
+/// The indicators `explain` shows, on `bars` up to the last.
+fn readings(bars: &[Bar]) -> String {
+    let closes: Vec<f64> = bars.iter().map(|b| b.close).collect();
+    let last = |v: Vec<Option<f64>>| {
+        v.last()
+            .copied()
+            .flatten()
+            .map_or("n/a".to_string(), notice::number)
+    };
+    let macd = indicators::macd(&closes, 12, 26, 9);
+    format!(
+        "RSI(14) {}, MACD(12,26,9) {} signal {} histogram {}",
+        last(indicators::rsi(&closes, 14)),
+        last(macd.macd),
+        last(macd.signal),
+        last(macd.histogram),
+    )
 }

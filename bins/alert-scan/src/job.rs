@@ -3,6 +3,7 @@
 //! the edge trigger, and its states, firings and messages written in one transaction.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io;
 use std::time::Duration;
 
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
@@ -17,6 +18,7 @@ use common::{Exit, db};
 use rusqlite::Connection;
 
 use crate::config::JobConfig;
+use crate::explain;
 use crate::record;
 use crate::rule::Rule;
 use crate::scan::{Scan, ScanError, Symbol, Totals};
@@ -67,6 +69,10 @@ impl Job for AlertScan {
     }
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
+        if self.request.explain.is_some() {
+            // A person is waiting: one short try for the price, then what is stored.
+            ctx.http = ctx.http.single_attempt(EXPLAIN_PRICE_WAIT);
+        }
         let cfg = ctx.config.job.clone();
         let now = ctx.now;
         let calendar = ctx.calendar()?.clone();
@@ -125,11 +131,29 @@ impl Job for AlertScan {
                 "no symbol with rules could be resolved to an instrument".to_string(),
             ));
         }
+        let mut positions = BTreeMap::new();
+        for rule in targets.iter().flat_map(|(_, rules)| rules) {
+            if !positions.contains_key(&rule.interval)
+                && let Some(at) = series::position(&calendar, rule.interval, now)
+            {
+                positions.insert(rule.interval, at);
+            }
+        }
         let source = Source::connect(ctx, self.request.source.unwrap_or(cfg.source))?;
         let instruments: Vec<Instrument> = targets.iter().map(|(i, _)| i.clone()).collect();
         let provider = source.provider();
         let quotes = match provider.quotes(&instruments) {
             Ok(quotes) => quotes,
+            Err(e) if self.request.explain.is_some() => {
+                let scan = Scan {
+                    calendar: &calendar,
+                    positions: &positions,
+                    history_bars: cfg.history_bars,
+                    explain: true,
+                    provider: None,
+                };
+                return explain_stored(ctx, &scan, &targets, &e.to_string());
+            }
             // The quote host stopped answering or the deadline came: no symbol is reached.
             Err(ProviderError::Http(e)) if ctx.halted(None, &e) => {
                 return Ok(Outcome::Done("no latest prices".to_string()));
@@ -159,14 +183,6 @@ impl Job for AlertScan {
         );
 
         let mut totals = Totals::default();
-        let mut positions = BTreeMap::new();
-        for rule in targets.iter().flat_map(|(_, rules)| rules) {
-            if !positions.contains_key(&rule.interval)
-                && let Some(at) = series::position(&calendar, rule.interval, now)
-            {
-                positions.insert(rule.interval, at);
-            }
-        }
         let scan = Scan {
             calendar: &calendar,
             positions: &positions,
@@ -233,6 +249,9 @@ impl Job for AlertScan {
                     Ok(evaluations) => decided.push((instrument, quote.ltp, evaluations)),
                     Err(e) => {
                         let error = match e {
+                            ScanError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                                return Ok(Outcome::Done(CLOSED_OUTPUT.to_string()));
+                            }
                             ScanError::Db(e) => ctx.db_error(e),
                             e @ ScanError::Output(_) => UnitError {
                                 exit: Exit::IoErr,
@@ -285,6 +304,53 @@ impl Job for AlertScan {
     }
 }
 
+/// The longest `explain` waits for the live price, in one attempt, before it shows what is
+/// stored without it.
+const EXPLAIN_PRICE_WAIT: Duration = Duration::from_secs(5);
+
+/// The summary of a run whose printed output its reader closed (`| head`): it had what it
+/// wanted, and nothing else is left to do in a run that writes nothing.
+const CLOSED_OUTPUT: &str = "output closed by its reader";
+
+/// `explain` without the live price (`why` it is missing): each symbol's indicators on its
+/// stored bars alone, and its rules, not evaluated.
+fn explain_stored(
+    ctx: &mut Context<JobConfig>,
+    scan: &Scan<'_>,
+    targets: &[(Instrument, Vec<Rule>)],
+    why: &str,
+) -> anyhow::Result<Outcome> {
+    let mut out = io::stdout().lock();
+    for (instrument, rules) in targets {
+        let wanted = [scan.wanted(instrument, rules)];
+        let stored = match &ctx.db {
+            Some(conn) => series::stored_many(conn, None, &wanted, scan.history_bars)
+                .pop()
+                .unwrap_or_default(),
+            None => StoredByInterval::new(),
+        };
+        match explain::print_stored(&mut out, instrument, why, &stored, rules) {
+            Ok(()) => ctx.unit_done(&instrument.symbol, 0),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                return Ok(Outcome::Done(CLOSED_OUTPUT.to_string()));
+            }
+            Err(e) => {
+                let message = format!("cannot write the explanation: {e}");
+                ctx.unit_failed(
+                    &instrument.symbol,
+                    UnitError {
+                        exit: Exit::IoErr,
+                        message,
+                    },
+                );
+            }
+        }
+    }
+    Ok(Outcome::Done(format!(
+        "live price unavailable ({why}): indicators on the stored bars alone"
+    )))
+}
+
 /// Symbols whose stored bars are read together, on two connections: enough that starting
 /// the second reader is nothing beside it (32 × 400 bars), few enough to keep little in memory.
 const READ_AHEAD: usize = 32;
@@ -295,9 +361,12 @@ const READ_CACHE_KIB: i64 = -256;
 
 impl AlertScan {
     /// A second read-only connection to `market_data.db`, so that two cores read stored bars;
-    /// without one (no database, or it cannot be opened) one connection reads them all.
+    /// without one (no database, a dry run's migrated copy in memory of a file older than the
+    /// binary, or it cannot be opened) one connection reads them all.
     fn second_connection(&self, ctx: &Context<JobConfig>) -> Option<Connection> {
-        ctx.db.as_ref()?;
+        if !ctx.db_is_the_file() {
+            return None;
+        }
         let busy = Duration::from_secs_f64(ctx.config.database.busy_timeout_secs.max(0.0));
         match db::open_read_only(&ctx.db_path(), busy, &[]) {
             Ok(conn) => conn,

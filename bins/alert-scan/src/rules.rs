@@ -273,7 +273,7 @@ fn each(
     let mut missing = Vec::new();
     for &id in ids {
         if change(conn, id)? {
-            println!("{done} rule {id}");
+            writeln!(std::io::stdout().lock(), "{done} rule {id}")?;
         } else {
             missing.push(id.to_string());
         }

@@ -12,6 +12,7 @@ pub mod runs;
 pub mod status;
 pub mod timers;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -43,16 +44,7 @@ pub fn main() -> ExitCode {
             )
             .exit(),
     };
-    match run(&cli, command) {
-        Ok(exit) => exit.into(),
-        Err(e) => {
-            eprintln!(
-                "upstox-jobs: error: {}",
-                common::redaction::redact(&format!("{e:#}"))
-            );
-            harness::exit_for(&e).into()
-        }
-    }
+    harness::command_exit("upstox-jobs", run(&cli, command))
 }
 
 fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
@@ -92,7 +84,11 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
                 );
             }
             let note = (!notes.is_empty()).then(|| notes.join("\n"));
-            print!("{}", status::render(&statuses, note.as_deref()));
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                status::render(&statuses, note.as_deref())
+            )?;
             let attention = statuses.iter().any(status::JobStatus::needs_attention);
             Ok(if attention {
                 Exit::Failure
@@ -124,7 +120,11 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
                 since,
                 limit: *limit,
             };
-            print!("{}", runs::render(&conn, &filter)?);
+            write!(
+                std::io::stdout().lock(),
+                "{}",
+                runs::render(&conn, &filter)?
+            )?;
             Ok(Exit::Success)
         }
     }

@@ -299,3 +299,62 @@ fn a_migration_leaves_its_wal_folded_into_the_file() {
         .unwrap();
     assert_eq!(rows, 10_000);
 }
+
+#[test]
+fn a_dry_run_reads_an_older_file_through_a_migrated_copy_and_leaves_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    assert!(
+        open_as_migrated(&path, Duration::from_secs(1), &[A])
+            .unwrap()
+            .is_none()
+    );
+    assert!(!path.exists());
+    let first = Schema {
+        migrations: &A.migrations[..1],
+        ..A
+    };
+    let conn = open(&path, Duration::from_secs(1), &[first]).unwrap();
+    conn.execute("INSERT INTO a1 (x) VALUES (7)", []).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(conn);
+    let before = std::fs::read(&path).unwrap();
+
+    let copy = open_as_migrated(&path, Duration::from_secs(1), &[A, B])
+        .unwrap()
+        .unwrap();
+    let row: (i64, Option<String>) = copy
+        .query_row("SELECT x, y FROM a1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(
+        row,
+        (7, None),
+        "the copy has the file's rows in the new shape"
+    );
+    assert_eq!(
+        versions(&copy),
+        vec![("a".into(), 1), ("a".into(), 2), ("b".into(), 1)]
+    );
+    copy.execute("INSERT INTO b1 (x) VALUES (1)", []).unwrap();
+    drop(copy);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file was written"
+    );
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["x.db"], "nothing is created beside the file");
+}
+
+#[test]
+fn an_empty_database_has_the_latest_schemas_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let conn = open_empty(&path, &[A, B]).unwrap();
+    conn.execute("INSERT INTO a1 (x, y) VALUES (1, 'a')", [])
+        .unwrap();
+    assert!(!path.exists());
+}

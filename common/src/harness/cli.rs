@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
 
+use crate::Exit;
 use crate::calendar;
 use crate::harness::docs::{self, job_exits};
-use crate::harness::errors::exit_for;
+use crate::harness::errors::{exit_for, is_closed_pipe};
 use crate::harness::run::run_job;
 use crate::harness::{CommonArgs, Job, market_now};
 
@@ -71,15 +72,19 @@ pub fn main<C: Cli>() -> ExitCode {
             .error(clap::error::ErrorKind::ArgumentConflict, message)
             .exit(),
         Ok(Invocation::Run(job, args)) => run_job(&args, job).into(),
-        Ok(Invocation::Command(command, args)) => command_exit(&name, command(&args)),
+        Ok(Invocation::Command(command, args)) => {
+            command_exit(&name, command(&args).map(|()| Exit::Success))
+        }
     }
 }
 
-/// The exit of a command that is not a run (`show`, `gaps`): 0, or the error on stderr and
-/// its exit code.
-fn command_exit(bin: &str, result: anyhow::Result<()>) -> ExitCode {
+/// The exit of a command that is not a run (`show`, `gaps`, `upstox-jobs status`): its exit
+/// code, or its error on stderr and the error's exit code. Output cut short by its reader
+/// (`| head`) ends quietly with 0, as `ls | head` does: the reader had what it wanted.
+pub fn command_exit(bin: &str, result: anyhow::Result<Exit>) -> ExitCode {
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(exit) => exit.into(),
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!(
                 "{bin}: error: {}",

@@ -23,7 +23,8 @@ pub struct Context<C> {
     pub dry_run: bool,
     /// `--force`.
     pub force: bool,
-    /// `market_data.db`: read-write, or read-only (and possibly absent) in a dry run.
+    /// `market_data.db`: read-write, or in a dry run read-only (and possibly absent), or a
+    /// copy in memory migrated from a file older than the binary ([`Context::db_is_the_file`]).
     pub db: Option<Connection>,
     /// The HTTP client.
     pub http: HttpClient,
@@ -133,6 +134,15 @@ impl<C> Context<C> {
     /// `market_data.db`'s path.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join(db::MARKET_DATA_DB)
+    }
+
+    /// Whether [`Context::db`] is `market_data.db` itself, not a dry run's copy in memory of a
+    /// file older than the binary, which another connection to the file must not be mixed with.
+    pub fn db_is_the_file(&self) -> bool {
+        self.db
+            .as_ref()
+            .and_then(Connection::path)
+            .is_some_and(|p| !p.is_empty())
     }
 
     /// A unit's database error, mapped as every job maps it (see [`UnitError::database`]).

@@ -53,6 +53,16 @@ pub fn exit_for(error: &anyhow::Error) -> Exit {
     Exit::Failure
 }
 
+/// Whether `error` is stdout closed by the program reading it (`| head`), which is where
+/// output ends, not a failure.
+pub(crate) fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// The words for an error that stopped the run: its chain on one line, and where SQLite's
 /// own text is all there is, the file it concerns and what to do (as [`DbError`] says it).
 pub(crate) fn describe(error: &anyhow::Error, database: &Path) -> String {

@@ -11,17 +11,16 @@ use crate::config::{self, Config, ConfigPath};
 use crate::db;
 use crate::harness::{Access, CommonArgs, Job, resolve_data_dir};
 
-/// Opens `market_data.db` read-only for a command that shows what `J` stored: nothing
-/// created, nothing migrated.
+/// Opens `market_data.db` for a command that shows what `J` stored, at `J`'s latest schemas
+/// and without writing the file: a file older than the binary is read through a migrated copy
+/// ([`db::open_as_migrated`]), and before any job made the file, what is shown is an empty
+/// database's nothing.
 pub fn open_for_reading<J: Job>(args: &CommonArgs) -> anyhow::Result<Connection> {
     let (db, busy, all) = database_for::<J>(args, Access::Read)?;
-    db::open_read_only(&db, busy, &all)?.with_context(|| {
-        format!(
-            "{} does not exist yet; run upstox-{} first",
-            db.display(),
-            J::NAME
-        )
-    })
+    match db::open_as_migrated(&db, busy, &all)? {
+        Some(conn) => Ok(conn),
+        None => Ok(db::open_empty(&db, &all)?),
+    }
 }
 
 /// Opens `market_data.db` read-write, migrated to `J`'s schemas, for a command that edits

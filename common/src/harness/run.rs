@@ -73,7 +73,7 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         }
     };
     let db = if args.dry_run {
-        db::open_read_only(&db_path, busy, &schemas::<J>())
+        db::open_as_migrated(&db_path, busy, &schemas::<J>())
     } else {
         db::open(&db_path, busy, &schemas::<J>()).map(Some)
     };

@@ -112,7 +112,8 @@ impl Source {
 }
 
 /// The provider's budget in `market_data.db`, shared with every other process; a dry run
-/// without a writable database keeps it in memory.
+/// without a writable database, or on a file older than the binary (whose tables a dry run
+/// must not touch), keeps it in memory.
 fn open_budget<C>(
     ctx: &Context<C>,
     provider: &str,
@@ -120,7 +121,8 @@ fn open_budget<C>(
 ) -> anyhow::Result<SharedBudget> {
     let busy = std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
     let path = ctx.data_dir.join(MARKET_DATA_DB);
-    let shared = (!ctx.dry_run || (ctx.db.is_some() && writable(&path))).then_some(path.as_path());
+    let shared =
+        (!ctx.dry_run || (ctx.db_is_the_file() && writable(&path))).then_some(path.as_path());
     let http = &ctx.config.http;
     let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
     let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
