@@ -39,10 +39,9 @@ py=/usr/bin/python3
 smtp_port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$py" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$work/mail" &
 pids+=($!)
-for _ in $(seq 100); do
-    "$py" -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2>/dev/null && break
-    sleep 0.1
-done
+listening() { "$py" -c "import socket; socket.create_connection(('127.0.0.1', $smtp_port), 1)" 2>/dev/null; }
+for _ in $(seq 100); do listening && break; sleep 0.1; done
+listening || { echo "demo: no mail catcher: install python3-aiosmtpd (apt install python3-aiosmtpd)" >&2; exit 1; }
 
 # The loopback servers stand in for NSE, Upstox and the desk's mail server; everything else
 # is the built-in defaults but the pace of requests, which loopback need not be spared. Upstox

@@ -32,20 +32,20 @@ fn main() {
     });
     // Quotes and bars as of now, so nothing served lies in the jobs' future.
     server.set_now(now);
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", server.url());
+    // One write, so whoever sees the URL sees the rules too.
+    let mut text = format!("{}\n", server.url());
     for rule in rules {
         server.pin_last_price(
             demo::key_of(rule.symbol).expect("the rules name REAL symbols"),
             Some(rule.quote),
         );
-        let _ = writeln!(
-            out,
-            "{} {} level={:.2} {:.2}",
+        text.push_str(&format!(
+            "{} {} level={:.2} {:.2}\n",
             rule.symbol, rule.kind, rule.level, rule.quote
-        );
+        ));
     }
-    let _ = out.flush();
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     drop(out);
     loop {
         std::thread::park();
