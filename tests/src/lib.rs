@@ -4,6 +4,7 @@
 pub mod alert_cases;
 pub mod alerts;
 pub mod binary;
+pub mod demo;
 pub mod gzip;
 pub mod jobs;
 pub mod market;

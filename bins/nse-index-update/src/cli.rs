@@ -16,6 +16,7 @@ Examples:
   upstox-nse-index-update                              the configured indices (9 by default)
   upstox-nse-index-update --index NIFTY50 --dry-run    who would join and leave NIFTY 50
   upstox-nse-index-update --index NIFTYIT --from-file ~/Downloads/ind_niftyitlist.csv
+  upstox-nse-index-update --index NIFTY50 --from-file ind_nifty50list.csv --as-of 2026-03-27
   upstox-nse-index-update show --index NIFTY50 --history";
 
 /// Download NSE index constituents; keep membership history (joins and exits) and each
@@ -34,6 +35,11 @@ pub struct Cli {
     /// one --index, which may then be any name
     #[arg(long, value_name = "PATH")]
     pub from_file: Option<PathBuf>,
+    /// The IST date the files describe, for loading an archived one: joins and exits are
+    /// dated by it [default: today]. History is written in date order, so it may not be
+    /// before a change already stored for the index
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
     /// What to do instead of updating.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -60,11 +66,16 @@ impl harness::Cli for Cli {
         &self.common
     }
 
-    fn invocation(self, _today: NaiveDate) -> Result<Invocation<NseIndexUpdate>, String> {
+    fn invocation(self, today: NaiveDate) -> Result<Invocation<NseIndexUpdate>, String> {
         if let Some(Command::Show { index, history }) = self.command {
             return Ok(Invocation::command(self.common, move |args| {
                 show::run(args, index.as_deref(), history)
             }));
+        }
+        if let Some(date) = self.as_of.filter(|d| *d > today) {
+            return Err(format!(
+                "--as-of {date} is after today ({today}): give the date the file was published"
+            ));
         }
         let selection = match &self.from_file {
             Some(path) => match self.indices.as_slice() {
@@ -86,6 +97,10 @@ impl harness::Cli for Cli {
                     .collect::<Result<_, _>>()?,
             ),
         };
-        Ok(Invocation::Run(NseIndexUpdate { selection }, self.common))
+        let job = NseIndexUpdate {
+            selection,
+            as_of: self.as_of,
+        };
+        Ok(Invocation::Run(job, self.common))
     }
 }

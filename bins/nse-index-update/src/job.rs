@@ -74,6 +74,8 @@ pub enum Selection {
 pub struct NseIndexUpdate {
     /// What to update.
     pub selection: Selection,
+    /// `--as-of`: the date the files describe, when not today.
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 #[derive(Default)]
@@ -117,7 +119,7 @@ impl Job for NseIndexUpdate {
                 Selection::Named(names) => names.clone(),
                 Selection::File(name, _) => vec![name.clone()],
             };
-        let today = calendar::today(ctx.started);
+        let today = self.as_of.unwrap_or_else(|| calendar::today(ctx.started));
         ctx.plan(indices.iter().map(IndexName::as_str));
         let mut totals = Totals::default();
         for index in &indices {
@@ -252,6 +254,17 @@ fn write(
         exit: Exit::IoErr,
         message: e.to_string(),
     })?;
+    // A spell cannot end before it began: a file older than a stored change would leave one.
+    if let Some(last) = store::last_change(conn, index).map_err(io)?
+        && last > today
+    {
+        return Err(UnitError {
+            exit: Exit::Usage,
+            message: format!(
+                "{index} has changes stored up to {last}, after --as-of {today}: load archived files oldest first; nothing of this index was written"
+            ),
+        });
+    }
     let applied = store::update_index(conn, index, rows, today, precedence).map_err(io)?;
     let changes = applied.changes;
     tracing::info!(

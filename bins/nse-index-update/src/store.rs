@@ -58,6 +58,17 @@ pub const SCHEMA: Schema = Schema {
     adopted: None,
 };
 
+/// The date of the latest join or exit stored for `index`; `None` before its first load.
+pub fn last_change(conn: &Connection, index: &IndexName) -> rusqlite::Result<Option<NaiveDate>> {
+    conn.query_row(
+        "SELECT MAX(MAX(joined_on), COALESCE(MAX(left_on), '')) FROM nse_index_membership
+         WHERE index_name = ?1",
+        [index.as_str()],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .map(|day| day.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
 /// The current members of `index`, by symbol.
 pub fn current_members(conn: &Connection, index: &IndexName) -> rusqlite::Result<Vec<Member>> {
     let mut stmt = conn.prepare_cached(
