@@ -71,6 +71,41 @@ check "the timer's next run is 23:30-23:35 IST (got '$next', $next_ist IST)" \
   test "$next_ist" \> "23:29" -a "$next_ist" \< "23:36"
 check "list-timers shows the timer" contains "$unit.timer" "$(in_box systemctl list-timers --no-pager 'upstox-*')"
 
+# One data directory per machine, whoever runs a binary (issue 12). Install makes it, before
+# any run; the alert-scan service creates the database (outside market hours it needs --force,
+# given by a runtime drop-in that also takes its failure on the rule's unknown symbol for a
+# success, so that OnFailure= mails nobody); a desk user in group upstox adds a rule that the
+# service's next run evaluates; a user outside the group is told which group to join and gets
+# no database of their own; what root's ad hoc run leaves, the service's user can write.
+data=/var/lib/upstox-jobs
+check "install made $data: owner upstox, group upstox, mode 2770" \
+  test "$(in_box stat -c '%U %G %a' $data)" = "upstox upstox 2770"
+check "upstox-jobs status reads $data" \
+  contains "^no runs recorded yet: $db does not exist" "$(in_box upstox-jobs status 2>&1)"
+in_box useradd --create-home --groups upstox desk
+in_box useradd --create-home outsider
+forced=/run/systemd/system/upstox-alert-scan.service.d
+in_box sh -c "mkdir -p $forced && printf '[Service]\nExecStart=\nExecStart=/usr/bin/upstox-alert-scan --force\nSuccessExitStatus=1 78\n' > $forced/50-e2e.conf && systemctl daemon-reload"
+in_box systemctl start upstox-alert-scan.service
+added=$(in_box runuser -u desk -- upstox-alert-scan rules add AHOMYARN price-above level=5 2>&1)
+check "a desk user in group upstox adds a rule to $db ($added)" \
+  test "$(sql "SELECT symbol FROM alert_rules")" = AHOMYARN
+in_box systemctl start upstox-alert-scan.service >/dev/null 2>&1
+check "the service's next run evaluates the desk user's rule" \
+  contains "AHOMYARN" "$(sql "SELECT coalesce(summary, '') || ' ' || coalesce(error, '') FROM job_runs WHERE job = 'alert-scan' ORDER BY id DESC LIMIT 1")"
+in_box sh -c "rm -r $forced && systemctl daemon-reload"
+refused=$(in_box runuser -u outsider -- upstox-alert-scan rules add TCS price-below level=3200 2>&1; echo "exit $?")
+check "a user outside group upstox gets one line naming $data and the group, exit 73" \
+  lines_in "$refused" "upstox-alert-scan: error: cannot write to $data, this machine's upstox-jobs data directory: join its group (sudo adduser \\\$USER upstox, then log in again), or give --data-dir for data of your own" "exit 73" \
+  || echo "$refused"
+check "... and no database of their own" in_box test ! -e /home/outsider/.local/share/upstox-jobs
+check "root's ad hoc run succeeds" \
+  in_box upstox-nse-index-update --config "$inside/good.toml" --log-format text -q --index NIFTYIT
+check "... and leaves nothing in $data that group upstox cannot write" \
+  test -z "$(in_box find $data -mindepth 1 \( ! -group upstox -o ! -perm -g+rw \) -print)"
+check "... so the service's user runs the job after it" \
+  in_box runuser -u upstox -- upstox-nse-index-update --config "$inside/good.toml" --log-format text -q --index NIFTYIT
+
 # The sandbox is written once, in upstox-.service.d/10-hardening.conf: ask systemd what it made
 # of every installed service (a job added later included), not what the files say. The
 # exposures are those before the drop-in: the running manager scores 1.1 and 1.3 where the

@@ -88,10 +88,10 @@ pub enum DbError {
         /// The I/O error.
         error: std::io::Error,
     },
-    /// The file's directory could not be created.
+    /// The file or its directory could not be created.
     #[error("cannot create {path}: {error}; give --data-dir a directory this user can write")]
     Create {
-        /// The directory.
+        /// The file or directory.
         path: PathBuf,
         /// The I/O error.
         error: std::io::Error,
@@ -173,6 +173,23 @@ pub fn open(
             path: dir.to_path_buf(),
             error,
         })?;
+    }
+    // SQLite creates a database 0644 whatever the umask allows, and gives its WAL and SHM the
+    // database's mode: created here first, it gets 0666 less the umask, so a group-shared data
+    // directory (see `harness::data_dir`) keeps all three writable for the group.
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(error) => {
+            return Err(DbError::Create {
+                path: path.to_path_buf(),
+                error,
+            });
+        }
     }
     let mut conn = open_writer(path, busy_timeout).map_err(DbError::sqlite(path))?;
     // WAL persists in the file; setting it needs no transaction and is a no-op once set.

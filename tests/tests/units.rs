@@ -328,7 +328,7 @@ const ACCEPTED_GAPS: &[(&str, &str)] = &[
     ("DeviceAllow=", "ProtectClock= allows reading the RTC"),
     (
         "UMask=",
-        "0027: group upstox reads the data (upstox-jobs status, ad hoc runs)",
+        "0007: group upstox writes the data too (rules add, ad hoc runs)",
     ),
 ];
 
@@ -417,7 +417,7 @@ fn a_new_job_service_gets_the_sandbox_with_no_other_edit() {
         format!(
             "[Unit]\nDescription=upstox-jobs: a job added later\n\n[Service]\nType=oneshot\n\
              User=upstox\nGroup=upstox\nExecStart={}/upstox-jobs --help\n\
-             StateDirectory=upstox-jobs\nUMask=0027\n",
+             StateDirectory=upstox-jobs\nUMask=0007\n",
             bin_dir().display()
         ),
     )

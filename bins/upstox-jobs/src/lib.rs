@@ -135,8 +135,7 @@ fn locate(cli: &Cli, access: harness::Access) -> anyhow::Result<(Config<IgnoredA
     let path = ConfigPath::from_flag(cli.config.as_deref());
     let config: Config<IgnoredAny> = config::load(&path, "")?;
     let dir =
-        harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref(), access)
-            .ok_or_else(|| Fatal::new(Exit::Config, "no data directory: give --data-dir"))?;
+        harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref(), access)?;
     Ok((config, dir.join(common::db::MARKET_DATA_DB)))
 }
 

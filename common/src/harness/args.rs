@@ -11,7 +11,8 @@ pub struct CommonArgs {
     #[arg(long, global = true, env = "UPSTOX_JOBS_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Directory of market_data.db and the other databases
-    /// [default: $STATE_DIRECTORY, else /var/lib/upstox-jobs if writable, else ~/.local/share/upstox-jobs]
+    /// [default: data_dir in the configuration, else $STATE_DIRECTORY, else /var/lib/upstox-jobs
+    /// where the package made it, else ~/.local/share/upstox-jobs]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Fetch, parse, validate and report what would change; write nothing

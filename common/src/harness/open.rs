@@ -37,8 +37,7 @@ fn database_for<J: Job>(
 ) -> anyhow::Result<(PathBuf, Duration, Vec<db::Schema>)> {
     let path = ConfigPath::from_flag(args.config.as_deref());
     let config: Config<J::Config> = config::load(&path, J::NAME)?;
-    let dir = resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref(), access)
-        .context("no data directory: give --data-dir")?;
+    let dir = resolve_data_dir(args.data_dir.as_deref(), config.data_dir.as_deref(), access)?;
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
     Ok((dir.join(db::MARKET_DATA_DB), busy, schemas::<J>()))
 }

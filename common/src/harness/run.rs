@@ -47,15 +47,13 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         Ok(c) => c,
         Err(e) => return fail(Exit::Config, &e.to_string()),
     };
-    let Some(data_dir) = resolve_data_dir(
+    let data_dir = match resolve_data_dir(
         args.data_dir.as_deref(),
         config.data_dir.as_deref(),
         Access::Write,
-    ) else {
-        return fail(
-            Exit::CantCreate,
-            "no data directory: give --data-dir, or set data_dir in the configuration",
-        );
+    ) {
+        Ok(dir) => dir,
+        Err(e) => return fail(e.exit, &e.message),
     };
     let who = RunIdentity::current(J::NAME);
     let busy = Duration::from_secs_f64(config.database.busy_timeout_secs.max(0.0));
