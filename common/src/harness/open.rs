@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use rusqlite::Connection;
 
 use crate::config::{self, Config, ConfigPath};
