@@ -236,12 +236,7 @@ fn a_ca_file_that_is_missing_or_holds_no_certificate_keeps_the_report_and_says_w
             "{}",
             out.stderr
         );
-        let error: String = sandbox
-            .db()
-            .query_row("SELECT last_error FROM notification_outbox", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let error = last_error(&sandbox);
         assert!(
             error.contains("[notify.email] ca_file") && error.contains(why),
             "{error}"
@@ -264,12 +259,7 @@ fn a_server_whose_certificate_the_trust_store_does_not_vouch_for_gets_nothing() 
             "{security}: {}",
             out.stderr
         );
-        let error: String = sandbox
-            .db()
-            .query_row("SELECT last_error FROM notification_outbox", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let error = last_error(&sandbox);
         assert!(
             error.contains("UnknownIssuer"),
             "{security}: the cause is kept: {error}"
