@@ -2,7 +2,9 @@
 # make e2e: the .deb in a real systemd. Boots Debian 12's systemd as PID 1 in a
 # systemd-nspawn container (../shared/tools/systemd-box, host rootfs, about 10 s), installs
 # target/debian/upstox-jobs_*.deb with apt, and checks what a user would: install creates the
-# user and starts the timer without running a job, the timer's next run is in IST, a run is
+# user, the data directory and starts the timer without running a job, the timer's next run
+# is in IST, desk users in group upstox share the data directory and others are told how to,
+# a service's run leaves node_exporter metrics that promtool accepts, a run is
 # sandboxed as user upstox, every installed service has the shared sandbox drop-in, the
 # journal has its lines and fields, job_runs and `upstox-jobs status` agree, a failing run
 # exits 69, an upgrade leaves a running job alone, a stop is clean, and purge removes the
@@ -105,6 +107,20 @@ check "... and leaves nothing in $data that group upstox cannot write" \
   test -z "$(in_box find $data -mindepth 1 \( ! -group upstox -o ! -perm -g+rw \) -print)"
 check "... so the service's user runs the job after it" \
   in_box runuser -u upstox -- upstox-nse-index-update --config "$inside/good.toml" --log-format text -q --index NIFTYIT
+
+# Metrics for node_exporter's textfile collector (issue 12): with the collector's directory
+# present and writable by group upstox, a run of the sandboxed service (alert-scan, skipped
+# outside market hours: a run all the same) leaves its file there, and promtool accepts it.
+prom=/var/lib/prometheus/node-exporter
+in_box sh -c "mkdir -p $prom && chgrp upstox $prom && chmod 2775 $prom"
+in_box systemctl start upstox-alert-scan.service >/dev/null 2>&1
+metrics=$(in_box cat $prom/upstox-jobs-alert-scan.prom 2>&1)
+check "the service's run leaves its metrics in $prom" \
+  contains '^upstox_job_last_run_timestamp_seconds{job="alert-scan"} ' "$metrics" || echo "$metrics"
+check "... which promtool accepts" in_box sh -c "promtool check metrics < $prom/upstox-jobs-alert-scan.prom"
+check "... and no temporary file is left beside it" \
+  test "$(in_box find $prom -type f ! -name '*.prom' | wc -l)" = 0
+in_box rm -r $prom
 
 # The sandbox is written once, in upstox-.service.d/10-hardening.conf: ask systemd what it made
 # of every installed service (a job added later included), not what the files say. The
