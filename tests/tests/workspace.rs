@@ -207,3 +207,53 @@ fn no_binary_links_openssl() {
         );
     }
 }
+
+#[test]
+fn every_help_text_fits_100_columns_and_says_what_the_job_does_now() {
+    // Off a terminal clap wraps at 100 columns; a longer line is text clap cannot break (a
+    // table, a long word) and reads badly in a terminal of that width.
+    let help = |name: &str, args: &[&str]| {
+        let out = Command::new(binary(name))
+            .args(args)
+            .arg("--help")
+            .env_remove("COLUMNS")
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success(), "{name} {args:?} --help");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let mut pages = 0;
+    for name in shipped_binaries() {
+        let top = help(&name, &[]);
+        let commands: Vec<String> = top
+            .split("Commands:\n")
+            .nth(1)
+            .map(|list| {
+                list.lines()
+                    .take_while(|l| l.starts_with("  "))
+                    .filter_map(|l| l.split_whitespace().next())
+                    .filter(|c| *c != "help")
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut texts = vec![(String::new(), top)];
+        for command in &commands {
+            texts.push((command.clone(), help(&name, &[command.as_str()])));
+        }
+        for (command, text) in texts {
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= 100,
+                    "{name} {command} --help: a line of {} columns: {line}",
+                    line.chars().count()
+                );
+            }
+            pages += 1;
+        }
+    }
+    assert!(pages >= 8, "{pages} help texts read");
+    // The intervals it takes are any from a minute to a month, not the four it once had.
+    let sync = help("upstox-market-sync", &[]);
+    assert!(!sync.contains("1, 5, 15 minutes, day"), "{sync}");
+}

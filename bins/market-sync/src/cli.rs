@@ -24,9 +24,9 @@ Examples:
   upstox-market-sync --source yahoo --symbols \"NSE_INDEX|Nifty 50\"
   upstox-market-sync gaps --status open";
 
-/// Sync OHLCV candles (1, 5, 15 minutes, day), quotes, option chains with greeks and index
-/// values from Upstox (or Yahoo Finance without a token); find gaps against the NSE calendar
-/// and backfill them.
+/// Sync OHLCV candles (any interval from 1 minute to a month), quotes, option chains with
+/// greeks and index values from Upstox (or Yahoo Finance without a token); find gaps against
+/// the NSE calendar and backfill them.
 #[derive(Debug, clap::Parser)]
 #[command(name = "upstox-market-sync", version, after_help = AFTER_HELP)]
 pub struct Cli {
