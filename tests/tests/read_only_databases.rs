@@ -94,6 +94,11 @@ fn gaps_before_any_sync_says_there_are_none_and_creates_nothing() {
         .run()
         .expect(0, "", Row::none());
     assert!(out.stdout.contains("no open gaps"), "{}", out.stdout);
+    let out = JobRun::in_sandbox(&sandbox, BIN)
+        .args(["gaps", "--status", "all"])
+        .run()
+        .expect(0, "", Row::none());
+    assert_eq!(out.stdout.trim(), "no gaps recorded");
     assert!(!sandbox.db_path().exists(), "gaps created the database");
 
     made_by_another_job(&sandbox.db_path());

@@ -50,8 +50,10 @@ pub fn gaps(args: &CommonArgs, status: &str) -> anyhow::Result<()> {
             Shown(&status)
         )?;
     }
-    if n == 0 {
-        writeln!(out, "no {status} gaps")?;
+    match (n, status) {
+        (0, "all") => writeln!(out, "no gaps recorded")?,
+        (0, _) => writeln!(out, "no {status} gaps")?,
+        _ => {}
     }
     Ok(())
 }
