@@ -48,14 +48,20 @@ pub struct Cli {
 pub enum Command {
     /// Every backup: database, time, age, size, compression ratio, verified
     List,
-    /// Check FILE, or the newest backup of each database: checksum, decompression, integrity,
-    /// row counts against the manifest (65 when one is bad)
+    /// Check FILE, or the newest backup of each database, in full (65 when one is bad)
+    ///
+    /// The checksum and length against the manifest, a full decompression, PRAGMA
+    /// integrity_check on the result, and its row counts against the manifest's.
     Verify {
         /// A backup file (NAME-YYYYmmdd-HHMMSS.db.zst)
         file: Option<PathBuf>,
     },
-    /// Restore FILE to PATH through a temporary name; a database in use only with --force,
-    /// while every job's lock is held
+    /// Restore FILE to PATH: over a database in use only with --force
+    ///
+    /// The backup is decompressed beside PATH under a hidden name, checked against its
+    /// manifest, synced and renamed over PATH. A database a process has open for writing (its
+    /// -wal file exists, or its write lock is held) is refused unless --force; then it is
+    /// replaced while every job's lock is held, with its stale -wal and -shm removed.
     Restore {
         /// A backup file (NAME-YYYYmmdd-HHMMSS.db.zst)
         file: PathBuf,
@@ -63,8 +69,10 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         to: PathBuf,
     },
-    /// Run the restore drill now: the newest backup of each database restored to a scratch
-    /// directory and checked, recorded in job_runs
+    /// Run the restore drill now, recorded in job_runs
+    ///
+    /// The newest backup of each database restored to a scratch directory, checked with
+    /// PRAGMA integrity_check and compared with its manifest.
     Drill,
 }
 

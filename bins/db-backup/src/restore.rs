@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::Exit;
 use common::backups::{BackupName, Manifest, temporary_name};
 use common::harness::Fatal;
-use common::lock::{JobLock, LockError};
+use common::lock::{self, JobLock, LockError};
 use common::schedule;
 use rusqlite::{Connection, OpenFlags};
 
@@ -164,7 +164,7 @@ pub fn in_use(path: &Path) -> Option<String> {
 fn every_lock(data_dir: &Path, holder: &str) -> anyhow::Result<Vec<JobLock>> {
     let locks = data_dir.join("locks");
     let mut held = Vec::new();
-    for name in schedule::names() {
+    for name in schedule::names().into_iter().chain([lock::DATABASES]) {
         let path = locks.join(format!("{name}.lock"));
         match JobLock::acquire(&path, holder) {
             Ok(lock) => held.push(lock),
