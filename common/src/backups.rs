@@ -93,9 +93,14 @@ pub fn temporary_name(final_name: &str) -> String {
     format!(".{final_name}.tmp")
 }
 
-/// Whether `file_name` is a file in progress ([`temporary_name`]): what a killed run left.
+/// Whether `file_name` is a file in progress ([`temporary_name`]), or the `-wal`, `-shm` or
+/// `-journal` SQLite keeps beside one: what a killed run left.
 pub fn is_temporary(file_name: &str) -> bool {
-    file_name.starts_with('.') && file_name.ends_with(".tmp")
+    let name = ["-wal", "-shm", "-journal"]
+        .iter()
+        .find_map(|side| file_name.strip_suffix(side))
+        .unwrap_or(file_name);
+    name.starts_with('.') && name.ends_with(".tmp")
 }
 
 /// What a backup holds and how it was made, written beside it as JSON.
@@ -308,6 +313,10 @@ mod tests {
             assert_eq!(BackupName::parse(other), None, "{other}");
         }
         assert!(is_temporary(&temporary_name(&name.file_name())));
+        assert!(is_temporary(
+            ".market_data-20261205-020005.db.zst.copy.tmp-wal"
+        ));
+        assert!(!is_temporary("market_data.db-wal"));
         assert!(!is_temporary(&name.file_name()));
     }
 

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use common::backups::is_temporary;
 use testkit::backups::{BackupWorld, fill, has_final_names};
 
 #[test]
@@ -29,11 +30,7 @@ fn a_kill_during_a_backup_leaves_no_file_under_a_final_name() {
     child.wait().unwrap();
     let left = world.files();
     assert!(!has_final_names(&world.dir()), "{left:?}");
-    assert!(
-        left.iter()
-            .all(|f| f.starts_with('.') && f.ends_with(".tmp")),
-        "{left:?}"
-    );
+    assert!(left.iter().all(|f| is_temporary(f)), "{left:?}");
 
     let next = world.run(&[]).ok();
     assert!(
@@ -42,7 +39,7 @@ fn a_kill_during_a_backup_leaves_no_file_under_a_final_name() {
         next.stderr
     );
     let files = world.files();
-    assert!(files.iter().all(|f| !f.ends_with(".tmp")), "{files:?}");
+    assert!(files.iter().all(|f| !is_temporary(f)), "{files:?}");
     assert_eq!(world.backups_of("desk").len(), 1, "{files:?}");
     let runs = testkit::run::job_runs(&world.sandbox.db());
     assert_eq!(runs[0].status, "interrupted", "{runs:?}");

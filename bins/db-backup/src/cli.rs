@@ -10,8 +10,8 @@ use crate::job::{DbBackup, Request};
 
 const AFTER_HELP: &str = "\
 Each configured database (market_data.db, upstox.db and cache/yahoo_cache.sqlite under the data
-directory by default; a missing one is a warning) is copied with VACUUM INTO while others keep
-writing, checked with PRAGMA integrity_check, compressed with zstd and renamed into place as
+directory by default; a missing one is a warning) is copied in one step of SQLite's online
+backup while others keep writing, checked with PRAGMA integrity_check, compressed with zstd and renamed into place as
 NAME-YYYYmmdd-HHMMSS.db.zst (IST) with NAME-YYYYmmdd-HHMMSS.manifest.json beside it, in
 [backups] dir (default DATA_DIR/backups). A copy that fails its check is deleted, the run fails
 and earlier backups stay. Files in progress have hidden names; the next run removes them.

@@ -1,6 +1,6 @@
-//! One database backed up while other processes keep writing it: `VACUUM INTO` a hidden file in
-//! the backup directory (one read transaction, so no foreign commit restarts it and no writer
-//! waits), then `PRAGMA integrity_check` on that copy in a second thread while this one
+//! One database backed up while other processes keep writing it: the online backup in one step
+//! (`step(-1)`) into a hidden file in the backup directory (one read transaction, so no foreign
+//! commit restarts it and no writer waits), then `PRAGMA integrity_check` on that copy in a second thread while this one
 //! compresses it with zstd and hashes the output; the manifest, fsync of the files and the
 //! directory, and renames into place. Until the renames nothing has a final name, so a kill at
 //! any moment leaves only hidden files, which the next run removes.
@@ -14,6 +14,8 @@ use chrono::{DateTime, Utc};
 use common::Exit;
 use common::backups::{BackupName, Manifest, temporary_name};
 use common::harness::UnitError;
+use rusqlite::Connection;
+use rusqlite::backup::{Backup, StepResult};
 
 use crate::check::{self, Contents, Problem};
 use crate::databases::Database;
@@ -64,15 +66,7 @@ pub fn back_up(req: &Request) -> Result<Manifest, UnitError> {
         .len();
     let conn = check::open_read_only(source).map_err(database_error)?;
     conn.busy_timeout(req.busy).map_err(database_error)?;
-    let copy_text = copy.to_str().ok_or_else(|| UnitError {
-        exit: Exit::Config,
-        message: format!(
-            "the backup directory {} is not valid UTF-8: set [backups] dir to another",
-            req.dir.display()
-        ),
-    })?;
-    conn.execute("VACUUM INTO ?1", [copy_text])
-        .map_err(database_error)?;
+    copy_pages(&conn, &copy, req.busy).map_err(database_error)?;
     drop(conn);
 
     // The check reads the copy while this thread compresses it: on 2 cores the pair takes as
@@ -131,6 +125,36 @@ pub fn back_up(req: &Request) -> Result<Manifest, UnitError> {
     }
     sync_dir(req.dir).map_err(|e| io_error(Exit::IoErr, "cannot sync", req.dir, &e))?;
     Ok(manifest)
+}
+
+/// Copies every page of `source` into the new file `copy` in one step of the online backup:
+/// one read transaction, so no foreign commit restarts it (as it restarts a stepped backup)
+/// and, in WAL mode, no writer waits for it. Waits up to `busy` while the source is locked.
+fn copy_pages(source: &Connection, copy: &Path, busy: Duration) -> rusqlite::Result<()> {
+    let mut out = Connection::open(copy)?;
+    // A scratch file: the compressed file is what is synced.
+    out.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
+    let backup = Backup::new(source, &mut out)?;
+    let give_up = Instant::now() + busy;
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => break,
+            StepResult::More => {}
+            StepResult::Busy | StepResult::Locked if Instant::now() < give_up => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            _ => {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                    Some("the database stayed locked for the whole busy timeout".to_string()),
+                ));
+            }
+        }
+    }
+    drop(backup);
+    // The pages carry the source's WAL flag: a copy opened in WAL mode grows -wal and -shm
+    // files (even read-only), so it becomes a plain file, as a restored database starts.
+    out.pragma_update(None, "journal_mode", "DELETE")
 }
 
 /// What compressing a copy wrote.

@@ -55,9 +55,14 @@ pub fn newest(dir: &Path, database: &str) -> std::io::Result<Option<Backup>> {
         .max_by(|a, b| a.name.cmp(&b.name)))
 }
 
-/// Drills `backup` (restored under a hidden scratch directory in `dir`, removed after) and
-/// records the success at `now`: a line for the summary.
-pub fn drill(dir: &Path, backup: &Backup, now: DateTime<Utc>) -> Result<String, UnitError> {
+/// Drills `backup` (restored under a hidden scratch directory in `dir`, removed after) and,
+/// unless `dry_run`, records the success at `now`: a line for the summary.
+pub fn drill(
+    dir: &Path,
+    backup: &Backup,
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<String, UnitError> {
     let scratch = tempfile::Builder::new()
         .prefix(".drill-")
         .suffix(".tmp")
@@ -78,6 +83,15 @@ pub fn drill(dir: &Path, backup: &Backup, now: DateTime<Utc>) -> Result<String, 
             backup.path.display()
         ),
     })?;
+    let rows: u64 = contents.tables.values().sum();
+    let line = format!(
+        "{} restored and checked: {} tables, {rows} rows as its manifest says",
+        backup.name.file_name(),
+        contents.tables.len()
+    );
+    if dry_run {
+        return Ok(line);
+    }
     let mut record = read_record(dir);
     record.insert(backup.name.database.clone(), now);
     let text = serde_json::to_string_pretty(&record).unwrap_or_default();
@@ -87,12 +101,7 @@ pub fn drill(dir: &Path, backup: &Backup, now: DateTime<Utc>) -> Result<String, 
         .and_then(|()| std::fs::rename(&tmp, dir.join(RECORD)))
         .and_then(|()| sync_dir(dir))
         .map_err(|e| io_error(common::Exit::IoErr, "cannot record the drill in", dir, &e))?;
-    let rows: u64 = contents.tables.values().sum();
-    Ok(format!(
-        "{} restored and checked: {} tables, {rows} rows as its manifest says",
-        backup.name.file_name(),
-        contents.tables.len()
-    ))
+    Ok(line)
 }
 
 #[cfg(test)]

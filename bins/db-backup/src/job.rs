@@ -257,7 +257,7 @@ fn drills(
         let newest = drill::newest(dir, &database.name)
             .map_err(|e| io_error(Exit::IoErr, "cannot read", dir, &e));
         let drilled = match newest {
-            Ok(Some(backup)) => drill::drill(dir, &backup, ctx.now),
+            Ok(Some(backup)) => drill::drill(dir, &backup, ctx.now, ctx.dry_run),
             // The timer's run drills what it has: a database whose first backup failed has
             // already failed its unit.
             Ok(None) if every.is_some() => continue,
