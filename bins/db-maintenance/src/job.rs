@@ -144,7 +144,11 @@ fn maintain(
         } else {
             let pause = cfg.batch_pause();
             let shutdown = ctx.shutdown.clone();
-            let mut between = || shutdown.sleep(pause) && !ctx.stop_requested();
+            // Asked after the pause, whether or not a signal cut it short: it records why.
+            let mut between = || {
+                shutdown.sleep(pause);
+                !ctx.stop_requested()
+            };
             let ended = purge.run(conn, cfg.batch_rows, &mut between, &mut purged);
             let done = format!("purged {} rows ({})", purged.total(), purged.describe());
             match ended {
