@@ -34,5 +34,5 @@ pub use clock::market_now;
 pub use context::Context;
 pub use data_dir::{Access, resolve_data_dir};
 pub use errors::exit_for;
-pub use job::{Fatal, Job, Outcome, UnitError, Validate};
+pub use job::{Fatal, Job, Outcome, SharedLock, UnitError, Validate};
 pub use open::{open_for_editing, open_for_reading};

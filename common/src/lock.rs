@@ -4,6 +4,14 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The lock db-backup and db-maintenance share besides their own, so that a backup never
+/// copies a database in the middle of a VACUUM and maintenance never rewrites one being copied.
+pub const DATABASES: &str = "databases";
+
+/// How often a waiting process tries a held lock again.
+const RETRY: Duration = Duration::from_millis(100);
 
 /// A held lock; released on drop.
 #[derive(Debug)]
@@ -28,6 +36,12 @@ pub enum LockError {
         path: PathBuf,
         /// What the holder wrote about itself.
         holder: String,
+    },
+    /// A stop (SIGTERM, SIGINT) was asked for while waiting for the lock.
+    #[error("stopped while waiting for the lock {path}")]
+    Stopped {
+        /// The lock file.
+        path: PathBuf,
     },
     /// The lock file could not be opened.
     #[error("cannot open the lock file {path}: {error}; {}", advice(error))]
@@ -102,6 +116,39 @@ impl JobLock {
         })
     }
 
+    /// Takes the lock at `path`, waiting up to `wait` while another process holds it; then
+    /// [`LockError::Held`] names the holder as [`JobLock::acquire`] does.
+    pub fn acquire_waiting(
+        path: &Path,
+        holder: &str,
+        wait: Duration,
+    ) -> Result<JobLock, LockError> {
+        JobLock::acquire_unless(path, holder, wait, || false)
+    }
+
+    /// [`JobLock::acquire_waiting`], giving up with [`LockError::Stopped`] as soon as `stop`
+    /// says so (checked between tries), so a stop asked for while waiting is not held up.
+    pub fn acquire_unless(
+        path: &Path,
+        holder: &str,
+        wait: Duration,
+        stop: impl Fn() -> bool,
+    ) -> Result<JobLock, LockError> {
+        let end = Instant::now() + wait;
+        loop {
+            match JobLock::acquire(path, holder) {
+                Err(LockError::Held { .. }) if Instant::now() < end => {}
+                other => return other,
+            }
+            if stop() {
+                return Err(LockError::Stopped {
+                    path: path.to_path_buf(),
+                });
+            }
+            std::thread::sleep(RETRY.min(end.saturating_duration_since(Instant::now())));
+        }
+    }
+
     /// What the previous holder left for this one with [`JobLock::leave_note`], if anything.
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
@@ -173,6 +220,44 @@ mod tests {
         drop(first);
         let second = JobLock::acquire(&path, "pid 43").unwrap();
         assert_eq!(second.note(), None, "a released lock leaves nothing");
+    }
+
+    #[test]
+    fn a_waiting_acquire_gets_the_lock_once_it_is_released_and_names_a_holder_that_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir
+            .path()
+            .join("locks")
+            .join(DATABASES)
+            .with_extension("lock");
+        let first = JobLock::acquire(&path, "pid 42, a backup").unwrap();
+        let started = Instant::now();
+        let err =
+            JobLock::acquire_waiting(&path, "pid 43", Duration::from_millis(300)).unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(300), "it waited");
+        match err {
+            LockError::Held { holder, .. } => assert_eq!(holder, "pid 42, a backup"),
+            other => panic!("unexpected {other}"),
+        }
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(first);
+        });
+        let second = JobLock::acquire_waiting(&path, "pid 43", Duration::from_secs(30));
+        releaser.join().unwrap();
+        assert!(second.is_ok(), "taken once released: {second:?}");
+    }
+
+    #[test]
+    fn a_stop_ends_the_wait_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let _held = JobLock::acquire(&path, "pid 42").unwrap();
+        let started = Instant::now();
+        let err =
+            JobLock::acquire_unless(&path, "pid 43", Duration::from_secs(60), || true).unwrap_err();
+        assert!(matches!(err, LockError::Stopped { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(30));
     }
 
     #[test]

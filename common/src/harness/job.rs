@@ -32,6 +32,12 @@ pub trait Job {
         schedule::of(Self::NAME).map_or(Gate::Always, |s| s.gate)
     }
 
+    /// A lock the job shares with other jobs, taken after its own and waited for; none by
+    /// default. db-backup and db-maintenance share [`crate::lock::DATABASES`].
+    fn shared_lock(&self, _config: &Self::Config) -> Option<SharedLock> {
+        None
+    }
+
     /// The newest items of the data the job keeps (candles per interval, …), reported with
     /// their age in the job's metrics ([`crate::metrics`]); none by default.
     fn newest(&self, _config: &Self::Config, _conn: &Connection) -> rusqlite::Result<Vec<Newest>> {
@@ -41,6 +47,16 @@ pub trait Job {
     /// Does the work. Per-unit outcomes go through [`Context::unit_done`] and
     /// [`Context::unit_failed`]; an `Err` means the run as a whole could not go on.
     fn run(&mut self, ctx: &mut Context<Self::Config>) -> anyhow::Result<Outcome>;
+}
+
+/// A lock shared between jobs ([`Job::shared_lock`]): `<data_dir>/locks/<name>.lock`, waited
+/// for up to `wait` before the run gives up with exit 75 naming the holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedLock {
+    /// The lock's name, as the jobs that share it spell it.
+    pub name: &'static str,
+    /// How long a run waits for another job to release it.
+    pub wait: std::time::Duration,
 }
 
 /// A configuration table's checks of what serde cannot check (ranges, names, keys).

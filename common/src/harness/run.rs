@@ -16,7 +16,8 @@ use crate::harness::open::schemas;
 use crate::harness::ping::Pinger;
 use crate::harness::summary::conclude;
 use crate::harness::{
-    Access, CommonArgs, Context, Job, Outcome, UnitError, Validate, market_now, resolve_data_dir,
+    Access, CommonArgs, Context, Job, Outcome, SharedLock, UnitError, Validate, market_now,
+    resolve_data_dir,
 };
 use crate::http::HttpClient;
 use crate::lock::{JobLock, LockError};
@@ -69,6 +70,18 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
             }
             Err(Lost::Failed(exit)) => return exit,
         }
+    };
+    // Held to the end of the run, after the job's own lock.
+    let _shared = match job.shared_lock(&config.job).filter(|_| !args.dry_run) {
+        Some(shared) => match shared_lock(&data_dir, &who, J::NAME, started, shared, &shutdown) {
+            Ok(lock) => Some(lock),
+            Err(Lost::Held(message)) => {
+                record_lock_held(&db_path, busy, &who, started, &message);
+                return fail(Exit::TempFail, &message);
+            }
+            Err(Lost::Failed(exit)) => return exit,
+        },
+        None => None,
     };
     let db = if args.dry_run {
         db::open_as_migrated(&db_path, busy, &schemas::<J>())
@@ -213,7 +226,49 @@ fn lock(
             ),
         )));
     }
-    let holder = format!(
+    let path: PathBuf = data_dir.join("locks").join(format!("{job}.lock"));
+    JobLock::acquire(&path, &holder(who, started)).map_err(|e| match e {
+        e @ LockError::Held { .. } => Lost::Held(format!("{job}: {e}")),
+        e => Lost::Failed(fail(Exit::CantCreate, &e.to_string())),
+    })
+}
+
+/// The lock `job` shares with other jobs, waited for as it says; its holder is written with
+/// the job's name, since the one waiting is another job.
+fn shared_lock(
+    data_dir: &std::path::Path,
+    who: &RunIdentity,
+    job: &str,
+    started: DateTime<Utc>,
+    shared: SharedLock,
+    shutdown: &Shutdown,
+) -> Result<JobLock, Lost> {
+    let path: PathBuf = data_dir.join("locks").join(format!("{}.lock", shared.name));
+    let holder = format!("{job}, {}", holder(who, started));
+    if JobLock::acquire(&path, &holder).is_err() {
+        tracing::info!(
+            "waiting up to {}s for the {} lock {}",
+            shared.wait.as_secs(),
+            shared.name,
+            path.display()
+        );
+    }
+    JobLock::acquire_unless(&path, &holder, shared.wait, || shutdown.requested()).map_err(|e| {
+        match e {
+            e @ LockError::Held { .. } => Lost::Held(format!(
+                "{job}: waited {}s for the {} lock, shared with other jobs: {e}",
+                shared.wait.as_secs(),
+                shared.name
+            )),
+            e @ LockError::Stopped { .. } => Lost::Failed(fail(Exit::Terminated, &e.to_string())),
+            e => Lost::Failed(fail(Exit::CantCreate, &e.to_string())),
+        }
+    })
+}
+
+/// Who holds a lock, as the loser is told: pid, host, start and systemd invocation.
+fn holder(who: &RunIdentity, started: DateTime<Utc>) -> String {
+    format!(
         "pid {} on {}, started {}{}",
         who.pid,
         who.host,
@@ -222,12 +277,7 @@ fn lock(
             .as_deref()
             .map(|i| format!(", invocation {i}"))
             .unwrap_or_default()
-    );
-    let path: PathBuf = data_dir.join("locks").join(format!("{job}.lock"));
-    JobLock::acquire(&path, &holder).map_err(|e| match e {
-        e @ LockError::Held { .. } => Lost::Held(format!("{job}: {e}")),
-        e => Lost::Failed(fail(Exit::CantCreate, &e.to_string())),
-    })
+    )
 }
 
 /// Records a run that found the lock held as `skipped`, naming the holder, so that
