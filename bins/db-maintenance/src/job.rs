@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use common::Exit;
-use common::harness::{Context, Job, Outcome, UnitError};
+use common::harness::{Context, Job, Outcome, SharedLock, UnitError};
+use common::lock;
 use rusqlite::Connection;
 
 use crate::config::JobConfig;
@@ -22,6 +23,14 @@ impl Job for DbMaintenance {
     type Config = JobConfig;
     // It purges the tables other jobs own, where they exist, and creates none.
     const SCHEMAS: &'static [common::db::Schema] = &[];
+
+    /// Never at the same time as db-backup: a backup must not copy a database being vacuumed.
+    fn shared_lock(&self, config: &JobConfig) -> Option<SharedLock> {
+        Some(SharedLock {
+            name: lock::DATABASES,
+            wait: config.lock_wait(),
+        })
+    }
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
@@ -92,7 +101,7 @@ fn check_all<'d>(
                     UnitError {
                         exit: Exit::Failure,
                         message: format!(
-                            "{} is damaged: PRAGMA integrity_check found {}{and_more}; restore it from a backup (upstox-db-backup), or move it aside",
+                            "{} is damaged (PRAGMA integrity_check: {}{and_more}); restore it from a backup (upstox-db-backup), or move it aside",
                             db.path.display(),
                             damage.first[0]
                         ),
