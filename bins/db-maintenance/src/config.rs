@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::harness::Validate;
 use common::market::interval::Interval;
+use common::schedule;
 use serde::Deserialize;
 
 use crate::tables::{Kind, Table};
@@ -15,9 +16,6 @@ use crate::tables::{Kind, Table};
 /// absent are skipped quietly. db-backup keeps the same list: the two are to share one.
 pub const DEFAULT_DATABASES: [&str; 3] =
     ["market_data.db", "upstox.db", "cache/yahoo_cache.sqlite"];
-
-/// The longest a run may wait for db-backup: the job's deadline in the catalogue.
-const MAX_LOCK_WAIT_SECS: u64 = 100 * 60;
 
 /// `[jobs.db-maintenance]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -123,9 +121,12 @@ const DAYS: std::ops::RangeInclusive<u32> = 1..=36_500;
 impl Validate for JobConfig {
     fn validate(&self) -> Result<(), String> {
         let key = |k: &str| format!("[jobs.db-maintenance] {k}");
-        if !(1..=MAX_LOCK_WAIT_SECS).contains(&self.lock_wait_secs) {
+        // The longest a run may wait for db-backup: the job's deadline in the catalogue.
+        let max_wait =
+            schedule::of("db-maintenance").map_or(0, |s| s.deadline.num_seconds().max(0) as u64);
+        if !(1..=max_wait).contains(&self.lock_wait_secs) {
             return Err(format!(
-                "{} = {}: use 1 to {MAX_LOCK_WAIT_SECS} (the job's deadline)",
+                "{} = {}: use 1 to {max_wait} (the job's deadline)",
                 key("lock_wait_secs"),
                 self.lock_wait_secs
             ));

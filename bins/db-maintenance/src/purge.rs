@@ -369,3 +369,78 @@ impl Batch<'_> {
         self.pending = Counts::default();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-28T21:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn each_table_gets_its_cutoff_as_it_stores_times() {
+        let retention = Retention::default();
+        let purge = Purge {
+            retention: &retention,
+            now: now(),
+        };
+        let five_years = now() - chrono::Duration::days(1825);
+        assert_eq!(
+            purge.cutoff(Table::Candles, Some(Interval::Day)),
+            Value::Integer(five_years.timestamp())
+        );
+        // 21:00 UTC is 02:30 the next day in IST, where expiries are dated.
+        assert_eq!(
+            purge.cutoff(Table::OptionChain, None),
+            Value::Text("2021-11-30".into())
+        );
+        assert_eq!(
+            purge.cutoff(Table::JobRuns, None),
+            Value::Text("2026-08-30T21:00:00.000Z".into())
+        );
+        assert_eq!(
+            purge.cutoff(Table::ApiRequests, None),
+            Value::Integer((now() - chrono::Duration::days(90)).timestamp_millis())
+        );
+    }
+
+    #[test]
+    fn batches_hold_at_most_batch_rows_and_a_stop_keeps_the_batches_committed() {
+        let path = std::path::Path::new("market_data.db");
+        let conn = common::db::open_empty(path, &[common::runs::SCHEMA]).unwrap();
+        for i in 0..25 {
+            conn.execute(
+                "INSERT INTO job_runs (job, status, started_at, pid, host)
+                 VALUES ('market-sync', 'succeeded', ?1, 1, 'desk')",
+                [format!("2020-01-01T00:00:{i:02}.000Z")],
+            )
+            .unwrap();
+        }
+        let retention = Retention::default();
+        let purge = Purge {
+            retention: &retention,
+            now: now(),
+        };
+        assert_eq!(purge.count(&conn).unwrap().total(), 25);
+        let mut pauses = 0;
+        let mut purged = Counts::default();
+        let ended = purge
+            .run(
+                &conn,
+                10,
+                &mut || {
+                    pauses += 1;
+                    pauses < 2
+                },
+                &mut purged,
+            )
+            .unwrap();
+        assert_eq!((ended, purged.total(), pauses), (Ended::Stopped, 20, 2));
+        assert_eq!(purged.describe(), "job_runs 20");
+        let mut rest = Counts::default();
+        let ended = purge.run(&conn, 10, &mut || true, &mut rest).unwrap();
+        assert_eq!((ended, rest.total()), (Ended::Complete, 5));
+        assert_eq!(purge.count(&conn).unwrap().describe(), "nothing");
+    }
+}
