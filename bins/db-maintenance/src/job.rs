@@ -2,11 +2,13 @@
 //! then, a database at a time, the purge (market_data.db only), `PRAGMA optimize`, a VACUUM
 //! when it is worth it and there is room, and the WAL checkpointed and truncated.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::Exit;
 use common::harness::{Context, Job, Outcome, SharedLock, UnitError};
 use common::lock;
+use common::shutdown::Shutdown;
 use rusqlite::Connection;
 
 use crate::config::JobConfig;
@@ -44,6 +46,11 @@ impl Job for DbMaintenance {
         }
         ctx.plan(databases.iter().map(|d| d.name.clone()));
         let Some(checked) = check_all(ctx, &databases, busy) else {
+            if ctx.stop_requested() {
+                return Ok(Outcome::Done(
+                    "stopped during the integrity checks; nothing was changed".to_string(),
+                ));
+            }
             return Ok(Outcome::Done(
                 "nothing was changed in any database: a database is maintained only when every one is sound"
                     .to_string(),
@@ -63,6 +70,14 @@ impl Job for DbMaintenance {
                     }
                     ctx.unit_done(&db.name, report.purged.total());
                 }
+                // A statement interrupted by a stop rolled back: the unit was not reached.
+                Err(_) if ctx.stop_requested() => {
+                    tracing::warn!(
+                        "{}: stopped; the statement in hand was rolled back",
+                        db.name
+                    );
+                    break;
+                }
                 Err(e) => ctx.unit_failed(&db.name, UnitError::database(&db.path, e)),
             }
         }
@@ -80,9 +95,10 @@ fn check_all<'d>(
     let mut sound = Vec::new();
     let mut refused = false;
     for db in databases {
-        let checked = db
-            .open(busy, ctx.dry_run)
-            .and_then(|conn| database::integrity(&conn).map(|damage| (conn, damage)));
+        let checked = db.open(busy, ctx.dry_run).and_then(|conn| {
+            let damage = interruptible(&conn, &ctx.shutdown, || database::integrity(&conn))?;
+            Ok((conn, damage))
+        });
         match checked {
             Ok((conn, None)) => sound.push((db, conn)),
             Ok((_, Some(damage))) => {
@@ -108,6 +124,7 @@ fn check_all<'d>(
                     },
                 );
             }
+            Err(_) if ctx.shutdown.requested() => return None,
             Err(e) => {
                 refused = true;
                 ctx.unit_failed(&db.name, UnitError::database(&db.path, e));
@@ -176,10 +193,13 @@ fn maintain(
             }
         }
     }
+    let shutdown = ctx.shutdown.clone();
     if !dry {
         // Analyzes the tables whose statistics are missing or stale, every table of the file,
         // not only those this connection used (sqlite.org/pragma.html#pragma_optimize).
-        conn.execute_batch("PRAGMA optimize=0x10002")?;
+        interruptible(conn, &shutdown, || {
+            conn.execute_batch("PRAGMA optimize=0x10002")
+        })?;
     }
     let pages = Pages::of(conn)?;
     let worth = Worth {
@@ -190,7 +210,7 @@ fn maintain(
     match (&decision, dry) {
         (Decision::Run(why), true) => words.push(format!("would {why}")),
         (Decision::Run(why), false) => {
-            conn.execute_batch("VACUUM")?;
+            interruptible(conn, &shutdown, || conn.execute_batch("VACUUM"))?;
             words.push(why.clone());
         }
         (Decision::Skip(why), _) => words.push(why.clone()),
@@ -211,3 +231,33 @@ fn maintain(
         stopped: false,
     })
 }
+
+/// Runs `work`, SQLite's statements on `conn`, interrupting them as soon as a stop is asked
+/// for: an integrity check or a VACUUM of a large file takes minutes, longer than systemd
+/// waits after SIGTERM. An interrupted statement fails and rolls back, leaving the file whole.
+fn interruptible<T>(
+    conn: &Connection,
+    shutdown: &Shutdown,
+    work: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let handle = conn.get_interrupt_handle();
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(Ordering::Acquire) {
+                if shutdown.requested() {
+                    // A no-op if the work has just ended: no statement is running.
+                    handle.interrupt();
+                    return;
+                }
+                std::thread::sleep(STOP_POLL);
+            }
+        });
+        let result = work();
+        done.store(true, Ordering::Release);
+        result
+    })
+}
+
+/// How often a long statement's watcher looks for a stop.
+const STOP_POLL: Duration = Duration::from_millis(50);
