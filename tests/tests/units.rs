@@ -122,6 +122,12 @@ fn every_unit_passes_systemd_analyze_verify() {
 
 /// (timer, base time, the next elapses systemd computes, in UTC).
 const SCHEDULES: &[(&str, &str, &[&str])] = &[
+    // Sunday 02:30 IST is Saturday 21:00 UTC.
+    (
+        "upstox-db-maintenance.timer",
+        "2026-11-25 12:00 UTC",
+        &["Sat 2026-11-28 21:00:00 UTC", "Sat 2026-12-05 21:00:00 UTC"],
+    ),
     (
         "upstox-nse-index-update.timer",
         "2026-11-22 12:00 UTC",
@@ -235,6 +241,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
     // The shortest time between two runs of each job.
     let periods = [
         ("upstox-nse-index-update.service", 24 * 3600),
+        ("upstox-db-maintenance.service", 7 * 24 * 3600),
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),
     ];
