@@ -8,6 +8,7 @@ pub mod binary;
 pub mod demo;
 pub mod gzip;
 pub mod jobs;
+pub mod maintenance;
 pub mod market;
 pub mod namespace;
 pub mod nse;

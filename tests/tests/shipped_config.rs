@@ -124,3 +124,27 @@ fn the_documented_alert_scan_defaults_are_the_real_ones() {
         format!("{:?}", JobConfig::default())
     );
 }
+
+#[test]
+fn the_documented_db_maintenance_defaults_are_the_real_ones() {
+    use db_maintenance::config::{DEFAULT_DATABASES, JobConfig};
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let on = switched_on(&shipped());
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "db-maintenance").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    // The list switched on names the databases that unset means.
+    let named = JobConfig {
+        databases: Some(DEFAULT_DATABASES.iter().map(PathBuf::from).collect()),
+        ..JobConfig::default()
+    };
+    assert_eq!(format!("{:?}", documented.job), format!("{named:?}"));
+    assert_eq!(
+        documented.deadline_secs("db-maintenance"),
+        Config::<JobConfig>::defaults().deadline_secs("db-maintenance")
+    );
+    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "db-maintenance").unwrap();
+    assert_eq!(
+        format!("{:?}", as_shipped.job),
+        format!("{:?}", JobConfig::default())
+    );
+}

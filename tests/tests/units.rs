@@ -128,6 +128,12 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
         "2026-11-22 12:00 UTC",
         &["Sun 2026-11-22 20:30:00 UTC", "Mon 2026-11-23 20:30:00 UTC"],
     ),
+    // Sunday 02:30 IST is Saturday 21:00 UTC.
+    (
+        "upstox-db-maintenance.timer",
+        "2026-11-25 12:00 UTC",
+        &["Sat 2026-11-28 21:00:00 UTC", "Sat 2026-12-05 21:00:00 UTC"],
+    ),
     (
         "upstox-nse-index-update.timer",
         "2026-11-22 12:00 UTC",
@@ -242,6 +248,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
     let periods = [
         ("upstox-nse-index-update.service", 24 * 3600),
         ("upstox-db-backup.service", 24 * 3600),
+        ("upstox-db-maintenance.service", 7 * 24 * 3600),
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),
     ];

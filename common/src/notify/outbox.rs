@@ -14,7 +14,8 @@ pub const MAX_ATTEMPTS: i64 = 14;
 /// split by owner has it from the `common` component.
 pub const SCHEMA: Schema = Schema {
     component: "outbox",
-    migrations: &["CREATE TABLE IF NOT EXISTS notification_outbox (
+    migrations: &[
+        "CREATE TABLE IF NOT EXISTS notification_outbox (
     id INTEGER PRIMARY KEY,
     dedupe_key TEXT NOT NULL,
     channel TEXT NOT NULL CHECK (channel IN ('email', 'telegram')),
@@ -31,7 +32,12 @@ pub const SCHEMA: Schema = Schema {
     UNIQUE (dedupe_key, channel)
 );
 CREATE INDEX IF NOT EXISTS notification_outbox_due ON notification_outbox (next_attempt_at)
-    WHERE delivered_at IS NULL AND abandoned = 0;"],
+    WHERE delivered_at IS NULL AND abandoned = 0;",
+        // 2: delivered messages by age, so that old ones are purged a batch at a time
+        // without reading the whole outbox.
+        "CREATE INDEX IF NOT EXISTS notification_outbox_delivered ON notification_outbox (delivered_at)
+    WHERE delivered_at IS NOT NULL;",
+    ],
     adopted: Some(Adopted {
         from: "common",
         version: 2,
