@@ -2,7 +2,7 @@
 CARGO ?= cargo
 # The crash and concurrency tests pause a run inside its transaction with fail points,
 # which only exist in builds with this feature; shipped builds never have it.
-TEST_FEATURES := --features nse-index-update/failpoints,market-sync/failpoints,upstox-jobs-common/pinned-clock
+TEST_FEATURES := --features nse-index-update/failpoints,market-sync/failpoints,db-backup/failpoints,upstox-jobs-common/pinned-clock
 
 .PHONY: all build release demo test e2e bench deb lint fmt clean
 

@@ -5,7 +5,8 @@
 # sqlite3, GNU time, bc and flock; the Python desk's alert scan needs pandas and TA-Lib, which
 # go into a venv under target/bench-venv (from PyPI) the first time. BENCH_RUNS (default 5)
 # runs of each long case, BENCH_STARTUP_RUNS (default 11) of each start-up case; the candles v2
-# migration's size, runs and kills by BENCH_MIGRATE_MIB, _RUNS and _KILLS (tests/bench/migrate.sh).
+# migration's size, runs and kills by BENCH_MIGRATE_MIB, _RUNS and _KILLS (tests/bench/migrate.sh);
+# the database backup's size by BENCH_BACKUP_MIB (tests/bench/backup.sh, needs zstd).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/target/release
@@ -59,5 +60,6 @@ printf '  %-44s %9s MiB\n' "peak RSS" "$(mib "$(largest "${nse_kib[@]}")")" \
 . "$top/tests/bench/migrate.sh"
 . "$top/tests/bench/alerts.sh"
 . "$top/tests/bench/startup.sh"
+. "$top/tests/bench/backup.sh"
 echo
 echo "end: $(load)"

@@ -11,12 +11,14 @@ use serde::de::DeserializeOwned;
 
 use crate::schedule;
 
+mod backups;
 mod http;
 mod metrics;
 mod notify;
 mod position;
 mod providers;
 
+pub use backups::BackupsConfig;
 use http::check;
 pub use http::{HostConfig, HttpConfig};
 pub use metrics::{COLLECTOR_DIR, MetricsConfig, MetricsTarget};
@@ -68,6 +70,8 @@ pub struct Config<J> {
     pub pings: BTreeMap<String, String>,
     /// `[metrics]`: where each run's Prometheus metrics go.
     pub metrics: MetricsConfig,
+    /// `[backups]`: where the database backups are.
+    pub backups: BackupsConfig,
     /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
     pub providers: ProvidersConfig,
     /// `[jobs.<this job>]`.
@@ -140,6 +144,8 @@ struct FileLayout {
     pings: BTreeMap<String, String>,
     #[serde(default)]
     metrics: MetricsConfig,
+    #[serde(default)]
+    backups: BackupsConfig,
     #[serde(default)]
     providers: FileProviders,
     #[serde(default)]
@@ -215,6 +221,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         .http
         .validate()
         .and(layout.database.validate())
+        .and(layout.backups.validate())
         .map_err(|e| ConfigError::new(file, e))?;
     for (name, url) in &layout.pings {
         if !schedule::names().contains(&name.as_str()) {
@@ -335,6 +342,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         notify: layout.notify,
         pings: layout.pings,
         metrics: layout.metrics,
+        backups: layout.backups,
         providers,
         job: job_config.unwrap_or_default(),
         deadline,
@@ -389,6 +397,7 @@ impl<J: Default> Config<J> {
             notify: NotifyConfig::default(),
             pings: BTreeMap::new(),
             metrics: MetricsConfig::default(),
+            backups: BackupsConfig::default(),
             providers: ProvidersConfig::default(),
             job: J::default(),
             deadline: None,

@@ -3,6 +3,7 @@
 //! - [`harness`]: the `Job` trait and the life of a run (lock, `job_runs` row, gate, signals, summary, exit code)
 //! - [`schedule`]: when each job runs and when it has work (its gate), for the harness and `status`
 //! - [`config`] and [`credentials`]: the TOML file, its defaults, the providers' table, and secrets
+//! - [`backups`]: backup files, their names and manifests, shared by db-backup and db-maintenance
 //! - [`db`], [`schemas`] and [`runs`]: opening SQLite files, per-owner migrations, the `job_runs` table
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`budget`]: a provider's request limits, kept across processes
@@ -18,6 +19,7 @@
 //! - [`exit`]: the documented exit codes
 //! - [`text`]: text from sources, cleaned on the way in and escaped on the way out
 
+pub mod backups;
 pub mod budget;
 pub mod calendar;
 pub mod config;

@@ -3,6 +3,7 @@
 
 pub mod alert_cases;
 pub mod alerts;
+pub mod backups;
 pub mod binary;
 pub mod demo;
 pub mod gzip;

@@ -122,6 +122,12 @@ fn every_unit_passes_systemd_analyze_verify() {
 
 /// (timer, base time, the next elapses systemd computes, in UTC).
 const SCHEDULES: &[(&str, &str, &[&str])] = &[
+    // 02:00 IST is 20:30 UTC the day before.
+    (
+        "upstox-db-backup.timer",
+        "2026-11-22 12:00 UTC",
+        &["Sun 2026-11-22 20:30:00 UTC", "Mon 2026-11-23 20:30:00 UTC"],
+    ),
     // Sunday 02:30 IST is Saturday 21:00 UTC.
     (
         "upstox-db-maintenance.timer",
@@ -241,6 +247,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
     // The shortest time between two runs of each job.
     let periods = [
         ("upstox-nse-index-update.service", 24 * 3600),
+        ("upstox-db-backup.service", 24 * 3600),
         ("upstox-db-maintenance.service", 7 * 24 * 3600),
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),

@@ -280,3 +280,24 @@ fn every_job_reads_its_deadline_from_its_own_table_else_the_catalogues() {
         );
     }
 }
+
+#[test]
+fn the_backup_directory_is_read_and_must_be_absolute() {
+    let config = parse_demo("[backups]\ndir = \"/mnt/usb/backups\"\n").unwrap();
+    assert_eq!(
+        config.backups.dir(Path::new("/var/lib/upstox-jobs")),
+        PathBuf::from("/mnt/usb/backups")
+    );
+    let unset = parse_demo("").unwrap();
+    assert_eq!(
+        unset.backups.dir(Path::new("/var/lib/upstox-jobs")),
+        PathBuf::from("/var/lib/upstox-jobs/backups")
+    );
+    let err = parse_demo("[backups]\ndir = \"backups\"\n").unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "/etc/upstox-jobs/config.toml: [backups] dir = \"backups\" is not an absolute path"
+        ),
+        "{err}"
+    );
+}
