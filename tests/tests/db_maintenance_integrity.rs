@@ -7,9 +7,8 @@ use testkit::maintenance::{Maintenance, ago};
 
 const PAGE: usize = 4096;
 
-/// `upstox.db`: a table over some 40 pages and an index of it, one table page's text changed
-/// behind the index's back, as a bad sector or a stray write would.
-fn damaged_upstox_db(path: &std::path::Path) {
+/// `upstox.db`: a table over some 40 pages and an index of it.
+fn upstox_db(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "PRAGMA page_size = 4096;
@@ -19,7 +18,11 @@ fn damaged_upstox_db(path: &std::path::Path) {
          CREATE INDEX trades_by_note ON trades (note);",
     )
     .unwrap();
-    drop(conn);
+}
+
+/// One table page's text of `upstox.db` changed behind the index's back, as a bad sector or
+/// a stray write would.
+fn damage(path: &std::path::Path) {
     let mut bytes = std::fs::read(path).unwrap();
     assert!(bytes.len() > 40 * PAGE, "{} bytes", bytes.len());
     let page = &mut bytes[9 * PAGE..10 * PAGE];
@@ -29,6 +32,11 @@ fn damaged_upstox_db(path: &std::path::Path) {
         .expect("a note on page 10");
     page[at..at + 8].copy_from_slice(b"yyyyyyyy");
     std::fs::write(path, bytes).unwrap();
+}
+
+fn damaged_upstox_db(path: &std::path::Path) {
+    upstox_db(path);
+    damage(path);
 }
 
 #[test]
@@ -54,10 +62,12 @@ fn a_damaged_database_is_reported_and_no_database_is_changed() {
         ran.summary().contains(&format!(
             "upstox.db: {} is damaged (PRAGMA integrity_check: row ",
             upstox.display()
-        )) && ran.summary().contains("restore it from a backup")
-            && ran
-                .summary()
-                .contains("nothing was changed in any database"),
+        )) && ran.summary().contains(&format!(
+            "there is no verified backup of it in {}: move it aside",
+            m.sandbox.data_dir().join("backups").display()
+        )) && ran
+            .summary()
+            .contains("nothing was changed in any database"),
         "{}",
         ran.summary()
     );
@@ -74,4 +84,62 @@ fn a_damaged_database_is_reported_and_no_database_is_changed() {
     );
     assert_eq!(m.snapshot(), market_before, "market_data.db's data changed");
     assert_eq!(m.count("candles"), 50, "nothing was purged");
+}
+
+#[test]
+fn a_damaged_database_is_told_the_newest_verified_backup_and_the_command_that_restores_it() {
+    let m = Maintenance::new("[jobs.db-maintenance]\nbatch_pause_ms = 0\n");
+    let upstox = m.sandbox.data_dir().join("upstox.db");
+    upstox_db(&upstox);
+    let backed_up = m.sandbox.run("upstox-db-backup", &[]);
+    assert_eq!(backed_up.code, Some(0), "{}", backed_up.stderr);
+    let backups = m.sandbox.data_dir().join("backups");
+    let newest = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("upstox-") && name.ends_with(".db.zst")
+        })
+        .max()
+        .expect("a backup of upstox.db");
+    damage(&upstox);
+
+    let ran = m.job().run();
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    let command = format!(
+        "upstox-db-backup restore {} --to {} --force",
+        newest.display(),
+        upstox.display()
+    );
+    assert!(
+        ran.summary().contains(&format!(
+            "the newest verified backup is {}",
+            newest.display()
+        )) && ran.summary().contains(&command),
+        "{}",
+        ran.summary()
+    );
+
+    // The advice works as given: the restored file is sound and holds every row.
+    let restored = m.sandbox.run(
+        "upstox-db-backup",
+        &[
+            "restore",
+            &newest.to_string_lossy(),
+            "--to",
+            &upstox.to_string_lossy(),
+            "--force",
+        ],
+    );
+    assert_eq!(restored.code, Some(0), "{}", restored.stderr);
+    let conn = rusqlite::Connection::open(&upstox).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM trades", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 300);
 }

@@ -127,7 +127,8 @@ fn the_documented_alert_scan_defaults_are_the_real_ones() {
 
 #[test]
 fn the_documented_db_maintenance_defaults_are_the_real_ones() {
-    use db_maintenance::config::{DEFAULT_DATABASES, JobConfig};
+    use common::backups::DEFAULT_DATABASES;
+    use db_maintenance::config::JobConfig;
     let file = Path::new("/etc/upstox-jobs/config.toml");
     let on = switched_on(&shipped());
     let documented: Config<JobConfig> =

@@ -12,16 +12,12 @@ use serde::Deserialize;
 
 use crate::tables::{Kind, Table};
 
-/// The databases maintained when `databases` is not set, under the data directory; those
-/// absent are skipped quietly. db-backup keeps the same list: the two are to share one.
-pub const DEFAULT_DATABASES: [&str; 3] =
-    ["market_data.db", "upstox.db", "cache/yahoo_cache.sqlite"];
-
 /// `[jobs.db-maintenance]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JobConfig {
-    /// The databases, relative to the data directory or absolute; unset: [`DEFAULT_DATABASES`].
+    /// The databases, relative to the data directory or absolute; unset: the list db-backup
+    /// backs up too ([`common::backups::DEFAULT_DATABASES`]), the absent ones skipped quietly.
     pub databases: Option<Vec<PathBuf>>,
     /// Seconds to wait for db-backup to release the databases before giving up (75).
     pub lock_wait_secs: u64,

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::backups::DEFAULT_DATABASES;
 use common::db::MARKET_DATA_DB;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::config::{DEFAULT_DATABASES, JobConfig};
+use crate::config::JobConfig;
 
 /// Problems of one database listed in the log; the rest are counted.
 pub const PROBLEMS_SHOWN: usize = 10;

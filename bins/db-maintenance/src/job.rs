@@ -2,10 +2,13 @@
 //! then, a database at a time, the purge (market_data.db only), `PRAGMA optimize`, a VACUUM
 //! when it is worth it and there is room, and the WAL checkpointed and truncated.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::Exit;
+use common::backups;
+use common::calendar::IST;
 use common::harness::{Context, Job, Outcome, SharedLock, UnitError};
 use common::lock;
 use common::shutdown::Shutdown;
@@ -112,15 +115,18 @@ fn check_all<'d>(
                 } else {
                     String::new()
                 };
+                let backups = ctx.config.backups.dir(&ctx.data_dir);
+                let message = format!(
+                    "{} is damaged (PRAGMA integrity_check: {}{and_more}); {}",
+                    db.path.display(),
+                    damage.first[0],
+                    restore_advice(&db.path, &backups)
+                );
                 ctx.unit_failed(
                     &db.name,
                     UnitError {
                         exit: Exit::Failure,
-                        message: format!(
-                            "{} is damaged (PRAGMA integrity_check: {}{and_more}); restore it from a backup (upstox-db-backup), or move it aside",
-                            db.path.display(),
-                            damage.first[0]
-                        ),
+                        message,
                     },
                 );
             }
@@ -132,6 +138,28 @@ fn check_all<'d>(
         }
     }
     (!refused).then_some(sound)
+}
+
+/// What to do about a damaged database: restore the newest verified backup db-backup made of
+/// it, named with the command, or, when there is none, move the file aside.
+fn restore_advice(path: &Path, backups: &Path) -> String {
+    match backups::newest_verified(backups, &backups::database_name(path)) {
+        Some(newest) => format!(
+            "the newest verified backup is {}, taken {}: stop the jobs (systemctl stop 'upstox-*.timer'), then upstox-db-backup restore {} --to {} --force",
+            newest.path.display(),
+            newest
+                .name
+                .taken
+                .with_timezone(&IST)
+                .format("%Y-%m-%d %H:%M IST"),
+            newest.path.display(),
+            path.display()
+        ),
+        None => format!(
+            "there is no verified backup of it in {}: move it aside (with its -wal and -shm) and let the jobs make a new one, or recover it with sqlite3's .recover",
+            backups.display()
+        ),
+    }
 }
 
 /// What a database's maintenance did.
