@@ -3,8 +3,8 @@
 # NSE-format constituent files and a synthetic market (Upstox's API, prices up to now) on
 # 127.0.0.1 and a mail catcher (python3-aiosmtpd), then runs every job into a fresh data
 # directory: the index constituents (a first load dated a week ago, then today's rebalance),
-# a year of day candles, an intraday sync, an alert scan whose rules fire and are mailed, and
-# upstox-jobs status and runs. The configuration it writes only points the jobs at loopback.
+# a year of day candles, an intraday sync, an alert scan whose rules fire and are mailed, the
+# night's backup and a dry run of Sunday's maintenance, and upstox-jobs status and runs. The configuration it writes only points the jobs at loopback.
 # With --keep the servers keep running until Ctrl-C, for trying the README's examples on it.
 set -euo pipefail
 keep=false
@@ -118,6 +118,13 @@ run upstox-alert-scan --force
 echo
 echo "== upstox-alert-scan explain RELIANCE: its indicator values and every rule's state"
 run upstox-alert-scan explain RELIANCE
+echo
+echo "== upstox-db-backup: the night's backup (copied under writes, checked, compressed, restored once as a drill)"
+run upstox-db-backup
+run upstox-db-backup list
+echo
+echo "== upstox-db-maintenance --dry-run: what Sunday's maintenance would purge, and whether it would VACUUM"
+run upstox-db-maintenance --dry-run
 echo
 echo "== the mail the desk received"
 "$py" - "$work/mail" <<'PY'

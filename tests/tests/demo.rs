@@ -114,6 +114,13 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
             "`{alert}` not in {scan:#?}"
         );
     }
+    // The night's backup is made and drilled; maintenance's dry run says what it would do.
+    let backup = section(&out, "upstox-db-backup").join("\n");
+    contains(&backup, "db-backup succeeded");
+    contains(&backup, "market_data-");
+    contains(&backup, "verified");
+    let maintenance = section(&out, "upstox-db-maintenance --dry-run").join("\n");
+    contains(&maintenance, "would purge 0 rows");
     let mail = section(&out, "the mail the desk received").join("\n");
     contains(&mail, "To: desk@desk.example");
     contains(&mail, "Subject: RELIANCE: price above");
@@ -121,17 +128,18 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&mail, "RELIANCE: price above");
     contains(&mail, "Last price: ");
 
-    // Every job in status; the three that ran succeeded, as every run in runs did.
+    // Every job in status; the four that ran succeeded, as every run in runs did (the dry run
+    // leaves no row).
     let status = section(&out, "upstox-jobs status");
     for job in common::schedule::names() {
         let w = words(&status, job);
-        if ["nse-index-update", "market-sync", "alert-scan"].contains(&job) {
+        if ["nse-index-update", "market-sync", "alert-scan", "db-backup"].contains(&job) {
             assert!(w.contains(&"succeeded"), "{w:?}");
         }
     }
     let runs = section(&out, "upstox-jobs runs");
     let succeeded = runs.iter().filter(|l| l.contains(" succeeded ")).count();
-    assert_eq!(succeeded, 5, "{runs:#?}");
+    assert_eq!(succeeded, 6, "{runs:#?}");
 
     // Where the data is, and it is there.
     let data = out
