@@ -13,6 +13,7 @@ use common::backups::{Backup, Manifest, ManifestError};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::hashing::HashingReader;
+use crate::writeback::Writeback;
 
 /// How many of `integrity_check`'s problems are named.
 const PROBLEMS_SHOWN: usize = 5;
@@ -198,7 +199,8 @@ pub fn decompress(file: &Path, manifest: &Manifest, out: &Path) -> Result<(), Pr
         path: out.to_path_buf(),
         error,
     };
-    let mut writer = BufWriter::new(File::create_new(out).map_err(scratch)?);
+    let file = File::create_new(out).map_err(scratch)?;
+    let mut writer = BufWriter::new(Writeback::new(file).map_err(scratch)?);
     let mut decoder =
         zstd::stream::read::Decoder::with_buffer(BufReader::new(HashingReader::new(input)))
             .map_err(Problem::Decompress)?;
@@ -238,7 +240,7 @@ pub fn decompress(file: &Path, manifest: &Manifest, out: &Path) -> Result<(), Pr
         });
     }
     let file = writer.into_inner().map_err(|e| scratch(e.into_error()))?;
-    file.sync_all().map_err(scratch)?;
+    file.finish().map_err(scratch)?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! - [`space`]: free space in the backup directory against what a backup needs
 //! - [`hashing`]: SHA-256 computed as bytes pass through
 //! - [`copy`]: one database copied under writes, checked, compressed and renamed into place
+//! - [`writeback`]: a file sent to disk as it is written, so its final fsync is short
 //! - [`check`]: a backup decompressed and checked against its manifest (`verify`, the drill)
 //! - [`retention`]: which backups the daily, weekly and monthly rules keep
 //! - [`prune`]: retention applied to a directory, or printed for a dry run
@@ -30,5 +31,6 @@ pub mod prune;
 pub mod restore;
 pub mod retention;
 pub mod space;
+pub mod writeback;
 
 pub use cli::{Cli, Command};
