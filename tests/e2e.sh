@@ -122,6 +122,21 @@ check "... and no temporary file is left beside it" \
   test "$(in_box find $prom -type f ! -name '*.prom' | wc -l)" = 0
 in_box rm -r $prom
 
+# The nightly jobs (issue 13), as their timers would start them, in the sandbox: db-backup
+# copies market_data.db into /var/lib/upstox-jobs/backups with its manifest and restores it in
+# its drill; db-maintenance then checks, optimizes and checkpoints it; both record success.
+in_box systemctl start upstox-db-backup.service >/dev/null 2>&1
+check "the db-backup service backs up market_data.db, verified" \
+  test "$(in_box sh -c "ls $data/backups/market_data-*.db.zst $data/backups/market_data-*.manifest.json | wc -l")" = 2
+check "... its run and drill are recorded as succeeded" \
+  contains "^succeeded .*1 restore drills passed" \
+  "$(sql "SELECT status || ' ' || summary FROM job_runs WHERE job = 'db-backup' ORDER BY id DESC LIMIT 1")"
+check "... and upstox-db-backup verify, run by a desk user, passes" \
+  in_box runuser -u desk -- upstox-db-backup --log-format text -q verify
+in_box systemctl start upstox-db-maintenance.service >/dev/null 2>&1
+check "the db-maintenance service then succeeds" \
+  test "$(sql "SELECT status FROM job_runs WHERE job = 'db-maintenance' ORDER BY id DESC LIMIT 1")" = succeeded
+
 # The sandbox is written once, in upstox-.service.d/10-hardening.conf: ask systemd what it made
 # of every installed service (a job added later included), not what the files say. The
 # exposures are those before the drop-in: the running manager scores 1.1 and 1.3 where the
