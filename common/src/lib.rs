@@ -5,6 +5,7 @@
 //! - [`config`] and [`credentials`]: the TOML file, its defaults, the providers' table, and secrets
 //! - [`backups`]: backup files, their names and manifests, shared by db-backup and db-maintenance
 //! - [`db`], [`schemas`] and [`runs`]: opening SQLite files, per-owner migrations, the `job_runs` table
+//! - [`disk`]: free space on a file system, before a job writes a whole copy of a database
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`budget`]: a provider's request limits, kept across processes
 //! - [`logging`]: journald, text or JSON
@@ -25,6 +26,7 @@ pub mod calendar;
 pub mod config;
 pub mod credentials;
 pub mod db;
+pub mod disk;
 pub mod exit;
 pub mod harness;
 pub mod http;

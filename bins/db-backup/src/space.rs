@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use common::Exit;
+use common::disk::free_bytes;
 use common::harness::UnitError;
 
 /// Room left besides the copy and its compressed form: the manifest, and the file system's
@@ -16,17 +17,11 @@ pub fn needed(bytes: u64) -> u64 {
     bytes.saturating_add(bytes / 2).saturating_add(MARGIN)
 }
 
-/// The bytes an unprivileged process may still write in `dir`'s file system.
-pub fn free(dir: &Path) -> std::io::Result<u64> {
-    let stat = rustix::fs::statvfs(dir)?;
-    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
-}
-
 /// Refuses (73) when `dir` has less free space than a backup of `database` (`bytes` long)
 /// needs, saying how much is needed and how much is free.
 pub fn check(dir: &Path, database: &Path, bytes: u64) -> Result<(), UnitError> {
     let need = needed(bytes);
-    let free = free(dir).map_err(|e| UnitError {
+    let free = free_bytes(dir).map_err(|e| UnitError {
         exit: Exit::IoErr,
         message: format!("cannot read the free space of {}: {e}", dir.display()),
     })?;
@@ -82,7 +77,7 @@ mod tests {
     #[test]
     fn a_directory_too_small_is_refused_with_73_and_both_numbers() {
         let dir = tempfile::tempdir().unwrap();
-        let free = free(dir.path()).unwrap();
+        let free = free_bytes(dir.path()).unwrap();
         assert!(check(dir.path(), Path::new("/d/a.db"), 1024).is_ok());
         let e = check(dir.path(), Path::new("/d/a.db"), free).unwrap_err();
         assert_eq!(e.exit, Exit::CantCreate);

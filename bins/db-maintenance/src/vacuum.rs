@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use common::disk::free_bytes;
 use rustix::fs::Access;
 
 use crate::database::{Pages, mib};
@@ -118,11 +119,7 @@ pub fn room(path: &Path, pages: Pages) -> Result<Vec<Room>, String> {
             .map(|s| s.st_dev)
             .map_err(|e| format!("{}: {e}", p.display()))
     };
-    let free = |p: &Path| {
-        rustix::fs::statvfs(p)
-            .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
-            .map_err(|e| format!("{}: {e}", p.display()))
-    };
+    let free = |p: &Path| free_bytes(p).map_err(|e| format!("{}: {e}", p.display()));
     if device(dir)? == device(&temp)? {
         return Ok(vec![Room {
             dir: dir.to_path_buf(),
