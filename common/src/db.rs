@@ -98,6 +98,16 @@ pub enum DbError {
     },
 }
 
+/// `PRAGMA integrity_check(max)`: the problems it reports, at most `max`; none when the file
+/// is sound (SQLite's single `ok` row).
+pub fn integrity_problems(conn: &Connection, max: usize) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA integrity_check({max})"))?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(if lines == ["ok"] { Vec::new() } else { lines })
+}
+
 /// Whether SQLite gave up waiting for another process's lock.
 pub fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(

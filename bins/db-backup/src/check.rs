@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use common::Exit;
 use common::backups::{Backup, Manifest, ManifestError};
+use common::db;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::hashing::HashingReader;
@@ -129,11 +130,8 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
 /// `PRAGMA integrity_check`, then what the file holds. Interruptible through the
 /// connection's interrupt handle.
 pub fn inspect(conn: &Connection) -> Result<Contents, Problem> {
-    let mut stmt = conn.prepare(&format!("PRAGMA integrity_check({PROBLEMS_SHOWN})"))?;
-    let found: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    if found != ["ok"] {
+    let found = db::integrity_problems(conn, PROBLEMS_SHOWN)?;
+    if !found.is_empty() {
         return Err(Problem::Integrity(found.join("; ")));
     }
     let pragma = |name: &str| conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0));

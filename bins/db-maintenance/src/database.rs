@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::backups::DEFAULT_DATABASES;
-use common::db::MARKET_DATA_DB;
+use common::db::{self, MARKET_DATA_DB};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::config::JobConfig;
@@ -91,11 +91,8 @@ pub struct Damage {
 /// Checks the whole file. `Ok(None)`: sound. A file too damaged for the check to run is
 /// damage too; any other error (busy, unreadable) is returned.
 pub fn integrity(conn: &Connection) -> rusqlite::Result<Option<Damage>> {
-    let lines: rusqlite::Result<Vec<String>> = conn
-        .prepare("PRAGMA integrity_check(100)")
-        .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect());
-    match lines {
-        Ok(lines) if lines == ["ok"] => Ok(None),
+    match db::integrity_problems(conn, 100) {
+        Ok(lines) if lines.is_empty() => Ok(None),
         Ok(lines) => Ok(Some(Damage {
             total: lines.len(),
             first: lines.into_iter().take(PROBLEMS_SHOWN).collect(),
