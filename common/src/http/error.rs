@@ -19,6 +19,8 @@ pub enum HttpError {
         status: StatusCode,
         /// What `Retry-After` asked for (503 may send it).
         retry_after: Option<Duration>,
+        /// The start of the body ([`HttpError::body`]); never in the message.
+        body: String,
     },
     /// 429 Too Many Requests.
     #[error("rate limited (HTTP 429) by {url}{}", retry_after_text(*.retry_after))]
@@ -27,6 +29,8 @@ pub enum HttpError {
         url: String,
         /// What `Retry-After` asked for.
         retry_after: Option<Duration>,
+        /// The start of the body ([`HttpError::body`]); never in the message.
+        body: String,
     },
     /// No complete response within the timeout.
     #[error("no response from {url} within {}s", .after.as_secs_f64())]
@@ -151,6 +155,16 @@ impl HttpError {
         match self {
             HttpError::GaveUp { last, .. } => last.halt(),
             HttpError::Halted { halt, sent, .. } => Some((halt, *sent)),
+            _ => None,
+        }
+    }
+
+    /// The start of the body the server answered an error status with (up to 4 KiB), for a
+    /// source that says why in it; `None` when it did not answer.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            HttpError::GaveUp { last, .. } => last.body(),
+            HttpError::Status { body, .. } | HttpError::RateLimited { body, .. } => Some(body),
             _ => None,
         }
     }
