@@ -23,7 +23,7 @@ use crate::ingest::Ingest;
 use crate::newsapi;
 use crate::scorer::{Scorer, ScorerName};
 use crate::store::{self, SCHEMA, SourceState};
-use crate::tagging::Tagger;
+use crate::tagging::{Company, Tagger};
 
 /// What the command line asks of a run.
 #[derive(Debug, Clone, Default)]
@@ -81,7 +81,17 @@ impl Job for NewsSentiment {
             Some(conn) => Directory::load(conn, &cfg.newsapi.index)?,
             None => Directory::default(),
         };
-        let tagger = Tagger::new(&directory.companies, &cfg.aliases);
+        // The watchlist is tagged by its symbols before nse-index-update has named them.
+        let mut companies = directory.companies.clone();
+        for symbol in &cfg.watchlist {
+            if !companies.iter().any(|c| &c.symbol == symbol) {
+                companies.push(Company {
+                    symbol: symbol.clone(),
+                    name: symbol.clone(),
+                });
+            }
+        }
+        let tagger = Tagger::new(&companies, &cfg.aliases);
         let sources = self.sources(ctx, &cfg)?;
         ctx.plan(sources.iter().map(Source::name));
         let now = ctx.now;

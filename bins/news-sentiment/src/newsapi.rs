@@ -249,6 +249,14 @@ pub fn fetch(
         let fetched = http.get_admitted(&url, &[("X-Api-Key", key.expose())], &admission);
         let body = match fetched {
             Ok(f) => f.body,
+            Err(_) if admission.spent.get() && !items.is_empty() => {
+                tracing::warn!(
+                    "NewsAPI's request budget ({} a day) is spent after {} articles; the next run goes on from the newest",
+                    cfg.requests_per_day,
+                    items.len()
+                );
+                break;
+            }
             Err(_) if admission.spent.get() => {
                 return Err(UnitError {
                     exit: Exit::TempFail,

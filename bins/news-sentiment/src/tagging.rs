@@ -2,8 +2,8 @@
 //! aliases, matched on word boundaries, the longest name at a position winning ("ITC Hotels"
 //! is not "ITC"). A name must start with a capital letter in the text (a company is a proper
 //! noun: "idea" is not Vodafone Idea); a bare symbol counts only written in capitals in a
-//! headline that is not all capitals, and a symbol that is an English word ("IDEA") never by
-//! itself.
+//! headline that is not all capitals, and a symbol that is an English word or a market's name
+//! ("IDEA", "BSE") only when "shares" or "stock" follows it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -43,33 +43,43 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("LIC", "LICI"),
     ("Jio Financial", "JIOFIN"),
     ("Vodafone Idea", "IDEA"),
-    ("Vi", ""),
+    ("Vi", "IDEA"),
+    ("Reliance Jio", "RELIANCE"),
+    ("Reliance Retail", "RELIANCE"),
+    ("Adani Green", "ADANIGREEN"),
+    ("HDFC Life", "HDFCLIFE"),
+    ("SBI Life", "SBILIFE"),
+    ("SBI Card", "SBICARD"),
+    ("DMart", "DMART"),
+    ("D-Mart", "DMART"),
+    ("Divi's", "DIVISLAB"),
+    ("Zee", "ZEEL"),
     ("Tata Group", ""),
     ("Adani Group", ""),
     ("Bajaj Group", ""),
-    ("Reliance Jio", ""),
-    ("Reliance Retail", ""),
 ];
 
-/// NSE symbols that are English words: never tagged from the bare word.
-const WORD_SYMBOLS: &[&str] = &[
-    "IDEA", "SAIL", "TRENT", "TITAN", "HONAUT", "PAGE", "CAMS", "NAM", "ONE", "CAN", "ALL", "ANY",
-    "BEST", "BLUE", "FACT", "GOOD", "GOLD", "IDEAS", "JUST", "LUX", "MAX", "MOIL", "ORIENT",
-    "PRIME", "RAIN", "SOLAR", "STAR", "SUN", "TIME", "TIPS", "TREE", "UNITY", "VISA", "WELCORP",
-    "ZEN", "BASF", "APEX", "ASTRAL", "ACE", "ARVIND", "JUBLFOOD", "SAFARI", "HERO",
+/// NSE symbols (and one-word company names) that are also English words or the name of a
+/// market ("BSE Sensex", "MCX gold"): tagged only when "shares" or "stock" follows them.
+const AMBIGUOUS: &[&str] = &[
+    "IDEA", "BSE", "MCX", "IEX", "CAMS", "PAGE", "RAIN", "GOLD", "STAR", "PRIME", "SOLAR", "TIPS",
+    "JUST", "BEST", "GOOD", "MAX", "ZEN", "APEX", "ACE", "UNITY",
 ];
+
+/// The words after an ambiguous name that make it a company: "BSE shares rose".
+const STOCK_WORDS: &[&str] = &["shares", "share", "stock", "stocks", "scrip"];
 
 /// Legal and generic words a company's registered name ends with, dropped for matching.
 const SUFFIXES: &[&str] = &["limited", "ltd", "ltd.", "(india)", "corp.", "inc."];
 
-/// A generic last word: "Hindalco Industries" is called "Hindalco" when no other company's
-/// name starts so.
+/// Generic last words: "Hindalco Industries" is called "Hindalco" when no other company's
+/// name starts so. Not "India": "Coal India" is not "Coal".
 const GENERIC: &[&str] = &[
     "industries",
     "company",
     "corporation",
     "enterprises",
-    "india",
+    "enterprise",
 ];
 
 /// The longest name, in words.
@@ -106,37 +116,32 @@ impl Tagger {
     /// A tagger for `companies`, the built-in aliases, then `aliases` (which override them).
     pub fn new(companies: &[Company], aliases: &BTreeMap<String, String>) -> Self {
         let mut tagger = Tagger::default();
-        let mut short: HashMap<String, Vec<String>> = HashMap::new();
-        for c in companies {
-            let words = name_words(&c.name);
+        let all_words: Vec<Vec<String>> = companies.iter().map(|c| name_words(&c.name)).collect();
+        for (c, words) in companies.iter().zip(&all_words) {
             if words.is_empty() {
                 continue;
             }
-            tagger
-                .names
-                .insert(words.join(" "), Target::Symbol(c.symbol.clone()));
-            if words.len() == 2 && GENERIC.contains(&words[1].as_str()) {
-                short
-                    .entry(words[0].clone())
-                    .or_default()
-                    .push(c.symbol.clone());
+            let target = Target::Symbol(c.symbol.clone());
+            tagger.names.insert(words.join(" "), target.clone());
+            // "Tata Power Company" is called "Tata Power", unless another name starts so
+            // ("Reliance" is not short for Reliance Industries when Reliance Power is listed).
+            let mut short = words.clone();
+            while short.len() > 1 && short.last().is_some_and(|w| GENERIC.contains(&w.as_str())) {
+                short.pop();
             }
-            let symbol_words = c.symbol.replace('-', " ");
-            if !WORD_SYMBOLS.contains(&c.symbol.as_str()) && c.symbol.len() > 2 {
-                tagger.symbols.insert(symbol_words, c.symbol.clone());
+            let dangling = short
+                .last()
+                .is_some_and(|w| matches!(w.as_str(), "of" | "and"));
+            if short.len() < words.len()
+                && !dangling
+                && all_words.iter().filter(|o| o.starts_with(&short)).count() == 1
+            {
+                tagger.names.entry(short.join(" ")).or_insert(target);
             }
-        }
-        for (word, symbols) in short {
-            // "Reliance" is not short for Reliance Industries when Reliance Power is listed.
-            let others = companies
-                .iter()
-                .filter(|c| name_words(&c.name).first() == Some(&word))
-                .count();
-            if symbols.len() == 1 && others == 1 {
+            if c.symbol.len() > 2 {
                 tagger
-                    .names
-                    .entry(word)
-                    .or_insert(Target::Symbol(symbols[0].clone()));
+                    .symbols
+                    .insert(c.symbol.replace('-', " "), c.symbol.clone());
             }
         }
         let configured = aliases.iter().map(|(n, s)| (n.as_str(), s.as_str()));
@@ -171,6 +176,13 @@ impl Tagger {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let capitalised = span[0].chars().next().is_some_and(char::is_uppercase);
+                let ambiguous = len == 1 && AMBIGUOUS.contains(&span[0].to_uppercase().as_str());
+                let stock_follows = words
+                    .get(at + len)
+                    .is_some_and(|w| STOCK_WORDS.contains(&w.to_lowercase().as_str()));
+                if ambiguous && !stock_follows {
+                    continue;
+                }
                 if capitalised && let Some(target) = self.names.get(&lower) {
                     if let Target::Symbol(s) = target {
                         found.insert(s.clone());
@@ -210,11 +222,19 @@ fn name_words(name: &str) -> Vec<String> {
     words
 }
 
-/// The words of `text`: letters, digits, `&` and `'` inside a word ("L&T", "Reddy's").
+/// The words of `text`: letters, digits, `&` and `'` inside a word ("L&T", "O'Brien"), a
+/// possessive `'s` dropped.
 /// Hyphens separate words, so "BAJAJ-AUTO" is two, as its symbol's key is.
 fn words(text: &str) -> Vec<&str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '&' || c == '\'' || c == '’'))
-        .map(|w| w.trim_matches(|c| c == '\'' || c == '’' || c == '&'))
+        .map(|w| {
+            // A possessive is the name: "RIL's" is RIL, "Dr Reddy's" and "Dr Reddy" one name.
+            let w = w
+                .strip_suffix("'s")
+                .or_else(|| w.strip_suffix("’s"))
+                .unwrap_or(w);
+            w.trim_matches(|c| c == '\'' || c == '’' || c == '&')
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -256,6 +276,7 @@ mod tests {
         assert_eq!(tag("TCS wins deal"), ["TCS"]);
         assert_eq!(tag("Hindalco shares jump"), ["HINDALCO"]);
         assert_eq!(tag("BAJAJ-AUTO hits record"), ["BAJAJ-AUTO"]);
+        assert_eq!(tag("RIL's O2C earnings"), ["RELIANCE"]);
     }
 
     #[test]
