@@ -121,6 +121,10 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&backup, "verified");
     let maintenance = section(&out, "upstox-db-maintenance --dry-run").join("\n");
     contains(&maintenance, "would purge 0 rows");
+    // A saved feed is stored, tagged (against the index members just loaded) and scored.
+    let news = section(&out, "upstox-news-sentiment --from-file").join("\n");
+    contains(&news, "stored 3 new articles (2 tagged)");
+    contains(&news, "negative\t");
     let mail = section(&out, "the mail the desk received").join("\n");
     contains(&mail, "To: desk@desk.example");
     contains(&mail, "Subject: RELIANCE: price above");

@@ -147,7 +147,10 @@ impl Validate for JobConfig {
     fn validate(&self) -> Result<(), String> {
         let key = |k: &str| format!("[jobs.news-sentiment] {k}");
         let n = &self.newsapi;
-        let http = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+        let http = |text: &str| {
+            (text.starts_with("https://") || text.starts_with("http://"))
+                && url::Url::parse(text).is_ok_and(|u| u.host_str().is_some())
+        };
         if !http(&n.base_url) {
             return Err(format!(
                 "{} = {:?} is not an http(s) URL",
@@ -266,6 +269,7 @@ mod tests {
                 "used twice",
             ),
             ("aliases = { \"RIL\" = \"RELI ANCE\" }", "aliases"),
+            ("[newsapi]\nbase_url = \"http://\"", "newsapi.base_url"),
         ] {
             let err = parse(text).validate().unwrap_err();
             assert!(err.contains(words), "{text}: {err}");

@@ -59,13 +59,10 @@ pub fn query(names: &[String]) -> String {
     }
 }
 
-/// A page's URL.
-fn page_url(cfg: &NewsApiConfig, q: &str, from: DateTime<Utc>, page: u32) -> String {
-    let mut url = url::Url::parse(&format!(
-        "{}/v2/everything",
-        cfg.base_url.trim_end_matches('/')
-    ))
-    .unwrap_or_else(|_| url::Url::parse("https://newsapi.org/v2/everything").expect("a URL"));
+/// A page's URL; `None` when `base_url` is not a URL (the configuration check refuses it).
+fn page_url(cfg: &NewsApiConfig, q: &str, from: DateTime<Utc>, page: u32) -> Option<String> {
+    let base = format!("{}/v2/everything", cfg.base_url.trim_end_matches('/'));
+    let mut url = url::Url::parse(&base).ok()?;
     url.query_pairs_mut()
         .append_pair("q", q)
         .append_pair("from", &from.format("%Y-%m-%dT%H:%M:%S").to_string())
@@ -73,7 +70,7 @@ fn page_url(cfg: &NewsApiConfig, q: &str, from: DateTime<Utc>, page: u32) -> Str
         .append_pair("sortBy", "publishedAt")
         .append_pair("pageSize", &cfg.page_size.to_string())
         .append_pair("page", &page.to_string());
-    url.to_string()
+    Some(url.to_string())
 }
 
 /// NewsAPI's answer, ok or error.
@@ -245,7 +242,13 @@ pub fn fetch(
     let mut items = Vec::new();
     let pages = cfg.max_results.div_ceil(cfg.page_size).max(1);
     for page in 1..=pages {
-        let url = page_url(cfg, &q, from, page);
+        let url = page_url(cfg, &q, from, page).ok_or_else(|| UnitError {
+            exit: Exit::Config,
+            message: format!(
+                "[jobs.news-sentiment.newsapi] base_url = {:?} is not a URL",
+                cfg.base_url
+            ),
+        })?;
         let fetched = http.get_admitted(&url, &[("X-Api-Key", key.expose())], &admission);
         let body = match fetched {
             Ok(f) => f.body,
