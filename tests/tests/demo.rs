@@ -132,18 +132,26 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&mail, "RELIANCE: price above");
     contains(&mail, "Last price: ");
 
-    // Every job in status; the four that ran succeeded, as every run in runs did (the dry run
+    // Every job in status; the five that ran succeeded, as every run in runs did (the dry run
     // leaves no row).
     let status = section(&out, "upstox-jobs status");
     for job in common::schedule::names() {
         let w = words(&status, job);
-        if ["nse-index-update", "market-sync", "alert-scan", "db-backup"].contains(&job) {
+        if [
+            "nse-index-update",
+            "market-sync",
+            "alert-scan",
+            "db-backup",
+            "news-sentiment",
+        ]
+        .contains(&job)
+        {
             assert!(w.contains(&"succeeded"), "{w:?}");
         }
     }
     let runs = section(&out, "upstox-jobs runs");
     let succeeded = runs.iter().filter(|l| l.contains(" succeeded ")).count();
-    assert_eq!(succeeded, 6, "{runs:#?}");
+    assert_eq!(succeeded, 7, "{runs:#?}");
 
     // Where the data is, and it is there.
     let data = out
