@@ -1,1 +1,3 @@
-fn main() {}
+fn main() -> std::process::ExitCode {
+    common::harness::main::<corporate_announcements::Cli>()
+}

@@ -36,14 +36,15 @@ pub enum Source {
 }
 
 impl Source {
-    /// Every source, in the order a run asks them.
+    /// Every source, in the order a run asks them: BSE's announcements last, since they
+    /// carry no short name and are mapped to NSE by the scrip codes the others stored.
     pub const ALL: [Source; 6] = [
         Source::NseActions,
         Source::NseAnnouncements,
         Source::NseBoardMeetings,
-        Source::BseAnnouncements,
         Source::BseActions,
         Source::BseResults,
+        Source::BseAnnouncements,
     ];
 
     /// The name units, `--from-file` and the `source` column use.
