@@ -64,3 +64,39 @@ fn a_bad_list_is_refused_and_the_stored_one_kept() {
     );
     assert_eq!(days(&s.sandbox.db()), stored, "the old list kept");
 }
+
+/// `upstox-jobs status` at `when` (IST), on the sandbox's database.
+fn status_at(s: &Setup, when: &str) -> testkit::Outcome {
+    let at = chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%d %H:%M").unwrap();
+    let at = chrono::TimeZone::from_local_datetime(&chrono_tz::Asia::Kolkata, &at).unwrap();
+    let mut cmd = s.sandbox.command_without_data_dir("upstox-jobs", &[]);
+    cmd.arg("--data-dir")
+        .arg(s.sandbox.data_dir())
+        .arg("status")
+        .env("UPSTOX_JOBS_NOW", at.to_rfc3339());
+    cmd.output().unwrap().into()
+}
+
+#[test]
+fn status_warns_until_the_next_years_holidays_are_stored() {
+    let s = setup_with("");
+    s.run(&["--source", "bse"]).ok();
+    // 20 December 2026: the built-in list ends with 2026.
+    let before = status_at(&s, "2026-12-20 10:00");
+    assert!(
+        before.stdout.contains(
+            "! the calendar does not cover the next 30 days (no holidays known for 2027): run upstox-corporate-announcements"
+        ),
+        "{}",
+        before.stdout
+    );
+    s.run(&["--source", "nse"]).ok();
+    let after = status_at(&s, "2026-12-20 10:00");
+    assert!(!after.stdout.contains("does not cover"), "{}", after.stdout);
+    assert!(
+        status_at(&s, "2026-06-01 10:00")
+            .stdout
+            .lines()
+            .all(|l| !l.contains("does not cover"))
+    );
+}
