@@ -16,6 +16,7 @@ use crate::holidays;
 use crate::notice::Notifier;
 use crate::record::Batch;
 use crate::source::{Exchange, Source};
+use crate::sources::bse;
 use crate::store;
 use crate::subject::Kind;
 
@@ -292,15 +293,19 @@ impl CorporateAnnouncements {
         let (url, fetched) = match source.exchange() {
             Exchange::Nse => {
                 let url = source.url(&cfg.nse_url, from, to);
-                (url.clone(), nse.get(&url))
+                (url.clone(), nse.get(&url).map(|f| f.body))
+            }
+            Exchange::Bse if source == Source::BseAnnouncements => {
+                let url = source.url(&cfg.bse_url, from, to);
+                (url.clone(), bse_pages(http, &url))
             }
             Exchange::Bse => {
                 let url = source.url(&cfg.bse_url, from, to);
-                (url.clone(), http.get(&url, &BSE_HEADERS))
+                (url.clone(), http.get(&url, &BSE_HEADERS).map(|f| f.body))
             }
         };
         match fetched {
-            Ok(f) => Ok((url, f.body)),
+            Ok(body) => Ok((url, body)),
             Err(e) if e.halt().is_some() => Err(Fetch::Halted(e)),
             Err(e) => Err(Fetch::Unit(refused(source.exchange(), source.name(), &e))),
         }
@@ -478,6 +483,40 @@ impl CorporateAnnouncements {
         tracing::info!(unit, rows = changed, "{said}; {changed} days changed");
         Ok((changed as u64, said))
     }
+}
+
+/// Most pages of BSE announcements a run reads: 50 rows a page, a busy day has about 1,300.
+const MAX_BSE_PAGES: u32 = 60;
+
+/// BSE's announcements, every page (`pageno=1,2,…` until `Table1`'s `ROWCNT` rows are in, a
+/// page is empty, or [`MAX_BSE_PAGES`]), as one answer in BSE's own shape.
+fn bse_pages(http: &HttpClient, first: &str) -> Result<Vec<u8>, HttpError> {
+    let body = http.get(first, &BSE_HEADERS)?.body;
+    let Some((mut rows, total)) = bse::page(&body) else {
+        // Not BSE's shape: the parser says what is wrong with it.
+        return Ok(body);
+    };
+    let mut page = 1;
+    let mut more = Vec::new();
+    while rows.len() < total && page < MAX_BSE_PAGES {
+        page += 1;
+        let url = first.replacen("pageno=1&", &format!("pageno={page}&"), 1);
+        match bse::page(&http.get(&url, &BSE_HEADERS)?.body) {
+            Some((next, _)) if !next.is_empty() => more.extend(next),
+            _ => break,
+        }
+        if rows.len() + more.len() >= total {
+            break;
+        }
+    }
+    if rows.len() + more.len() < total {
+        tracing::warn!(
+            "bse-announcements: {} of the {total} rows BSE counts were read ({page} pages)",
+            rows.len() + more.len()
+        );
+    }
+    rows.extend(more);
+    Ok(bse::joined(rows, total))
 }
 
 /// The error of a refused or failed request, saying what the exchange answered and what to do.

@@ -72,6 +72,27 @@ pub fn announcements(body: &[u8]) -> Result<Batch, BodyError> {
     Ok(batch)
 }
 
+/// One page of announcements: its rows and the total BSE counts (`Table1[0].ROWCNT`), when
+/// the body has BSE's shape.
+pub fn page(body: &[u8]) -> Option<(Vec<serde_json::Value>, usize)> {
+    let value = body::json(body).ok()?;
+    let rows = value.get("Table")?.as_array()?.clone();
+    let total = value
+        .get("Table1")
+        .and_then(|t| t.get(0))
+        .and_then(|t| t.get("ROWCNT"))
+        .and_then(serde_json::Value::as_u64)
+        .map_or(rows.len(), |n| usize::try_from(n).unwrap_or(usize::MAX));
+    Some((rows, total))
+}
+
+/// Pages' rows as one answer in BSE's shape.
+pub fn joined(rows: Vec<serde_json::Value>, total: usize) -> Vec<u8> {
+    serde_json::json!({ "Table": rows, "Table1": [{ "ROWCNT": total }] })
+        .to_string()
+        .into_bytes()
+}
+
 /// Corporate actions: keyed by scrip code, ex-date and kind.
 pub fn actions(body: &[u8]) -> Result<Batch, BodyError> {
     let value = body::json(body)?;
