@@ -221,12 +221,13 @@ fn header(name: &str, value: &str) -> tiny_http::Header {
     tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid header")
 }
 
-/// The job's configuration for `url`, watching RELIANCE, with `extra` lines appended.
+/// The job's configuration for `url`, watching RELIANCE (and NIFTY 50's members, the
+/// default, where nse-index-update's table has them), with `extra` lines appended.
 pub fn config(url: &str, extra: &str) -> String {
     format!(
         "{}max_retry_after_secs = 10\n\
          [jobs.corporate-announcements]\nnse_home = \"{url}/\"\nnse_url = \"{url}/api\"\nbse_url = \"{url}/bse\"\n\
-         watchlist = [\"RELIANCE\"]\nindices = []\n{extra}",
+         watchlist = [\"RELIANCE\"]\n{extra}",
         fast_http(1, 0.05)
     )
 }

@@ -39,3 +39,39 @@ fn a_watched_symbol_is_notified_once_across_two_runs() {
     s.run(&[]).ok();
     assert_eq!(outbox(&conn), first, "the second run notifies nothing new");
 }
+
+#[test]
+fn the_active_members_of_the_configured_indices_are_watched_too() {
+    let s = setup();
+    let mut schemas = common::schemas::COMMON.to_vec();
+    schemas.push(nse_index_update::store::SCHEMA);
+    let conn = common::db::open(
+        &s.sandbox.db_path(),
+        std::time::Duration::from_secs(5),
+        &schemas,
+    )
+    .unwrap();
+    conn.execute_batch(
+        "INSERT INTO nse_index_membership (index_name, isin, joined_on, left_on, symbol, company_name, series, industry)
+         VALUES ('NIFTY50', 'INE467B01029', '2020-01-01', NULL, 'TCS', 'TCS', 'EQ', 'IT'),
+                ('NIFTY50', 'INE009A01021', '2020-01-01', '2026-01-01', 'INFY', 'Infosys', 'EQ', 'IT');",
+    )
+    .unwrap();
+    s.run(&[]).ok();
+    let messages = outbox(&conn);
+    assert!(
+        messages.contains(&"TCS: results on Fri 9 Oct".to_string()),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.contains(
+            &"TCS: announced ex-dividend Rs 11 (interim) on Mon 17 Aug (record date 17 Aug)"
+                .to_string()
+        ),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().all(|m| !m.starts_with("INFY")),
+        "INFY left the index: {messages:#?}"
+    );
+}

@@ -215,11 +215,19 @@ impl Action {
     }
 }
 
+/// The longest subject read for actions (a board-meeting purpose is a sentence or two); the
+/// rest of a longer one is kept as text but not read, so no answer makes parsing slow.
+const MAX_READ: usize = 2_000;
+
 /// The actions `subject` announces, in the order written; at least one ([`Action::Other`]
 /// with the whole text when nothing is recognised).
 pub fn parse(subject: &str) -> Vec<Action> {
+    let read = match subject.char_indices().nth(MAX_READ) {
+        Some((end, _)) => &subject[..end],
+        None => subject,
+    };
     let mut actions = Vec::new();
-    for part in segments(subject) {
+    for part in segments(read) {
         let found = parse_segment(part);
         if found.is_empty() {
             if !is_annotation(part) {

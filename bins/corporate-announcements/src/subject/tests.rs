@@ -322,3 +322,24 @@ fn kinds_are_stored_by_name() {
     assert!(recognised(&parse("Bonus 1:1")));
     assert!(!recognised(&parse("Updates")));
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_text_parses_to_at_least_one_action(text in "\\PC{0,300}") {
+        proptest::prop_assert!(!parse(&text).is_empty());
+    }
+
+    #[test]
+    fn subject_shaped_text_never_panics(
+        text in "(Rs|Re|Rs\\.|₹|Div|Dividend|Bonus|Rights|Split|From|To|@|Premium|/|-|&|:|[0-9]{1,6}|\\.| |ended|September|2023|held on|30-Oct-2023){0,40}"
+    ) {
+        let _ = parse(&text);
+    }
+}
+
+#[test]
+fn a_huge_subject_is_read_in_bounded_time() {
+    let huge = ":1".repeat(2_000_000);
+    let actions = parse(&huge);
+    assert_eq!(actions.len(), 1);
+}
