@@ -8,30 +8,15 @@ use common::Exit;
 use common::calendar;
 use common::credentials;
 use common::harness::{Context, Job, Outcome, UnitError};
-use common::http::{HttpClient, HttpError, Session};
-use common::market::source::{Source as MarketSource, SourceChoice};
 
 use crate::config::JobConfig;
+use crate::fetch::{self, Fetch, Fetcher};
 use crate::holidays;
 use crate::notice::Notifier;
 use crate::record::Batch;
 use crate::source::{Exchange, Source};
-use crate::sources::bse;
 use crate::store;
 use crate::subject::Kind;
-
-/// Browser-like headers NSE's API expects (`notes/data-sources.md` §1).
-const NSE_HEADERS: [(&str, &str); 3] = [
-    ("Accept", "*/*"),
-    ("Accept-Language", "en-US,en;q=0.5"),
-    ("Referer", "https://www.nseindia.com/"),
-];
-/// BSE's API answers only with its site as origin (§2).
-const BSE_HEADERS: [(&str, &str); 3] = [
-    ("Accept", "application/json, text/plain, */*"),
-    ("Origin", "https://www.bseindia.com/"),
-    ("Referer", "https://www.bseindia.com/"),
-];
 
 /// What a run asks for.
 #[derive(Debug, Clone, Default)]
@@ -159,20 +144,13 @@ impl Job for CorporateAnnouncements {
         tracing::debug!("ex-dates notified from {today} to {horizon}");
         // A client of its own, so the session's borrow leaves the context free for units.
         let http = ctx.http.fork();
-        let nse = Session::new(&http, &cfg.nse_home, &NSE_HEADERS);
+        let fetcher = Fetcher::new(&http, &cfg, ctx.config.http.max_body_mib);
         let mut totals = Totals::default();
         for source in sources {
             if ctx.stop_requested() {
                 break;
             }
-            let body = match self.body(
-                &http,
-                &nse,
-                &cfg,
-                source,
-                (from, to),
-                ctx.config.http.max_body_mib,
-            ) {
+            let body = match fetcher.source(source, &self.selection.files, (from, to)) {
                 Ok(body) => body,
                 Err(Fetch::Unit(e)) => {
                     ctx.unit_failed(source.name(), e);
@@ -217,7 +195,7 @@ impl Job for CorporateAnnouncements {
             if ctx.stop_requested() {
                 break;
             }
-            match self.refresh(ctx, &nse, &cfg, calendar) {
+            match self.refresh(ctx, &fetcher, calendar) {
                 Ok((rows, said)) => {
                     totals.calendar.push(said);
                     ctx.unit_done(calendar.unit(), rows);
@@ -235,14 +213,6 @@ impl Job for CorporateAnnouncements {
 
 /// Reads a holiday list's body.
 type ListParser = fn(&[u8]) -> Result<calendar::YearList, holidays::Refused>;
-
-/// Why a source gave nothing.
-enum Fetch {
-    /// This source failed; the others go on.
-    Unit(UnitError),
-    /// The run stopped asking (a host stopped answering, the deadline).
-    Halted(HttpError),
-}
 
 impl CorporateAnnouncements {
     /// Which calendars this run refreshes: none for an import or with `holidays = false`;
@@ -272,43 +242,6 @@ impl CorporateAnnouncements {
             out.push(CalendarSource::Upstox);
         }
         Ok(out)
-    }
-
-    /// The source's answer and where it came from.
-    fn body(
-        &self,
-        http: &HttpClient,
-        nse: &Session,
-        cfg: &JobConfig,
-        source: Source,
-        (from, to): (NaiveDate, NaiveDate),
-        max_body_mib: u64,
-    ) -> Result<(String, Vec<u8>), Fetch> {
-        if let Some((_, path)) = self.selection.files.iter().find(|(s, _)| *s == source) {
-            // A saved answer is held to the same cap as a downloaded one.
-            let max_body = max_body_mib.saturating_mul(1024 * 1024);
-            let bytes = read_capped(path, max_body).map_err(Fetch::Unit)?;
-            return Ok((path.display().to_string(), bytes));
-        }
-        let (url, fetched) = match source.exchange() {
-            Exchange::Nse => {
-                let url = source.url(&cfg.nse_url, from, to);
-                (url.clone(), nse.get(&url).map(|f| f.body))
-            }
-            Exchange::Bse if source == Source::BseAnnouncements => {
-                let url = source.url(&cfg.bse_url, from, to);
-                (url.clone(), bse_pages(http, &url))
-            }
-            Exchange::Bse => {
-                let url = source.url(&cfg.bse_url, from, to);
-                (url.clone(), http.get(&url, &BSE_HEADERS).map(|f| f.body))
-            }
-        };
-        match fetched {
-            Ok(body) => Ok((url, body)),
-            Err(e) if e.halt().is_some() => Err(Fetch::Halted(e)),
-            Err(e) => Err(Fetch::Unit(refused(source.exchange(), source.name(), &e))),
-        }
     }
 
     /// Maps, filters, prints (dry run) or writes one source's batch with its notifications
@@ -402,51 +335,13 @@ impl CorporateAnnouncements {
     fn refresh(
         &self,
         ctx: &mut Context<JobConfig>,
-        nse: &Session,
-        cfg: &JobConfig,
+        fetcher: &Fetcher,
         calendar: CalendarSource,
     ) -> Result<(u64, String), Fetch> {
         let unit = calendar.unit();
-        let (url, fetched, parse): (String, Result<_, HttpError>, ListParser) = match calendar {
-            CalendarSource::Nse => {
-                let url = format!(
-                    "{}/holiday-master?type=trading",
-                    cfg.nse_url.trim_end_matches('/')
-                );
-                let fetched = nse.get(&url);
-                (url, fetched, holidays::nse)
-            }
-            CalendarSource::Upstox => {
-                let market = MarketSource::connect(ctx, SourceChoice::Upstox).map_err(|e| {
-                    Fetch::Unit(UnitError {
-                        exit: Exit::Config,
-                        message: e.to_string(),
-                    })
-                })?;
-                let url = format!(
-                    "{}/v2/market/holidays",
-                    ctx.config.providers.upstox.base_url.trim_end_matches('/')
-                );
-                let bearer = market.upstox_authorization().unwrap_or_default();
-                let fetched = market.http().get_admitted(
-                    &url,
-                    &[("Accept", "application/json"), ("Authorization", &bearer)],
-                    market.budget(),
-                );
-                (url, fetched, holidays::upstox)
-            }
-        };
-        let body = match fetched {
-            Ok(f) => f.body,
-            Err(e) if e.halt().is_some() => return Err(Fetch::Halted(e)),
-            Err(e) => {
-                let exchange = if calendar == CalendarSource::Nse {
-                    Exchange::Nse
-                } else {
-                    Exchange::Bse
-                };
-                return Err(Fetch::Unit(refused(exchange, unit, &e)));
-            }
+        let ((url, body), parse): (_, ListParser) = match calendar {
+            CalendarSource::Nse => (fetcher.nse_holidays(unit)?, holidays::nse),
+            CalendarSource::Upstox => (fetch::upstox_holidays(ctx, unit)?, holidays::upstox),
         };
         let list = parse(&body).map_err(|e| {
             Fetch::Unit(UnitError {
@@ -483,84 +378,6 @@ impl CorporateAnnouncements {
         tracing::info!(unit, rows = changed, "{said}; {changed} days changed");
         Ok((changed as u64, said))
     }
-}
-
-/// Most pages of BSE announcements a run reads: 50 rows a page, a busy day has about 1,300.
-const MAX_BSE_PAGES: u32 = 60;
-
-/// BSE's announcements, every page (`pageno=1,2,…` until `Table1`'s `ROWCNT` rows are in, a
-/// page is empty, or [`MAX_BSE_PAGES`]), as one answer in BSE's own shape.
-fn bse_pages(http: &HttpClient, first: &str) -> Result<Vec<u8>, HttpError> {
-    let body = http.get(first, &BSE_HEADERS)?.body;
-    let Some((mut rows, total)) = bse::page(&body) else {
-        // Not BSE's shape: the parser says what is wrong with it.
-        return Ok(body);
-    };
-    let mut page = 1;
-    let mut more = Vec::new();
-    while rows.len() < total && page < MAX_BSE_PAGES {
-        page += 1;
-        let url = first.replacen("pageno=1&", &format!("pageno={page}&"), 1);
-        match bse::page(&http.get(&url, &BSE_HEADERS)?.body) {
-            Some((next, _)) if !next.is_empty() => more.extend(next),
-            _ => break,
-        }
-        if rows.len() + more.len() >= total {
-            break;
-        }
-    }
-    if rows.len() + more.len() < total {
-        tracing::warn!(
-            "bse-announcements: {} of the {total} rows BSE counts were read ({page} pages)",
-            rows.len() + more.len()
-        );
-    }
-    rows.extend(more);
-    Ok(bse::joined(rows, total))
-}
-
-/// The error of a refused or failed request, saying what the exchange answered and what to do.
-fn refused(exchange: Exchange, unit: &str, e: &HttpError) -> UnitError {
-    let mut error = UnitError::from(e);
-    let answered = e.gist().map_or(String::new(), |g| format!(" (\"{g}\")"));
-    let hint = match (exchange, e.status().map(|s| s.as_u16())) {
-        (Exchange::Nse, Some(401 | 403)) => format!(
-            "NSE refused it{answered} even with a fresh session cookie from its homepage; NSE blocks some data-centre addresses: try later, or save the JSON from a browser and import it with --from-file {unit}=FILE"
-        ),
-        (_, Some(404)) => format!(
-            "no such endpoint{answered}: check the configured URL, or whether the exchange renamed it"
-        ),
-        (_, Some(429)) => "rate-limited; the next run retries".to_string(),
-        _ => format!("the next run retries{answered}"),
-    };
-    error.message = format!("{}; {hint}", error.message);
-    error
-}
-
-fn read_capped(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, UnitError> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| UnitError {
-        exit: Exit::IoErr,
-        message: format!("cannot read {}: {e}", path.display()),
-    })?;
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| UnitError {
-            exit: Exit::IoErr,
-            message: format!("cannot read {}: {e}", path.display()),
-        })?;
-    if bytes.len() as u64 > cap {
-        return Err(UnitError {
-            exit: Exit::DataErr,
-            message: format!(
-                "{} is larger than {} MiB: not a saved answer",
-                path.display(),
-                cap / 1024 / 1024
-            ),
-        });
-    }
-    Ok(bytes)
 }
 
 /// The `n`th trading day after `today`.

@@ -4,6 +4,7 @@
 //! - [`cli`]: the command line
 //! - [`config`]: the `[jobs.corporate-announcements]` table
 //! - [`source`]: the six sources, their URLs and names
+//! - [`fetch`]: a source's answer: NSE's session, BSE's pages, Upstox's budget, saved files
 //! - [`body`]: a source's answer read as JSON rows, HTML and renamed fields refused
 //! - [`sources`]: each exchange's answers read into typed records
 //! - [`money`]: amounts as the exchanges write them, held exactly
@@ -18,6 +19,7 @@
 pub mod body;
 pub mod cli;
 pub mod config;
+pub mod fetch;
 pub mod holidays;
 pub mod job;
 pub mod money;
