@@ -12,8 +12,8 @@ use crate::source::{Exchange, Source};
 const AFTER_HELP: &str = "\
 Sources (each a unit; one failing does not stop the others): nse-actions, nse-announcements,
 nse-board-meetings, bse-announcements, bse-actions, bse-results; then NSE's holiday master
-(and Upstox's, with a token) into market_holidays. A source whose answer fails validation
-(65) stores nothing.
+(and Upstox's, with a token) into market_holidays, unless --from-file, --symbols or
+--source bse narrows the run. A source whose answer fails validation (65) stores nothing.
 
 Examples:
   upstox-corporate-announcements                                   the last 7 and next 30 days
@@ -39,7 +39,7 @@ pub struct Cli {
     /// Only this exchange's sources; repeatable [default: both]
     #[arg(long = "source", value_enum, value_name = "EXCHANGE")]
     pub sources: Vec<Exchange>,
-    /// Only these NSE symbols, comma-separated
+    /// Only these NSE symbols, comma-separated (the holiday calendar is then not refreshed)
     #[arg(long, value_delimiter = ',', value_name = "SYMBOLS")]
     pub symbols: Vec<String>,
     /// Import a saved answer of SOURCE (e.g. nse-actions=actions.json, saved from a browser
