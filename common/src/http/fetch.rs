@@ -52,10 +52,14 @@ pub(super) fn fetch_once(
         });
     }
     if !status.is_success() {
+        let retry_after = retry_after(response.headers());
+        let mut head = Vec::new();
+        let _ = (&mut response).take(16 * 1024).read_to_end(&mut head);
         return Err(HttpError::Status {
             url: text.to_string(),
             status,
-            retry_after: retry_after(response.headers()),
+            retry_after,
+            gist: super::error::gist_of(&head),
         });
     }
     let limit = config.max_body_mib.saturating_mul(1024 * 1024);
