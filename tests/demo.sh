@@ -127,6 +127,12 @@ echo
 echo "== upstox-db-maintenance --dry-run: what Sunday's maintenance would purge, and whether it would VACUUM"
 run upstox-db-maintenance --dry-run
 echo
+echo "== upstox-corporate-announcements --from-file: NSE's corporate actions saved from a browser (NSE refuses data-centre addresses), typed and stored"
+run upstox-corporate-announcements --from-file "nse-actions=$top/tests/fixtures/corporate/nse-actions.json"
+echo
+echo "== upstox-corporate-announcements show --from 2026-08-01 --to 2026-08-31 (the first 5)"
+run upstox-corporate-announcements show --from 2026-08-01 --to 2026-08-31 | head -n 5
+echo
 echo "== upstox-news-sentiment --from-file: a saved feed of Indian market news, tagged with NSE symbols and scored"
 run upstox-news-sentiment --from-file "$top/tests/fixtures/news/sample_feed.xml"
 run upstox-news-sentiment score "Infosys cuts guidance; shares slump 6%"

@@ -201,6 +201,13 @@ impl TradingCalendar {
     pub fn covers(&self, year: i32) -> bool {
         self.holidays.keys().any(|d| d.year() == year)
     }
+
+    /// Whether the holidays of every day from `from` for `days` days are known (their years
+    /// are listed): `upstox-jobs status` warns when the next 30 are not.
+    pub fn covers_days(&self, from: NaiveDate, days: u32) -> bool {
+        let last = from + chrono::Duration::days(i64::from(days));
+        (from.year()..=last.year()).all(|year| self.covers(year))
+    }
 }
 
 /// The `market_holidays` table: closures NSE announces late and special sessions (Muhurat),
@@ -221,6 +228,114 @@ pub const SCHEMA: Schema = Schema {
         version: 1,
     }),
 };
+
+/// One year of a source's list for `market_holidays`: closures and special sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearList {
+    /// The year.
+    pub year: i32,
+    /// Closed days, with the exchange's description.
+    pub holidays: Vec<(NaiveDate, String)>,
+    /// Days open for a special session (Muhurat, a Saturday), with their hours.
+    pub sessions: Vec<(NaiveDate, String, Session)>,
+}
+
+/// Replaces what `source` stored for `list.year` in `market_holidays` with `list`, but for the
+/// days another source already holds the same way or as a special session (a special session
+/// of `list` does replace another source's closure: Muhurat on a listed holiday). Returns how
+/// many days changed; a list equal to the stored one changes nothing.
+pub fn store_year(conn: &Connection, source: &str, list: &YearList) -> rusqlite::Result<usize> {
+    /// A `market_holidays` row: date, description, kind, open and close times.
+    type Row = (String, String, String, Option<String>, Option<String>);
+    let (first, last) = (
+        format!("{}-01-01", list.year),
+        format!("{}-12-31", list.year),
+    );
+    let mut stored = conn.prepare(
+        "SELECT date, description, kind, open_time, close_time FROM market_holidays
+         WHERE source = ?1 AND date BETWEEN ?2 AND ?3 ORDER BY date",
+    )?;
+    let old = stored
+        .query_map(rusqlite::params![source, first, last], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<Row>>>()?;
+    let time = |t: NaiveTime| t.format("%H:%M").to_string();
+    let mut new: Vec<Row> = list
+        .holidays
+        .iter()
+        .map(|(d, text)| {
+            (
+                d.to_string(),
+                text.clone(),
+                "holiday".to_string(),
+                None,
+                None,
+            )
+        })
+        .chain(list.sessions.iter().map(|(d, text, s)| {
+            (
+                d.to_string(),
+                text.clone(),
+                "special_session".to_string(),
+                Some(time(s.open)),
+                Some(time(s.close)),
+            )
+        }))
+        .collect();
+    // Another source's day stands when it says the same, or opens a session this list closes:
+    // each refresh then leaves the other's rows as they are, and a rerun changes nothing.
+    let mut others = conn.prepare(
+        "SELECT date, kind FROM market_holidays WHERE source <> ?1 AND date BETWEEN ?2 AND ?3",
+    )?;
+    let others = others
+        .query_map(rusqlite::params![source, first, last], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+    new.retain(|row| {
+        !others
+            .iter()
+            .any(|(date, kind)| *date == row.0 && (*kind == row.2 || kind == "special_session"))
+    });
+    new.sort();
+    new.dedup_by(|a, b| a.0 == b.0);
+    if new == old {
+        return Ok(0);
+    }
+    let changed = new.iter().filter(|row| !old.contains(row)).count()
+        + old
+            .iter()
+            .filter(|row| !new.iter().any(|n| n.0 == row.0))
+            .count();
+    conn.execute(
+        "DELETE FROM market_holidays WHERE source = ?1 AND date BETWEEN ?2 AND ?3",
+        rusqlite::params![source, first, last],
+    )?;
+    let mut insert = conn.prepare(
+        "INSERT INTO market_holidays (date, description, kind, open_time, close_time, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (date) DO UPDATE SET description = excluded.description, kind = excluded.kind,
+             open_time = excluded.open_time, close_time = excluded.close_time, source = excluded.source",
+    )?;
+    for (date, description, kind, open, close) in &new {
+        insert.execute(rusqlite::params![
+            date,
+            description,
+            kind,
+            open,
+            close,
+            source
+        ])?;
+    }
+    Ok(changed)
+}
 
 /// `at` in IST to the minute, as listings show it: `2026-11-20 15:45`.
 pub fn ist_minute(at: DateTime<Utc>) -> String {
@@ -315,6 +430,41 @@ mod tests {
                 .starts_with("x.json: not an NSE holiday list"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_stored_year_replaces_the_sources_old_one_and_a_rerun_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(
+            &dir.path().join("m.db"),
+            std::time::Duration::from_secs(1),
+            &crate::schemas::COMMON,
+        )
+        .unwrap();
+        let list = YearList {
+            year: 2031,
+            holidays: vec![(d("2031-01-26"), "Republic Day".into())],
+            sessions: vec![(
+                d("2031-11-16"),
+                "Muhurat Trading".into(),
+                Session {
+                    open: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+                    close: NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+                },
+            )],
+        };
+        assert_eq!(store_year(&conn, "nse", &list).unwrap(), 2);
+        assert_eq!(store_year(&conn, "nse", &list).unwrap(), 0);
+        let cal = TradingCalendar::default().with_table(&conn).unwrap();
+        assert!(cal.covers(2031) && !cal.covers(2032));
+        assert!(cal.covers_days(d("2031-06-01"), 30));
+        assert!(!cal.covers_days(d("2031-12-15"), 30));
+        assert!(open(&cal, ist("2031-11-16 18:30")));
+        let fewer = YearList {
+            sessions: Vec::new(),
+            ..list
+        };
+        assert_eq!(store_year(&conn, "nse", &fewer).unwrap(), 1);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The HTTP client every job uses: connect and total timeouts, retries with exponential backoff
 //! and jitter on timeouts, resets, 429 and 5xx, `Retry-After` honoured, a per-host request rate,
 //! a response size cap, a cookie jar, and a browser-like User-Agent. Blocking: the jobs are
-//! one-shot programs that fetch a handful of resources politely, one at a time.
+//! one-shot programs that fetch a handful of resources politely, one at a time. A site whose API
+//! answers only inside a browser session (NSE) is asked through a [`Session`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,7 @@ pub use reqwest::StatusCode;
 mod breaker;
 mod error;
 mod fetch;
+mod session;
 
 use crate::config::HttpConfig;
 use crate::shutdown::Shutdown;
@@ -21,6 +23,7 @@ use breaker::Breaker;
 pub use breaker::Halt;
 pub use error::HttpError;
 use fetch::fetch_once;
+pub use session::Session;
 
 /// A response that arrived whole with a 2xx status.
 #[derive(Debug, Clone)]

@@ -5,6 +5,7 @@ pub mod alert_cases;
 pub mod alerts;
 pub mod backups;
 pub mod binary;
+pub mod corporate;
 pub mod demo;
 pub mod gzip;
 pub mod jobs;

@@ -121,6 +121,11 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&backup, "verified");
     let maintenance = section(&out, "upstox-db-maintenance --dry-run").join("\n");
     contains(&maintenance, "would purge 0 rows");
+    let corporate = section(&out, "upstox-corporate-announcements --from-file").join("\n");
+    contains(&corporate, "corporate-announcements succeeded");
+    contains(&corporate, "9 new, 0 revised");
+    let shown = section(&out, "upstox-corporate-announcements show").join("\n");
+    contains(&shown, "RELIANCE       dividend         ex 2026-08-12");
     // A saved feed is stored, tagged (against the index members just loaded) and scored.
     let news = section(&out, "upstox-news-sentiment --from-file").join("\n");
     contains(&news, "stored 3 new articles (2 tagged)");
@@ -132,13 +137,14 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&mail, "RELIANCE: price above");
     contains(&mail, "Last price: ");
 
-    // Every job in status; the five that ran succeeded, as every run in runs did (the dry run
+    // Every job in status; the six that ran succeeded, as every run in runs did (the dry run
     // leaves no row).
     let status = section(&out, "upstox-jobs status");
     for job in common::schedule::names() {
         let w = words(&status, job);
         if [
             "nse-index-update",
+            "corporate-announcements",
             "market-sync",
             "alert-scan",
             "db-backup",
@@ -151,7 +157,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     }
     let runs = section(&out, "upstox-jobs runs");
     let succeeded = runs.iter().filter(|l| l.contains(" succeeded ")).count();
-    assert_eq!(succeeded, 7, "{runs:#?}");
+    assert_eq!(succeeded, 8, "{runs:#?}");
 
     // Where the data is, and it is there.
     let data = out

@@ -151,6 +151,29 @@ fn the_documented_db_maintenance_defaults_are_the_real_ones() {
 }
 
 #[test]
+fn the_documented_corporate_announcements_defaults_are_the_real_ones() {
+    use corporate_announcements::config::JobConfig;
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let on = switched_on(&shipped());
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "corporate-announcements").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    assert_eq!(
+        format!("{:?}", documented.job),
+        format!("{:?}", JobConfig::default())
+    );
+    assert_eq!(
+        documented.deadline_secs("corporate-announcements"),
+        Config::<JobConfig>::defaults().deadline_secs("corporate-announcements")
+    );
+    let as_shipped: Config<JobConfig> =
+        config::parse(&shipped(), file, "corporate-announcements").unwrap();
+    assert_eq!(
+        format!("{:?}", as_shipped.job),
+        format!("{:?}", JobConfig::default())
+    );
+}
+
+#[test]
 fn the_documented_news_sentiment_defaults_are_the_real_ones() {
     use news_sentiment::config::JobConfig;
     let file = Path::new("/etc/upstox-jobs/config.toml");

@@ -145,6 +145,12 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
         "2026-11-22 12:00 UTC",
         &["Sun 2026-11-22 18:00:00 UTC", "Mon 2026-11-23 18:00:00 UTC"],
     ),
+    // 23:00 IST is 17:30 UTC.
+    (
+        "upstox-corporate-announcements.timer",
+        "2026-11-22 12:00 UTC",
+        &["Sun 2026-11-22 17:30:00 UTC", "Mon 2026-11-23 17:30:00 UTC"],
+    ),
     // From Friday 13:30 IST, each OnCalendar= in turn: the hourly runs (14:15, 15:15, then
     // Monday's 09:15 open) and the after-close run (Friday, Monday, Tuesday 15:45).
     (
@@ -253,6 +259,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
     // The shortest time between two runs of each job.
     let periods = [
         ("upstox-nse-index-update.service", 24 * 3600),
+        ("upstox-corporate-announcements.service", 24 * 3600),
         ("upstox-db-backup.service", 24 * 3600),
         ("upstox-db-maintenance.service", 7 * 24 * 3600),
         ("upstox-market-sync.service", 3600),

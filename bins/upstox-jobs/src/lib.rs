@@ -47,6 +47,10 @@ pub fn main() -> ExitCode {
     harness::command_exit("upstox-jobs", run(&cli, command))
 }
 
+/// Days ahead whose holidays `status` expects to be known: NSE publishes the next year's list
+/// in December, so a calendar short of them means nobody refreshed it.
+const CALENDAR_AHEAD_DAYS: u32 = 30;
+
 fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
     match command {
         Command::NotifyFailure { unit } => {
@@ -71,6 +75,15 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
             };
             let statuses = status::collect(conn.as_ref(), Utc::now(), &calendar, &next)?;
             let mut notes = Vec::new();
+            let today = common::calendar::today(harness::market_now(Utc::now()));
+            if !calendar.covers_days(today, CALENDAR_AHEAD_DAYS) {
+                notes.push(format!(
+                    "! the calendar does not cover the next {CALENDAR_AHEAD_DAYS} days (no holidays known for {}): \
+                     run upstox-corporate-announcements, which stores NSE's new list in market_holidays, \
+                     or update [calendar] holidays_file",
+                    (today + chrono::Duration::days(CALENDAR_AHEAD_DAYS.into())).format("%Y")
+                ));
+            }
             if conn.is_none() {
                 notes.push(format!(
                     "no runs recorded yet: {} does not exist",

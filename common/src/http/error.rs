@@ -19,6 +19,8 @@ pub enum HttpError {
         status: StatusCode,
         /// What `Retry-After` asked for (503 may send it).
         retry_after: Option<Duration>,
+        /// The start of the body, its markup dropped, on one line ([`HttpError::gist`]).
+        gist: Option<String>,
         /// The start of the body ([`HttpError::body`]); never in the message.
         body: String,
     },
@@ -104,6 +106,35 @@ pub enum HttpError {
     },
 }
 
+/// At most 120 characters of a body's text: tags, scripts and styles dropped, whitespace
+/// collapsed; `None` when nothing readable is left.
+pub(crate) fn gist_of(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let mut plain = String::new();
+    let mut rest = text.as_ref();
+    while let Some(open) = rest.find('<') {
+        plain.push_str(&rest[..open]);
+        plain.push(' ');
+        let tag = &rest[open..];
+        let lower = tag.get(..8).unwrap_or(tag).to_ascii_lowercase();
+        // A script's or style's content is code, not words.
+        let end_marker = if lower.starts_with("<script") {
+            "</script>"
+        } else if lower.starts_with("<style") {
+            "</style>"
+        } else {
+            ">"
+        };
+        rest = match tag.to_ascii_lowercase().find(end_marker) {
+            Some(end) => &tag[end + end_marker.len()..],
+            None => "",
+        };
+    }
+    plain.push_str(rest);
+    let words = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!words.is_empty()).then(|| crate::text::excerpt(&words, 120))
+}
+
 fn retry_after_text(retry_after: Option<Duration>) -> String {
     match retry_after {
         Some(d) => format!(", Retry-After {}s", d.as_secs()),
@@ -159,8 +190,20 @@ impl HttpError {
         }
     }
 
-    /// The start of the body the server answered an error status with (up to 4 KiB), for a
-    /// source that says why in it; `None` when it did not answer.
+    /// What the server said with a refusal, in one line: the start of its body, markup
+    /// dropped ("Oops No authorization token was found"), for a message that says what a
+    /// source answered.
+    pub fn gist(&self) -> Option<&str> {
+        match self {
+            HttpError::GaveUp { last, .. } => last.gist(),
+            HttpError::Status { gist, .. } => gist.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The start of the body the server answered an error status with (up to 16 KiB), as
+    /// sent, for a source that says why in a structured body (NewsAPI's JSON); `None` when it
+    /// did not answer.
     pub fn body(&self) -> Option<&str> {
         match self {
             HttpError::GaveUp { last, .. } => last.body(),

@@ -10,8 +10,9 @@ use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, LAST_MODIFIED, RETRY_AFTER}
 use crate::config::HttpConfig;
 use crate::http::{Fetched, HttpError, Validators};
 
-/// How much of an error response's body is kept: enough for a JSON error object.
-const ERROR_BODY_MAX: u64 = 4096;
+/// How much of an error response's body is read: enough for a JSON error object or the
+/// words of an HTML refusal.
+const ERROR_HEAD: u64 = 16 * 1024;
 
 /// One request of `url` (a POST when there is a `body`), start to end.
 pub(super) fn fetch_once(
@@ -51,7 +52,9 @@ pub(super) fn fetch_once(
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
         let header = retry_after(response.headers());
-        let body = error_body(&mut response);
+        let mut head = Vec::new();
+        let _ = (&mut response).take(ERROR_HEAD).read_to_end(&mut head);
+        let body = String::from_utf8_lossy(&head).into_owned();
         // The Telegram Bot API says how long to wait in its JSON body, not in a header.
         let retry_after = header.or_else(|| {
             let json: serde_json::Value = serde_json::from_str(&body).ok()?;
@@ -67,11 +70,14 @@ pub(super) fn fetch_once(
     }
     if !status.is_success() {
         let retry_after = retry_after(response.headers());
+        let mut head = Vec::new();
+        let _ = (&mut response).take(ERROR_HEAD).read_to_end(&mut head);
         return Err(HttpError::Status {
             url: text.to_string(),
             status,
             retry_after,
-            body: error_body(&mut response),
+            gist: super::error::gist_of(&head),
+            body: String::from_utf8_lossy(&head).into_owned(),
         });
     }
     let limit = config.max_body_mib.saturating_mul(1024 * 1024);
@@ -122,14 +128,6 @@ pub(super) fn fetch_once(
         not_modified: false,
         validators,
     })
-}
-
-/// The start of an error response's body, for a source that says why in it (NewsAPI's
-/// `{"status":"error","code":…}`); empty when it cannot be read.
-fn error_body(response: &mut reqwest::blocking::Response) -> String {
-    let mut bytes = Vec::new();
-    let _ = response.take(ERROR_BODY_MAX).read_to_end(&mut bytes);
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// A header's value as text, when it is text.

@@ -405,6 +405,22 @@ fn a_post_is_retried_only_where_the_server_cannot_have_acted() {
 }
 
 #[test]
+fn a_refusals_gist_is_its_words_without_markup() {
+    use super::error::gist_of;
+    let page =
+        b"<html><head><title>Oops</title><style>p{x:1}</style><script>var a='<b>';</script></head>\
+                 <body><p>No authorization   token\nwas found</p></body></html>";
+    assert_eq!(
+        gist_of(page).as_deref(),
+        Some("Oops No authorization token was found")
+    );
+    assert_eq!(gist_of(b"").as_deref(), None);
+    assert_eq!(gist_of(b"<html></html>").as_deref(), None);
+    let long = "x ".repeat(500);
+    assert!(gist_of(long.as_bytes()).unwrap().chars().count() <= 121);
+}
+
+#[test]
 fn validators_come_back_and_a_304_is_an_answer_without_a_body() {
     let mut first = answer(200, "<rss/>");
     first.headers = vec![

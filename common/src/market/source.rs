@@ -105,4 +105,12 @@ impl Source {
     pub fn http(&self) -> &HttpClient {
         &self.http
     }
+
+    /// The `Authorization` value for an Upstox endpoint no [`Provider`] method covers (its
+    /// market holidays), when the token is loaded.
+    pub fn upstox_authorization(&self) -> Option<String> {
+        self.token
+            .as_ref()
+            .map(|t| format!("Bearer {}", t.expose()))
+    }
 }
