@@ -149,3 +149,26 @@ fn the_documented_db_maintenance_defaults_are_the_real_ones() {
         format!("{:?}", JobConfig::default())
     );
 }
+
+#[test]
+fn the_documented_performance_analytics_defaults_are_the_real_ones() {
+    use performance_analytics::config::JobConfig;
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let on = switched_on(&shipped());
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "performance-analytics").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    assert_eq!(
+        format!("{:?}", documented.job),
+        format!("{:?}", JobConfig::default())
+    );
+    assert_eq!(
+        documented.deadline_secs("performance-analytics"),
+        Config::<JobConfig>::defaults().deadline_secs("performance-analytics")
+    );
+    let as_shipped: Config<JobConfig> =
+        config::parse(&shipped(), file, "performance-analytics").unwrap();
+    assert_eq!(
+        format!("{:?}", as_shipped.job),
+        format!("{:?}", JobConfig::default())
+    );
+}
