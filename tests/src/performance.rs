@@ -57,7 +57,13 @@ impl Desk {
 
     /// Day candles of `key` on `dates` closing at `closes`.
     pub fn closes(&self, key: &str, dates: &[NaiveDate], closes: &[f64]) {
-        write_day_candles(&market_db(&self.sandbox.db_path()), key, dates, closes, 1000);
+        write_day_candles(
+            &market_db(&self.sandbox.db_path()),
+            key,
+            dates,
+            closes,
+            1000,
+        );
     }
 
     /// Writes `csv` to `name` in the sandbox; returns its path.

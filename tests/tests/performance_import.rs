@@ -39,7 +39,11 @@ fn a_book_with_bad_rows_is_refused_whole_and_every_bad_line_is_named() {
             out.stderr
         );
     }
-    assert!(out.stderr.contains("4 bad rows, nothing imported"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("4 bad rows, nothing imported"),
+        "{}",
+        out.stderr
+    );
     // Nothing written: not even the good first row.
     let upstox = desk.sandbox.data_dir().join("upstox.db");
     assert!(!upstox.exists(), "upstox.db was created");
@@ -50,10 +54,20 @@ fn a_reimport_changes_nothing() {
     let desk = Desk::default();
     let first = desk.import("book.csv", &good(), &[]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
-    assert!(first.stdout.contains("3 trades read (Generic format); added 3"), "{}", first.stdout);
+    assert!(
+        first
+            .stdout
+            .contains("3 trades read (Generic format); added 3"),
+        "{}",
+        first.stdout
+    );
     let before = rows(&desk.upstox_db(), "trades");
     assert_eq!(before.len(), 3);
-    assert!(before[0] == "NSE|1|NULL|INFY|NULL|BUY|10|1500.5|1.2|2026-11-16T04:00:00Z|D|momentum|import:book.csv", "{before:?}");
+    assert!(
+        before[0]
+            == "NSE|1|NULL|INFY|NULL|BUY|10|1500.5|1.2|2026-11-16T04:00:00Z|D|momentum|import:book.csv",
+        "{before:?}"
+    );
     let again = desk.import("book.csv", &good(), &[]);
     assert_eq!(again.code, Some(0), "{}", again.stderr);
     assert!(again.stdout.contains("added 0"), "{}", again.stdout);
@@ -78,10 +92,16 @@ fn upstoxs_trade_book_export_is_read_in_ist_with_the_strategy_given() {
                   16-11-2026,NIFTY,937.50,NSE,FO,NIFTY,OPTIDX,24000,26-11-2026,51234568,09:21:00,Sell,75,12.50\n";
     let out = desk.import("trade_book.csv", export, &["--strategy", "swing"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert!(out.stdout.contains("1 trades read (Upstox format)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 trades read (Upstox format)"),
+        "{}",
+        out.stdout
+    );
     let stored = rows(&desk.upstox_db(), "trades");
     assert_eq!(
         stored,
-        ["NSE|51234567|NULL|INFY|NULL|BUY|10|1500.5|NULL|2026-11-16T03:50:15Z|D|swing|import:trade_book.csv"]
+        [
+            "NSE|51234567|NULL|INFY|NULL|BUY|10|1500.5|NULL|2026-11-16T03:50:15Z|D|swing|import:trade_book.csv"
+        ]
     );
 }

@@ -141,12 +141,15 @@ pub fn analyse(
         })
         .collect();
     let window_returns: Vec<f64> = days.iter().map(|d| d.session.daily_return).collect();
-    let window_bench: Option<Vec<f64>> = days.iter().map(|d| d.benchmark_return).collect();
-    let risk = returns::risk_stats(
-        &window_returns,
-        risk_free_rate / returns::SESSIONS_PER_YEAR,
-        window_bench.as_deref(),
-    );
+    let risk_free = risk_free_rate / returns::SESSIONS_PER_YEAR;
+    let mut risk = returns::risk_stats(&window_returns, risk_free, None);
+    // Against the benchmark on the sessions it has a return for (not the first session of a
+    // history that starts with the benchmark's, nor a day its candle is missing).
+    let (paired, factor): (Vec<f64>, Vec<f64>) = days
+        .iter()
+        .filter_map(|d| Some((d.session.daily_return, d.benchmark_return?)))
+        .unzip();
+    (risk.alpha, risk.beta) = returns::alpha_beta(&paired, &factor, risk_free);
     let drawdown = returns::drawdown_span(&window_returns).map(
         |DrawdownSpan {
              peak,

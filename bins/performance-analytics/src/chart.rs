@@ -80,9 +80,12 @@ struct Series {
 fn series(a: &Analysis, benchmark: &BTreeMap<NaiveDate, f64>, name: &str) -> Option<Series> {
     let first = a.days.first()?;
     let start = (first.session.equity - first.session.pnl).to_f64()?;
+    // Rebased at the close before the first session, else (a benchmark history that starts
+    // with the trades) at the first session's own close.
     let base = benchmark
         .range(..first.session.date)
         .next_back()
+        .or_else(|| benchmark.range(first.session.date..).next())
         .map(|(_, v)| *v);
     let dates: Vec<NaiveDate> = a.days.iter().map(|d| d.session.date).collect();
     Some(Series {
@@ -172,6 +175,7 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series) -> Result
     let mut top = ChartBuilder::on(&upper)
         .caption(&s.title, ("sans-serif", 22))
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(30)
         .y_label_area_size(100)
         .build_cartesian_2d(0.0..x_max, (lo - pad)..(hi + pad))
@@ -220,6 +224,7 @@ fn plot<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Series) -> Result
     let floor = (worst * 1.15).min(-1.0);
     let mut bottom = ChartBuilder::on(&lower)
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(40)
         .y_label_area_size(100)
         .build_cartesian_2d(0.0..x_max, floor..0.0)

@@ -192,8 +192,10 @@ pub fn drawdown_span(returns: &[f64]) -> Option<DrawdownSpan> {
 }
 
 /// empyrical's `alpha_beta`: beta = cov(f, r) / var(f) (population moments); alpha the mean
-/// of (r − rf) − beta·(f − rf), compounded over 252 sessions.
-fn alpha_beta(returns: &[f64], factor: &[f64], risk_free: f64) -> (Option<f64>, Option<f64>) {
+/// of (r − rf) − beta·(f − rf), compounded over 252 sessions. `returns` and `factor` are the
+/// same sessions' (empyrical leaves out a session whose benchmark return is missing; so
+/// does the caller).
+pub fn alpha_beta(returns: &[f64], factor: &[f64], risk_free: f64) -> (Option<f64>, Option<f64>) {
     if returns.len() < 2 {
         return (None, None);
     }
