@@ -15,7 +15,8 @@ matches them FIFO per symbol and strategy, marks open positions at each session'
 the candles market-sync stores, and writes daily_performance, monthly_performance,
 risk_metrics and strategy_performance for the portfolio and each strategy. A run recomputes
 from the first trade to --to (today) and rewrites the rows of --from..--to; a row changes only
-when a value differs. The definitions are in docs/performance-analytics.md.
+when a value differs. Each metric's definition:
+/usr/share/doc/upstox-jobs/performance-analytics.md.
 
 Examples:
   upstox-performance-analytics                          as the 16:00 timer runs it

@@ -1,6 +1,6 @@
 //! Statistics of a daily return series, defined exactly as empyrical (empyrical-reloaded 0.7)
-//! defines them, so that the numbers agree with the Python tools a desk already trusts; the
-//! conventions where this module differs on purpose are in `docs/performance-analytics.md`.
+//! defines them, so that the numbers agree with the Python tools a desk already trusts; where
+//! this module differs on purpose is in `performance-analytics.md` beside `src/`.
 //!
 //! Returns are `f64`: they are ratios, compounded and square-rooted, where decimal exactness
 //! buys nothing and `f64` is what empyrical computes in. Money stays exact ([`crate::money`]).
