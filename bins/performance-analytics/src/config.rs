@@ -25,6 +25,9 @@ pub struct JobConfig {
     pub benchmark: String,
     /// Charges of fills whose rows carry none.
     pub charges: ChargeSchedule,
+    /// With an Upstox token, also read the fills Upstox reports (the day's, or the history
+    /// for `--from`), besides `upstox.db`'s.
+    pub upstox_trades: bool,
     /// The daily report by email, through the outbox.
     pub email: EmailReport,
     /// The TrueType font of the chart's text (Debian's fonts-dejavu-core).
@@ -39,6 +42,7 @@ impl Default for JobConfig {
             risk_free_rate: 0.065,
             benchmark: "NSE_INDEX|Nifty 50".to_string(),
             charges: ChargeSchedule::default(),
+            upstox_trades: true,
             email: EmailReport::default(),
             font: PathBuf::from("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
         }

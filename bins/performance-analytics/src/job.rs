@@ -1,12 +1,17 @@
-//! The run: the trades read from `upstox.db`, every scope recomputed from the first trade to
-//! the last date asked for, and each scope's rows of the window upserted in one transaction
+//! The run: the trades read from `upstox.db` (and, with an Upstox token, those Upstox reports),
+//! every scope recomputed from the first trade to the last date asked for, and each scope's rows of the window upserted in one transaction
 //! (a unit); then, when configured, the report queued for email.
+
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use common::Exit;
 use common::calendar;
+use common::credentials;
 use common::db::UPSTOX_DB;
-use common::harness::{Context, Fatal, Job, Outcome};
+use common::harness::{Context, Fatal, Job, Outcome, UnitError};
+use common::market::provider::ProviderError;
+use common::market::source::{Source, SourceChoice};
 use common::notify::outbox::{self, Channel, Notification};
 use common::schedule::{self, Gate};
 
@@ -16,7 +21,9 @@ use crate::ledger::LedgerError;
 use crate::performance::{self, Performance};
 use crate::report::{self, Format};
 use crate::store::{self, rupees};
+use crate::trade::Trade;
 use crate::trades::{self, Unreadable};
+use crate::upstox::{self, FetchError};
 
 /// What a run was asked for.
 #[derive(Debug, Clone, Default)]
@@ -66,21 +73,20 @@ impl Job for PerformanceAnalytics {
         let path = ctx.data_dir.join(UPSTOX_DB);
         let busy =
             std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs.max(0.0));
-        let conn = match trades::open_for_reading(&path, busy) {
-            Ok(conn) => conn,
+        let (mut trades, missing) = match trades::open_for_reading(&path, busy) {
+            Ok(conn) => (trades::load(&conn, &path, to)?, None),
             Err(Unreadable::Db(e)) => return Err(e.into()),
-            Err(missing) => {
-                tracing::warn!("{missing}");
-                return Ok(Outcome::Skipped(missing.to_string()));
-            }
+            Err(missing) => (Vec::new(), Some(missing.to_string())),
         };
-        let trades = trades::load(&conn, &path, to)?;
-        drop(conn);
+        if cfg.upstox_trades {
+            let from = self.request.from.unwrap_or(to);
+            add_upstox_trades(ctx, &mut trades, from, to)?;
+        }
         if trades.is_empty() {
-            return Ok(Outcome::Skipped(format!(
-                "no trades in {} up to {to}",
-                path.display()
-            )));
+            let why =
+                missing.unwrap_or_else(|| format!("no trades in {} up to {to}", path.display()));
+            tracing::warn!("{why}");
+            return Ok(Outcome::Skipped(why));
         }
         let calendar = ctx.calendar()?.clone();
         let perf = performance::compute(&trades, ctx.db.as_ref(), &calendar, &cfg, window)
@@ -126,6 +132,74 @@ impl Job for PerformanceAnalytics {
         }
         Ok(Outcome::Done(summary(&perf)))
     }
+}
+
+/// The unit that reads Upstox's fills.
+const UPSTOX_UNIT: &str = "upstox trades";
+
+/// With an Upstox token, adds the fills Upstox reports for `from..=to` that `trades` (from
+/// `upstox.db`, whose rows win) lacks, in fill order. Without a token, nothing: the database
+/// is the source.
+fn add_upstox_trades(
+    ctx: &mut Context<JobConfig>,
+    trades: &mut Vec<Trade>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<()> {
+    let token = credentials::load(
+        "upstox_token",
+        credentials::systemd_directory().as_deref(),
+        &ctx.config.credentials,
+    )
+    .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?;
+    if token.is_none() {
+        tracing::debug!("no Upstox access token: the trades are upstox.db's alone");
+        return Ok(());
+    }
+    ctx.plan([UPSTOX_UNIT]);
+    let source = Source::connect(ctx, SourceChoice::Upstox)?;
+    let Some(client) = source.upstox() else {
+        return Ok(());
+    };
+    let today = calendar::today(ctx.now);
+    match upstox::fetch(&client, from, to, today) {
+        Ok(fetched) => {
+            let known: HashSet<(String, String)> = trades
+                .iter()
+                .map(|t| (t.exchange.clone(), t.trade_id.clone()))
+                .collect();
+            let read = fetched.len();
+            let new: Vec<Trade> = fetched
+                .into_iter()
+                .filter(|t| {
+                    t.date() <= to && !known.contains(&(t.exchange.clone(), t.trade_id.clone()))
+                })
+                .collect();
+            tracing::info!(
+                "{UPSTOX_UNIT}: {read} fills from {from} to {to}, {} not in upstox.db",
+                new.len()
+            );
+            trades.extend(new);
+            trades.sort_by(|a, b| (a.traded_at, &a.trade_id).cmp(&(b.traded_at, &b.trade_id)));
+            // Read, not written: upstox.db is the application's.
+            ctx.unit_done(UPSTOX_UNIT, 0);
+        }
+        Err(FetchError::Provider(ProviderError::Http(e))) if ctx.halted(Some(UPSTOX_UNIT), &e) => {}
+        Err(e) => {
+            let exit = match &e {
+                FetchError::Provider(p) => p.exit(),
+                FetchError::Format { .. } => Exit::DataErr,
+            };
+            ctx.unit_failed(
+                UPSTOX_UNIT,
+                UnitError {
+                    exit,
+                    message: format!("{e}; the trades are upstox.db's alone"),
+                },
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The run's words: the sessions and the portfolio's P&L and Sharpe.

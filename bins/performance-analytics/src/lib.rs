@@ -7,6 +7,7 @@
 //! - [`trade`]: a fill, its side and product
 //! - [`trades`]: the `trades` table of `upstox.db`, read by the run, written by `import-trades`
 //! - [`import`]: broker trade books (Upstox's export and a generic CSV), all or nothing
+//! - [`upstox`]: the day's and historical trades from Upstox's API, with a token
 //! - [`charges`]: Indian equity charges from a configurable schedule
 //! - [`fifo`]: FIFO lot matching for one symbol in one strategy
 //! - [`ledger`]: the books marked at each session's close, and the equity curve
@@ -38,5 +39,6 @@ pub mod store;
 pub mod trade;
 pub mod trades;
 pub mod tradestats;
+pub mod upstox;
 
 pub use cli::Cli;
