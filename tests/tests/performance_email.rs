@@ -7,8 +7,20 @@ use testkit::sync::nov;
 fn desk(extra: &str) -> Desk {
     let desk = Desk::new(extra);
     let days = [16, 17, 18, 19, 20, 23, 25, 26, 27].map(nov);
-    desk.closes(SYMBOLS[0].0, &days, &[1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0]);
-    desk.closes(NIFTY, &days, &[24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0]);
+    desk.closes(
+        SYMBOLS[0].0,
+        &days,
+        &[
+            1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0,
+        ],
+    );
+    desk.closes(
+        NIFTY,
+        &days,
+        &[
+            24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0,
+        ],
+    );
     let book = format!("{GENERIC_HEADER}\n1,INFY,BUY,10,1500,2026-11-16 10:00:00,,swing\n");
     assert_eq!(desk.import("book.csv", &book, &[]).code, Some(0));
     desk
@@ -39,7 +51,10 @@ fn when_enabled_the_report_is_queued_once_a_date() {
     let queued = outbox(&desk);
     assert_eq!(queued.len(), 1, "{queued:?}");
     let (key, channel, subject, body) = &queued[0];
-    assert_eq!((key.as_str(), channel.as_str()), ("performance:2026-11-27", "email"));
+    assert_eq!(
+        (key.as_str(), channel.as_str()),
+        ("performance:2026-11-27", "email")
+    );
     assert_eq!(subject, "Trading performance to 2026-11-27");
     assert!(body.contains("Sharpe") && body.contains("swing"), "{body}");
     desk.job().run().ok();
