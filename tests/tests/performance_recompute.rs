@@ -122,3 +122,24 @@ fn without_the_trades_database_or_its_table_the_run_says_so_and_skips() {
     desk.run(&["--to", "2026-11-20"])
         .expect(0, "has no trades table", Row::status("skipped"));
 }
+
+#[test]
+fn a_stored_row_that_is_no_trade_is_named_and_nothing_is_written() {
+    let desk = desk();
+    desk.upstox_db()
+        .execute(
+            "INSERT INTO trades (exchange, trade_id, symbol, side, quantity, price, traded_at)
+             VALUES ('NSE', '9', 'INFY', 'BUY', 10, '1e40', '2026-11-17T05:00:00Z')",
+            [],
+        )
+        .unwrap();
+    let run = desk.run(&["--from", "2026-11-16", "--to", "2026-11-27"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.summary()
+            .contains("trade NSE/9: price \"1e40\" is not a number"),
+        "{}",
+        run.stderr
+    );
+    assert!(desk.rows("daily_performance").is_empty());
+}

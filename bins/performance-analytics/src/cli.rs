@@ -47,8 +47,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Load a broker trade book (Upstox's export or the generic CSV) into upstox.db; a file
-    /// with a bad row is refused whole
+    /// Load a trade book CSV (Upstox's export or generic) into upstox.db, all or nothing
     ImportTrades {
         /// The CSV file
         file: PathBuf,

@@ -67,6 +67,10 @@ pub struct EmailReport {
     pub enabled: bool,
 }
 
+/// The most rupees of capital or of one cash flow: far above any account, and far enough
+/// below the decimal type's range that no sum of them overflows.
+const MAX_RUPEES: i64 = 1_000_000_000_000_000;
+
 impl Validate for JobConfig {
     fn validate(&self) -> Result<(), String> {
         let key = |k: &str| format!("[jobs.performance-analytics] {k}");
@@ -75,6 +79,22 @@ impl Validate for JobConfig {
                 "{} = {}: use the account's capital in rupees, above zero",
                 key("starting_capital"),
                 self.starting_capital
+            ));
+        }
+        let most = Decimal::from(MAX_RUPEES);
+        if self.starting_capital > most {
+            return Err(format!(
+                "{} = {}: use at most {MAX_RUPEES} rupees",
+                key("starting_capital"),
+                self.starting_capital
+            ));
+        }
+        if let Some(flow) = self.cash_flows.iter().find(|f| f.amount.abs() > most) {
+            return Err(format!(
+                "{}: {} on {}: use at most {MAX_RUPEES} rupees either way",
+                key("cash_flows"),
+                flow.amount,
+                flow.date
             ));
         }
         if !(0.0..1.0).contains(&self.risk_free_rate) {

@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use common::calendar::IST;
 use rust_decimal::Decimal;
 
-use crate::trade::{Product, Side, Trade};
+use crate::trade::{MAX_PRICE, MAX_QUANTITY, Product, Side, Trade};
 
 /// The largest trade book read: a year of a busy desk's fills is a few MiB.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -279,7 +279,7 @@ fn side(value: &str) -> Result<Side, String> {
 
 fn quantity(value: &str) -> Result<i64, String> {
     match value.parse::<i64>() {
-        Ok(q) if (1..=1_000_000_000).contains(&q) => Ok(q),
+        Ok(q) if (1..=MAX_QUANTITY).contains(&q) => Ok(q),
         _ => Err(format!(
             "quantity {value:?}: use a whole number of shares, 1 or more"
         )),
@@ -295,7 +295,7 @@ fn money(column: &str, value: &str, zero_ok: bool) -> Result<Decimal, String> {
     } else {
         x > Decimal::ZERO
     };
-    if !floor_ok || x > Decimal::from(1_000_000_000) || x.scale() > 4 {
+    if !floor_ok || x > Decimal::from(MAX_PRICE) || x.scale() > 4 {
         return Err(bad());
     }
     Ok(x.normalize())

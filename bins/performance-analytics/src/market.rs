@@ -64,7 +64,10 @@ pub fn symbol_closes(
         };
         let Some(key) = key else { continue };
         for (date, close) in closes(conn, &key, from, to)? {
-            if let Ok(price) = close.to_string().parse::<Decimal>() {
+            // A close that is no price is no close: the session is then reported unmarkable.
+            if let Ok(price) = close.to_string().parse::<Decimal>()
+                && crate::trade::implausible(1, price).is_none()
+            {
                 out.insert((symbol.to_string(), date), price);
             }
         }

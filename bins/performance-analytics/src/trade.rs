@@ -68,6 +68,27 @@ impl Product {
     }
 }
 
+/// The most shares a fill may have: bounds every product of money, so that no sum overflows.
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// The highest price a share may have, in rupees (for the same reason).
+pub const MAX_PRICE: i64 = 1_000_000_000;
+
+/// Why a fill's numbers cannot be a trade, if they cannot.
+pub fn implausible(quantity: i64, price: Decimal) -> Option<String> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        Some(format!(
+            "quantity {quantity}: use 1 to {MAX_QUANTITY} shares"
+        ))
+    } else if price <= Decimal::ZERO || price > Decimal::from(MAX_PRICE) {
+        Some(format!(
+            "price {price}: use above 0 and at most {MAX_PRICE} rupees"
+        ))
+    } else {
+        None
+    }
+}
+
 /// One fill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trade {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use common::db::{self, DbError, Schema};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
 
 use crate::trade::{Product, Side, Trade};
 
@@ -180,6 +181,15 @@ pub fn load(conn: &Connection, path: &Path, until: NaiveDate) -> anyhow::Result<
             exchange: exchange.clone(),
             trade_id: trade_id.clone(),
         };
+        if let Some(why) = crate::trade::implausible(trade.quantity, trade.price) {
+            return Err(bad(why).into());
+        }
+        if trade
+            .charges
+            .is_some_and(|c| c.is_sign_negative() || c > Decimal::from(crate::trade::MAX_PRICE))
+        {
+            return Err(bad("charges are negative or above 1e9 rupees".to_string()).into());
+        }
         trades.push(trade);
     }
     Ok(trades)

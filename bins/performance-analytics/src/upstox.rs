@@ -94,6 +94,14 @@ fn symbol(trading_symbol: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// `trade`, unless its numbers are implausible.
+fn checked(trade: Trade) -> Result<Trade, String> {
+    match crate::trade::implausible(trade.quantity, trade.price) {
+        Some(why) => Err(format!("trade {}: {why}", trade.trade_id)),
+        None => Ok(trade),
+    }
+}
+
 fn key(token: &str) -> Option<String> {
     token.contains('|').then(|| token.to_string())
 }
@@ -118,7 +126,7 @@ pub fn parse_day(body: &[u8]) -> Result<Vec<Trade>, String> {
                     t.trade_id, t.exchange_timestamp
                 )
             })?;
-        trades.push(Trade {
+        trades.push(checked(Trade {
             side: Side::parse(&t.transaction_type).ok_or_else(|| {
                 format!(
                     "trade {}: transaction_type {:?}",
@@ -138,7 +146,7 @@ pub fn parse_day(body: &[u8]) -> Result<Vec<Trade>, String> {
             trade_id: t.trade_id,
             charges: None,
             strategy: String::new(),
-        });
+        })?);
     }
     Ok(trades)
 }
@@ -165,7 +173,7 @@ pub fn parse_history(body: &[u8]) -> Result<(Vec<Trade>, u32), String> {
             .trade_date
             .parse()
             .map_err(|_| format!("trade {}: trade_date {:?}", t.trade_id, t.trade_date))?;
-        trades.push(Trade {
+        trades.push(checked(Trade {
             side: Side::parse(&t.transaction_type).ok_or_else(|| {
                 format!(
                     "trade {}: transaction_type {:?}",
@@ -185,7 +193,7 @@ pub fn parse_history(body: &[u8]) -> Result<(Vec<Trade>, u32), String> {
             trade_id: t.trade_id,
             charges: None,
             strategy: String::new(),
-        });
+        })?);
     }
     Ok((trades, pages))
 }
