@@ -16,7 +16,7 @@ the candles market-sync stores, and writes daily_performance, monthly_performanc
 risk_metrics and strategy_performance for the portfolio and each strategy. A run recomputes
 from the first trade to --to (today) and rewrites the rows of --from..--to; a row changes only
 when a value differs. Each metric's definition:
-/usr/share/doc/upstox-jobs/performance-analytics.md.
+/usr/share/doc/upstox-jobs/performance-analytics.md.gz.
 
 Examples:
   upstox-performance-analytics                          as the 16:00 timer runs it
