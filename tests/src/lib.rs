@@ -13,6 +13,7 @@ pub mod maintenance;
 pub mod market;
 pub mod namespace;
 pub mod nse;
+pub mod performance;
 pub mod probe;
 pub mod run;
 pub mod server;

@@ -114,6 +114,13 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
             "`{alert}` not in {scan:#?}"
         );
     }
+    // The trade book's performance: three scopes stored, every metric reported, the chart drawn.
+    let performance = section(&out, "upstox-performance-analytics").join("\n");
+    contains(&performance, "added 6 to");
+    contains(&performance, "performance-analytics succeeded");
+    contains(&performance, "3/3 scopes done");
+    contains(&performance, "Sharpe");
+    contains(&performance, "chart: ");
     // The night's backup is made and drilled; maintenance's dry run says what it would do.
     let backup = section(&out, "upstox-db-backup").join("\n");
     contains(&backup, "db-backup succeeded");
@@ -143,6 +150,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
             "corporate-announcements",
             "market-sync",
             "alert-scan",
+            "performance-analytics",
             "db-backup",
         ]
         .contains(&job)
