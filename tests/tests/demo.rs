@@ -140,7 +140,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&mail, "RELIANCE: price above");
     contains(&mail, "Last price: ");
 
-    // Every job in status; the five that ran succeeded, as every run in runs did (the dry run
+    // Every job in status; the six that ran succeeded, as every run in runs did (the dry run
     // leaves no row).
     let status = section(&out, "upstox-jobs status");
     for job in common::schedule::names() {
@@ -160,7 +160,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     }
     let runs = section(&out, "upstox-jobs runs");
     let succeeded = runs.iter().filter(|l| l.contains(" succeeded ")).count();
-    assert_eq!(succeeded, 7, "{runs:#?}");
+    assert_eq!(succeeded, 8, "{runs:#?}");
 
     // Where the data is, and it is there.
     let data = out
