@@ -3,9 +3,10 @@
 # NSE-format constituent files and a synthetic market (Upstox's API, prices up to now) on
 # 127.0.0.1 and a mail catcher (python3-aiosmtpd), then runs every job into a fresh data
 # directory: the index constituents (a first load dated a week ago, then today's rebalance),
-# a year of day candles, an intraday sync, an alert scan whose rules fire and are mailed, the
-# night's backup and a dry run of Sunday's maintenance, a saved news feed tagged and scored,
-# and upstox-jobs status and runs. The configuration it writes only points the jobs at loopback.
+# a year of day candles, an intraday sync, an alert scan whose rules fire and are mailed, a
+# trade book's performance with its chart, the night's backup and a dry run of Sunday's
+# maintenance, a saved news feed tagged and scored, and upstox-jobs status and runs. The
+# configuration it writes only points the jobs at loopback.
 # With --keep the servers keep running until Ctrl-C, for trying the README's examples on it.
 set -euo pipefail
 keep=false
@@ -72,6 +73,10 @@ security = "none"
 from = "alerts@desk.example"
 to = ["desk@desk.example"]
 
+# The demo market serves no trades: the trades are the trade book imported below.
+[jobs.performance-analytics]
+upstox_trades = false
+
 [providers.upstox]
 base_url = "$market"
 instruments_url = "$market/instruments/NSE.json.gz"
@@ -120,6 +125,32 @@ echo
 echo "== upstox-alert-scan explain RELIANCE: its indicator values and every rule's state"
 run upstox-alert-scan explain RELIANCE
 echo
+echo "== upstox-performance-analytics: a trade book (at the stored closes) imported, the run, and the report with its chart"
+last=$("$py" - "$data/market_data.db" "$work/trades.csv" <<'PY'
+import datetime, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+closes = {}
+for symbol, ts, close in db.execute(
+    "SELECT i.trading_symbol, c.ts, c.close FROM candles c JOIN instruments i ON i.instrument_key = c.instrument"
+    " WHERE c.interval = 1440 AND i.trading_symbol IN ('INFY', 'TCS') ORDER BY c.ts"):
+    day = datetime.datetime.fromtimestamp(ts, datetime.timezone(datetime.timedelta(hours=5, minutes=30))).date()
+    closes.setdefault(symbol, []).append((day, close))
+days = [d for d, _ in closes["INFY"]]
+price = {(s, d): c for s, rows in closes.items() for d, c in rows}
+plan = [(60, "INFY", "BUY", 50, "momentum"), (50, "TCS", "SELL", 10, "swing"), (40, "INFY", "SELL", 25, "momentum"),
+        (30, "TCS", "BUY", 10, "swing"), (20, "INFY", "SELL", 25, "momentum"), (10, "TCS", "BUY", 5, "swing")]
+with open(sys.argv[2], "w") as f:
+    f.write("trade_id,symbol,side,quantity,price,traded_at,strategy\n")
+    for n, (back, symbol, side, qty, strategy) in enumerate(plan, 1):
+        day = days[-back]
+        f.write(f"{n},{symbol},{side},{qty},{price[(symbol, day)]:.2f},{day} 11:00:00,{strategy}\n")
+print(days[-1])
+PY
+)
+run upstox-performance-analytics import-trades "$work/trades.csv"
+run upstox-performance-analytics --to "$last"
+run upstox-performance-analytics report --to "$last" --chart "$work/performance.png"
+echo
 echo "== upstox-db-backup: the night's backup (copied under writes, checked, compressed, restored once as a drill)"
 run upstox-db-backup
 run upstox-db-backup list
@@ -164,6 +195,7 @@ cat <<TEXT
    export PATH="$bin:\$PATH" UPSTOX_JOBS_CONFIG="$work/config.toml"
    upstox-nse-index-update show --index NIFTY50 --history
    upstox-alert-scan rules list
+   upstox-performance-analytics report --format json     # the chart: $work/performance.png
    upstox-jobs runs --job market-sync
    sqlite3 $data/market_data.db "SELECT * FROM candles_ist WHERE instrument = 'NSE_EQ|INE002A01018' ORDER BY ts_ist DESC LIMIT 5"
    rm -r $work    # when done

@@ -18,6 +18,10 @@ use crate::exit::Exit;
 /// The file every job writes.
 pub const MARKET_DATA_DB: &str = "market_data.db";
 
+/// The trading application's database (its trades and orders), which performance-analytics
+/// reads.
+pub const UPSTOX_DB: &str = "upstox.db";
+
 /// A crate's tables: its name and its migrations in order. Never edit a released migration;
 /// append a new one. (The one exception: when tables move to a new owner, the old owner's
 /// first migration stops creating them and the new owner [`Adopted`] them, so that a

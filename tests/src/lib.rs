@@ -14,6 +14,7 @@ pub mod market;
 pub mod namespace;
 pub mod news;
 pub mod nse;
+pub mod performance;
 pub mod probe;
 pub mod run;
 pub mod server;

@@ -114,6 +114,13 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
             "`{alert}` not in {scan:#?}"
         );
     }
+    // The trade book's performance: three scopes stored, every metric reported, the chart drawn.
+    let performance = section(&out, "upstox-performance-analytics").join("\n");
+    contains(&performance, "added 6 to");
+    contains(&performance, "performance-analytics succeeded");
+    contains(&performance, "3/3 scopes done");
+    contains(&performance, "Sharpe");
+    contains(&performance, "chart: ");
     // The night's backup is made and drilled; maintenance's dry run says what it would do.
     let backup = section(&out, "upstox-db-backup").join("\n");
     contains(&backup, "db-backup succeeded");
@@ -137,7 +144,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&mail, "RELIANCE: price above");
     contains(&mail, "Last price: ");
 
-    // Every job in status; the six that ran succeeded, as every run in runs did (the dry run
+    // Every job in status; the seven that ran succeeded, as every run in runs did (the dry run
     // leaves no row).
     let status = section(&out, "upstox-jobs status");
     for job in common::schedule::names() {
@@ -147,6 +154,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
             "corporate-announcements",
             "market-sync",
             "alert-scan",
+            "performance-analytics",
             "db-backup",
             "news-sentiment",
         ]
@@ -157,7 +165,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     }
     let runs = section(&out, "upstox-jobs runs");
     let succeeded = runs.iter().filter(|l| l.contains(" succeeded ")).count();
-    assert_eq!(succeeded, 8, "{runs:#?}");
+    assert_eq!(succeeded, 9, "{runs:#?}");
 
     // Where the data is, and it is there.
     let data = out

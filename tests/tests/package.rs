@@ -122,6 +122,7 @@ fn the_package_holds_every_binary_unit_page_completion_and_the_configuration() {
         "/usr/share/upstox-jobs/nse-holidays.json",
         "/usr/share/doc/upstox-jobs/copyright",
         "/usr/share/doc/upstox-jobs/changelog.gz",
+        "/usr/share/doc/upstox-jobs/performance-analytics.md.gz",
     ] {
         assert!(has(path), "{path} is not in the package");
     }

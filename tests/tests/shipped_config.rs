@@ -89,87 +89,69 @@ fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
     );
 }
 
-#[test]
-fn the_documented_market_sync_defaults_are_the_real_ones() {
-    use market_sync::config::JobConfig;
+/// A job's `[jobs.NAME]` section: with every key switched on it equals the defaults (its
+/// deadline too), and as shipped it parses to them.
+fn documented_defaults_are_real<J>(job: &str, switched_on_means: J)
+where
+    J: serde::de::DeserializeOwned + Default + std::fmt::Debug,
+{
     let file = Path::new("/etc/upstox-jobs/config.toml");
     let on = switched_on(&shipped());
-    let documented: Config<JobConfig> =
-        config::parse(&on, file, "market-sync").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    let documented: Config<J> =
+        config::parse(&on, file, job).unwrap_or_else(|e| panic!("{job}: {e}\n{on}"));
     assert_eq!(
         format!("{:?}", documented.job),
-        format!("{:?}", JobConfig::default())
+        format!("{switched_on_means:?}"),
+        "{job}"
     );
-    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "market-sync").unwrap();
+    assert_eq!(
+        documented.deadline_secs(job),
+        Config::<J>::defaults().deadline_secs(job),
+        "{job}"
+    );
+    let as_shipped: Config<J> = config::parse(&shipped(), file, job).unwrap();
     assert_eq!(
         format!("{:?}", as_shipped.job),
-        format!("{:?}", JobConfig::default())
+        format!("{:?}", J::default()),
+        "{job}"
     );
 }
 
 #[test]
+fn the_documented_market_sync_defaults_are_the_real_ones() {
+    documented_defaults_are_real("market-sync", market_sync::config::JobConfig::default());
+}
+
+#[test]
 fn the_documented_alert_scan_defaults_are_the_real_ones() {
-    use alert_scan::config::JobConfig;
-    let file = Path::new("/etc/upstox-jobs/config.toml");
-    let on = switched_on(&shipped());
-    let documented: Config<JobConfig> =
-        config::parse(&on, file, "alert-scan").unwrap_or_else(|e| panic!("{e}\n{on}"));
-    assert_eq!(
-        format!("{:?}", documented.job),
-        format!("{:?}", JobConfig::default())
-    );
-    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "alert-scan").unwrap();
-    assert_eq!(
-        format!("{:?}", as_shipped.job),
-        format!("{:?}", JobConfig::default())
-    );
+    documented_defaults_are_real("alert-scan", alert_scan::config::JobConfig::default());
 }
 
 #[test]
 fn the_documented_db_maintenance_defaults_are_the_real_ones() {
     use common::backups::DEFAULT_DATABASES;
     use db_maintenance::config::JobConfig;
-    let file = Path::new("/etc/upstox-jobs/config.toml");
-    let on = switched_on(&shipped());
-    let documented: Config<JobConfig> =
-        config::parse(&on, file, "db-maintenance").unwrap_or_else(|e| panic!("{e}\n{on}"));
     // The list switched on names the databases that unset means.
     let named = JobConfig {
         databases: Some(DEFAULT_DATABASES.iter().map(PathBuf::from).collect()),
         ..JobConfig::default()
     };
-    assert_eq!(format!("{:?}", documented.job), format!("{named:?}"));
-    assert_eq!(
-        documented.deadline_secs("db-maintenance"),
-        Config::<JobConfig>::defaults().deadline_secs("db-maintenance")
-    );
-    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "db-maintenance").unwrap();
-    assert_eq!(
-        format!("{:?}", as_shipped.job),
-        format!("{:?}", JobConfig::default())
-    );
+    documented_defaults_are_real("db-maintenance", named);
 }
 
 #[test]
 fn the_documented_corporate_announcements_defaults_are_the_real_ones() {
-    use corporate_announcements::config::JobConfig;
-    let file = Path::new("/etc/upstox-jobs/config.toml");
-    let on = switched_on(&shipped());
-    let documented: Config<JobConfig> =
-        config::parse(&on, file, "corporate-announcements").unwrap_or_else(|e| panic!("{e}\n{on}"));
-    assert_eq!(
-        format!("{:?}", documented.job),
-        format!("{:?}", JobConfig::default())
+    documented_defaults_are_real(
+        "corporate-announcements",
+        corporate_announcements::config::JobConfig::default(),
     );
-    assert_eq!(
-        documented.deadline_secs("corporate-announcements"),
-        Config::<JobConfig>::defaults().deadline_secs("corporate-announcements")
-    );
-    let as_shipped: Config<JobConfig> =
-        config::parse(&shipped(), file, "corporate-announcements").unwrap();
-    assert_eq!(
-        format!("{:?}", as_shipped.job),
-        format!("{:?}", JobConfig::default())
+}
+
+#[test]
+fn the_documented_performance_analytics_defaults_are_the_real_ones() {
+    documented_defaults_are_real(
+        "performance-analytics",
+        performance_analytics::config::JobConfig::default(),
     );
 }
 

@@ -140,6 +140,12 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
         "2026-11-22 12:00 UTC",
         &["Sun 2026-11-22 12:30:00 UTC", "Sun 2026-11-22 13:00:00 UTC"],
     ),
+    // Mon–Fri 16:00 IST is 10:30 UTC; from Friday noon UTC the next are Monday and Tuesday.
+    (
+        "upstox-performance-analytics.timer",
+        "2026-11-27 12:00 UTC",
+        &["Mon 2026-11-30 10:30:00 UTC", "Tue 2026-12-01 10:30:00 UTC"],
+    ),
     (
         "upstox-nse-index-update.timer",
         "2026-11-22 12:00 UTC",
@@ -262,6 +268,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
         ("upstox-corporate-announcements.service", 24 * 3600),
         ("upstox-db-backup.service", 24 * 3600),
         ("upstox-db-maintenance.service", 7 * 24 * 3600),
+        ("upstox-performance-analytics.service", 24 * 3600),
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),
         ("upstox-news-sentiment.service", 30 * 60),

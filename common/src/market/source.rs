@@ -96,6 +96,14 @@ impl Source {
         }
     }
 
+    /// The Upstox client, when a token is configured: for Upstox endpoints outside market
+    /// data, through the same budget.
+    pub fn upstox(&self) -> Option<Upstox<'_>> {
+        self.token
+            .as_ref()
+            .map(|token| Upstox::new(&self.http, &self.budget, &self.upstox_url, token))
+    }
+
     /// The provider's request budget, shared with every other process.
     pub fn budget(&self) -> &SharedBudget {
         &self.budget

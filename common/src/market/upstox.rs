@@ -47,6 +47,12 @@ impl<'a> Upstox<'a> {
         }
     }
 
+    /// GETs `path` (with its query) of the Upstox API, authenticated and admitted by the
+    /// budget: for endpoints outside market data (a job's trades).
+    pub fn fetch(&self, path: &str) -> Result<Fetched, ProviderError> {
+        self.get(&format!("{}{path}", self.base))
+    }
+
     fn get(&self, url: &str) -> Result<Fetched, ProviderError> {
         let headers = [
             ("Authorization", self.bearer.as_str()),
