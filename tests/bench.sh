@@ -61,5 +61,6 @@ printf '  %-44s %9s MiB\n' "peak RSS" "$(mib "$(largest "${nse_kib[@]}")")" \
 . "$top/tests/bench/alerts.sh"
 . "$top/tests/bench/startup.sh"
 . "$top/tests/bench/backup.sh"
+. "$top/tests/bench/news.sh"
 echo
 echo "end: $(load)"

@@ -4,7 +4,9 @@
 # 127.0.0.1 and a mail catcher (python3-aiosmtpd), then runs every job into a fresh data
 # directory: the index constituents (a first load dated a week ago, then today's rebalance),
 # a year of day candles, an intraday sync, an alert scan whose rules fire and are mailed, a
-# trade book's performance with its chart, the night's backup and a dry run of Sunday's maintenance, and upstox-jobs status and runs. The configuration it writes only points the jobs at loopback.
+# trade book's performance with its chart, the night's backup and a dry run of Sunday's
+# maintenance, a saved news feed tagged and scored, and upstox-jobs status and runs. The
+# configuration it writes only points the jobs at loopback.
 # With --keep the servers keep running until Ctrl-C, for trying the README's examples on it.
 set -euo pipefail
 keep=false
@@ -161,6 +163,10 @@ run upstox-corporate-announcements --from-file "nse-actions=$top/tests/fixtures/
 echo
 echo "== upstox-corporate-announcements show --from 2026-08-01 --to 2026-08-31 (the first 5)"
 run upstox-corporate-announcements show --from 2026-08-01 --to 2026-08-31 | head -n 5
+echo
+echo "== upstox-news-sentiment --from-file: a saved feed of Indian market news, tagged with NSE symbols and scored"
+run upstox-news-sentiment --from-file "$top/tests/fixtures/news/sample_feed.xml"
+run upstox-news-sentiment score "Infosys cuts guidance; shares slump 6%"
 echo
 echo "== the mail the desk received"
 "$py" - "$work/mail" <<'PY'

@@ -289,6 +289,33 @@ impl SharedBudget {
     }
 }
 
+/// A run's budget for `provider` in `market_data.db`, shared with every other process; a dry
+/// run without a writable database, or on a file older than the binary (whose tables a dry run
+/// must not touch), keeps it in memory. Refusals and waits end at the run's deadline.
+pub fn for_run<C>(
+    ctx: &crate::harness::Context<C>,
+    provider: &str,
+    limits: Vec<Limit>,
+) -> anyhow::Result<SharedBudget> {
+    let busy = Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
+    let path = ctx.data_dir.join(crate::db::MARKET_DATA_DB);
+    let shared =
+        (!ctx.dry_run || (ctx.db_is_the_file() && writable(&path))).then_some(path.as_path());
+    let http = &ctx.config.http;
+    let flight = Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
+    let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
+        .map_err(|e| crate::harness::Fatal::new(e.exit(), e.to_string()))?
+        .until(ctx.http.deadline());
+    Ok(SharedBudget(std::sync::Mutex::new(budget)))
+}
+
+/// Whether this process may write the database (a desk user running a dry run may not).
+fn writable(path: &Path) -> bool {
+    Connection::open(path)
+        .and_then(|c| c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
+        .is_ok()
+}
+
 /// The budget's failure as the HTTP client reports it.
 fn not_admitted(url: &str, e: BudgetError) -> HttpError {
     HttpError::NotAdmitted {

@@ -32,10 +32,38 @@ pub struct Fetched {
     pub url: String,
     /// The `Content-Type`, if sent.
     pub content_type: Option<String>,
-    /// The body.
+    /// The body (empty for 304 Not Modified).
     pub body: Vec<u8>,
     /// How many attempts it took.
     pub attempts: u32,
+    /// 304 Not Modified: the resource has not changed since the validators the request sent.
+    pub not_modified: bool,
+    /// The validators to send next time (`ETag` and `Last-Modified`), for a conditional GET.
+    pub validators: Validators,
+}
+
+/// A response's validators, sent back as `If-None-Match` and `If-Modified-Since` so that an
+/// unchanged resource costs a 304 and no body (RFC 9110 §13.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// The request headers of a conditional GET with these validators.
+    pub fn headers(&self) -> Vec<(&'static str, &str)> {
+        let mut headers = Vec::new();
+        if let Some(etag) = &self.etag {
+            headers.push(("If-None-Match", etag.as_str()));
+        }
+        if let Some(date) = &self.last_modified {
+            headers.push(("If-Modified-Since", date.as_str()));
+        }
+        headers
+    }
 }
 
 /// A gate every attempt of a request passes before it is sent: a provider's request budget,

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod maintenance;
 pub mod market;
 pub mod namespace;
+pub mod news;
 pub mod nse;
 pub mod performance;
 pub mod probe;

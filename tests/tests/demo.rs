@@ -133,6 +133,10 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&corporate, "9 new, 0 revised");
     let shown = section(&out, "upstox-corporate-announcements show").join("\n");
     contains(&shown, "RELIANCE       dividend         ex 2026-08-12");
+    // A saved feed is stored, tagged (against the index members just loaded) and scored.
+    let news = section(&out, "upstox-news-sentiment --from-file").join("\n");
+    contains(&news, "stored 3 new articles (2 tagged)");
+    contains(&news, "negative\t");
     let mail = section(&out, "the mail the desk received").join("\n");
     contains(&mail, "To: desk@desk.example");
     contains(&mail, "Subject: RELIANCE: price above");
@@ -140,7 +144,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     contains(&mail, "RELIANCE: price above");
     contains(&mail, "Last price: ");
 
-    // Every job in status; the six that ran succeeded, as every run in runs did (the dry run
+    // Every job in status; the seven that ran succeeded, as every run in runs did (the dry run
     // leaves no row).
     let status = section(&out, "upstox-jobs status");
     for job in common::schedule::names() {
@@ -152,6 +156,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
             "alert-scan",
             "performance-analytics",
             "db-backup",
+            "news-sentiment",
         ]
         .contains(&job)
         {
@@ -160,7 +165,7 @@ fn make_demo_shows_every_job_on_the_synthetic_market() {
     }
     let runs = section(&out, "upstox-jobs runs");
     let succeeded = runs.iter().filter(|l| l.contains(" succeeded ")).count();
-    assert_eq!(succeeded, 8, "{runs:#?}");
+    assert_eq!(succeeded, 9, "{runs:#?}");
 
     // Where the data is, and it is there.
     let data = out

@@ -58,8 +58,8 @@ fn every_shipped_unit_gives_its_job_more_time_than_the_jobs_deadline_with_a_marg
         checked += 1;
     }
     assert_eq!(
-        checked, 7,
-        "nse-index-update, corporate-announcements, market-sync, alert-scan, performance-analytics, db-backup and db-maintenance ship units"
+        checked, 8,
+        "nse-index-update, corporate-announcements, market-sync, alert-scan, news-sentiment, performance-analytics, db-backup and db-maintenance ship units"
     );
 }
 

@@ -154,3 +154,25 @@ fn the_documented_performance_analytics_defaults_are_the_real_ones() {
         performance_analytics::config::JobConfig::default(),
     );
 }
+
+#[test]
+fn the_documented_news_sentiment_defaults_are_the_real_ones() {
+    use news_sentiment::config::JobConfig;
+    let file = Path::new("/etc/upstox-jobs/config.toml");
+    let on = switched_on(&shipped());
+    let documented: Config<JobConfig> =
+        config::parse(&on, file, "news-sentiment").unwrap_or_else(|e| panic!("{e}\n{on}"));
+    assert_eq!(
+        format!("{:?}", documented.job),
+        format!("{:?}", JobConfig::default())
+    );
+    assert_eq!(
+        documented.deadline_secs("news-sentiment"),
+        Config::<JobConfig>::defaults().deadline_secs("news-sentiment")
+    );
+    let as_shipped: Config<JobConfig> = config::parse(&shipped(), file, "news-sentiment").unwrap();
+    assert_eq!(
+        format!("{:?}", as_shipped.job),
+        format!("{:?}", JobConfig::default())
+    );
+}

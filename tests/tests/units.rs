@@ -134,6 +134,12 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
         "2026-11-25 12:00 UTC",
         &["Sat 2026-11-28 21:00:00 UTC", "Sat 2026-12-05 21:00:00 UTC"],
     ),
+    // On the hour and half hour IST: 12:00 UTC is 17:30 IST.
+    (
+        "upstox-news-sentiment.timer",
+        "2026-11-22 12:00 UTC",
+        &["Sun 2026-11-22 12:30:00 UTC", "Sun 2026-11-22 13:00:00 UTC"],
+    ),
     // Mon–Fri 16:00 IST is 10:30 UTC; from Friday noon UTC the next are Monday and Tuesday.
     (
         "upstox-performance-analytics.timer",
@@ -265,6 +271,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
         ("upstox-performance-analytics.service", 24 * 3600),
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),
+        ("upstox-news-sentiment.service", 30 * 60),
     ];
     for service in units("service") {
         let body = text(&service);

@@ -21,6 +21,8 @@ pub enum HttpError {
         retry_after: Option<Duration>,
         /// The start of the body, its markup dropped, on one line ([`HttpError::gist`]).
         gist: Option<String>,
+        /// The start of the body ([`HttpError::body`]); never in the message.
+        body: String,
     },
     /// 429 Too Many Requests.
     #[error("rate limited (HTTP 429) by {url}{}", retry_after_text(*.retry_after))]
@@ -29,6 +31,8 @@ pub enum HttpError {
         url: String,
         /// What `Retry-After` asked for.
         retry_after: Option<Duration>,
+        /// The start of the body ([`HttpError::body`]); never in the message.
+        body: String,
     },
     /// No complete response within the timeout.
     #[error("no response from {url} within {}s", .after.as_secs_f64())]
@@ -193,6 +197,17 @@ impl HttpError {
         match self {
             HttpError::GaveUp { last, .. } => last.gist(),
             HttpError::Status { gist, .. } => gist.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The start of the body the server answered an error status with (up to 16 KiB), as
+    /// sent, for a source that says why in a structured body (NewsAPI's JSON); `None` when it
+    /// did not answer.
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            HttpError::GaveUp { last, .. } => last.body(),
+            HttpError::Status { body, .. } | HttpError::RateLimited { body, .. } => Some(body),
             _ => None,
         }
     }

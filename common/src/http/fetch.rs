@@ -5,10 +5,14 @@ use std::io::Read;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, ETAG, HeaderMap, LAST_MODIFIED, RETRY_AFTER};
 
 use crate::config::HttpConfig;
-use crate::http::{Fetched, HttpError};
+use crate::http::{Fetched, HttpError, Validators};
+
+/// How much of an error response's body is read: enough for a JSON error object or the
+/// words of an HTML refusal.
+const ERROR_HEAD: u64 = 16 * 1024;
 
 /// One request of `url` (a POST when there is a `body`), start to end.
 pub(super) fn fetch_once(
@@ -32,16 +36,28 @@ pub(super) fn fetch_once(
         .send()
         .map_err(|e| transport_error(timeout, text, e))?;
     let status = response.status();
+    let validators = Validators {
+        etag: header_text(response.headers(), ETAG),
+        last_modified: header_text(response.headers(), LAST_MODIFIED),
+    };
+    if status == StatusCode::NOT_MODIFIED {
+        return Ok(Fetched {
+            url: response.url().to_string(),
+            content_type: None,
+            body: Vec::new(),
+            attempts: 0,
+            not_modified: true,
+            validators,
+        });
+    }
     if status == StatusCode::TOO_MANY_REQUESTS {
         let header = retry_after(response.headers());
+        let mut head = Vec::new();
+        let _ = (&mut response).take(ERROR_HEAD).read_to_end(&mut head);
+        let body = String::from_utf8_lossy(&head).into_owned();
         // The Telegram Bot API says how long to wait in its JSON body, not in a header.
         let retry_after = header.or_else(|| {
-            let mut text = String::new();
-            (&mut response)
-                .take(64 * 1024)
-                .read_to_string(&mut text)
-                .ok()?;
-            let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let json: serde_json::Value = serde_json::from_str(&body).ok()?;
             json["parameters"]["retry_after"]
                 .as_u64()
                 .map(Duration::from_secs)
@@ -49,17 +65,19 @@ pub(super) fn fetch_once(
         return Err(HttpError::RateLimited {
             url: text.to_string(),
             retry_after,
+            body,
         });
     }
     if !status.is_success() {
         let retry_after = retry_after(response.headers());
         let mut head = Vec::new();
-        let _ = (&mut response).take(16 * 1024).read_to_end(&mut head);
+        let _ = (&mut response).take(ERROR_HEAD).read_to_end(&mut head);
         return Err(HttpError::Status {
             url: text.to_string(),
             status,
             retry_after,
             gist: super::error::gist_of(&head),
+            body: String::from_utf8_lossy(&head).into_owned(),
         });
     }
     let limit = config.max_body_mib.saturating_mul(1024 * 1024);
@@ -107,7 +125,17 @@ pub(super) fn fetch_once(
         content_type,
         body,
         attempts: 0,
+        not_modified: false,
+        validators,
     })
+}
+
+/// A header's value as text, when it is text.
+fn header_text(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn transport_error(timeout: Duration, url: &str, e: reqwest::Error) -> HttpError {

@@ -419,3 +419,36 @@ fn a_refusals_gist_is_its_words_without_markup() {
     let long = "x ".repeat(500);
     assert!(gist_of(long.as_bytes()).unwrap().chars().count() <= 121);
 }
+
+#[test]
+fn validators_come_back_and_a_304_is_an_answer_without_a_body() {
+    let mut first = answer(200, "<rss/>");
+    first.headers = vec![
+        ("ETag", "\"v1\"".to_string()),
+        ("Last-Modified", "Tue, 03 Feb 2026 04:24:00 GMT".to_string()),
+    ];
+    let script = serve(vec![first, answer(304, "")]);
+    let http = client(&config());
+    let fetched = http.get(&script.url, &[]).unwrap();
+    assert!(!fetched.not_modified);
+    assert_eq!(fetched.validators.etag.as_deref(), Some("\"v1\""));
+    let headers = fetched.validators.headers();
+    assert_eq!(
+        headers,
+        [
+            ("If-None-Match", "\"v1\""),
+            ("If-Modified-Since", "Tue, 03 Feb 2026 04:24:00 GMT")
+        ]
+    );
+    let again = http.get(&script.url, &headers).unwrap();
+    assert!(again.not_modified && again.body.is_empty());
+}
+
+#[test]
+fn an_error_status_keeps_the_start_of_its_body_out_of_the_message() {
+    let body = r#"{"status":"error","code":"apiKeyInvalid","message":"Your API key is invalid."}"#;
+    let script = serve(vec![answer(401, body)]);
+    let error = client(&config()).get(&script.url, &[]).unwrap_err();
+    assert_eq!(error.body(), Some(body));
+    assert!(!error.to_string().contains("apiKeyInvalid"), "{error}");
+}

@@ -2,15 +2,11 @@
 //! token is configured (or asked for), else Yahoo Finance; either way with the provider's
 //! request budget, which every process on the machine shares.
 
-use std::sync::Mutex;
-
 use serde::Deserialize;
 
 use crate::Exit;
-use crate::budget::{RequestBudget, SharedBudget};
-use crate::config::Limit;
+use crate::budget::{self, SharedBudget};
 use crate::credentials::{self, Secret};
-use crate::db::MARKET_DATA_DB;
 use crate::harness::{Context, Fatal};
 use crate::http::{Admission, HttpClient};
 
@@ -76,7 +72,7 @@ impl Source {
             // Its own client, so that the context's stays free for the outbox; the run's
             // deadline and the hosts it stopped asking hold for both.
             http: ctx.http.fork(),
-            budget: open_budget(ctx, name, limits)?,
+            budget: budget::for_run(ctx, name, limits)?,
             token,
             upstox_url: providers.upstox.base_url.clone(),
             yahoo_url: providers.yahoo.base_url.clone(),
@@ -125,31 +121,4 @@ impl Source {
             .as_ref()
             .map(|t| format!("Bearer {}", t.expose()))
     }
-}
-
-/// The provider's budget in `market_data.db`, shared with every other process; a dry run
-/// without a writable database, or on a file older than the binary (whose tables a dry run
-/// must not touch), keeps it in memory.
-fn open_budget<C>(
-    ctx: &Context<C>,
-    provider: &str,
-    limits: Vec<Limit>,
-) -> anyhow::Result<SharedBudget> {
-    let busy = std::time::Duration::from_secs_f64(ctx.config.database.busy_timeout_secs);
-    let path = ctx.data_dir.join(MARKET_DATA_DB);
-    let shared =
-        (!ctx.dry_run || (ctx.db_is_the_file() && writable(&path))).then_some(path.as_path());
-    let http = &ctx.config.http;
-    let flight = std::time::Duration::from_secs_f64(http.connect_timeout_secs + http.timeout_secs);
-    let budget = RequestBudget::open(shared, provider, limits, busy, flight, ctx.shutdown.clone())
-        .map_err(|e| Fatal::new(e.exit(), e.to_string()))?
-        .until(ctx.http.deadline());
-    Ok(SharedBudget(Mutex::new(budget)))
-}
-
-/// Whether this process may write the database (a desk user running a dry run may not).
-fn writable(path: &std::path::Path) -> bool {
-    rusqlite::Connection::open(path)
-        .and_then(|c| c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
-        .is_ok()
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    common::harness::main::<news_sentiment::Cli>()
+}
