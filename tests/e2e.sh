@@ -26,6 +26,20 @@ inside=/opt/upstox-e2e
 rm -rf "$stage" && mkdir -p "$stage"
 "$top/target/debug/fixture-server" "$top/tests/fixtures/nse" > "$stage/url" &
 server=$!
+# NSE's and BSE's APIs and a news feed, laid out as their paths (the server ignores queries).
+ex=$stage/exchanges corp=$top/tests/fixtures/corporate
+mkdir -p "$ex/api" "$ex/bse/DefaultData" "$ex/bse/Corpforthresults" "$ex/bse/AnnSubCategoryGetData" "$ex/news"
+echo '<html><body>NSE</body></html>' > "$ex/home.html"
+cp "$corp/nse-actions.json" "$ex/api/corporates-corporateActions"
+cp "$corp/nse-announcements.json" "$ex/api/corporate-announcements"
+cp "$corp/nse-board-meetings.json" "$ex/api/corporate-board-meetings"
+cp "$corp/nse-holidays.json" "$ex/api/holiday-master"
+cp "$corp/bse-actions.json" "$ex/bse/DefaultData/w"
+cp "$corp/bse-results.json" "$ex/bse/Corpforthresults/w"
+cp "$corp/bse-announcements.json" "$ex/bse/AnnSubCategoryGetData/w"
+cp "$top/tests/fixtures/news/sample_feed.xml" "$ex/news/"
+"$top/target/debug/fixture-server" "$ex" > "$stage/exchanges.url" &
+exchanges=$!
 # A source that accepts connections and never answers: a run that stays busy.
 python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
@@ -38,11 +52,14 @@ smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0
 /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$stage/maildir" &
 smtp=$!
 bash "$box" down >/dev/null 2>&1
-trap 'bash "$box" down >/dev/null 2>&1; kill $server $hang $smtp 2>/dev/null' EXIT
-for _ in $(seq 50); do [ -s "$stage/url" ] && [ -s "$stage/hang.port" ] && break; sleep 0.1; done
+trap 'bash "$box" down >/dev/null 2>&1; kill $server $exchanges $hang $smtp 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$stage/url" ] && [ -s "$stage/exchanges.url" ] && [ -s "$stage/hang.port" ] && break; sleep 0.1; done
 url=$(head -n1 "$stage/url")
+exurl=$(head -n1 "$stage/exchanges.url")
 email=$(printf '[notify.email]\nhost = "127.0.0.1"\nport = %s\nsecurity = "none"\nfrom = "jobs@desk.example"\nto = ["desk@desk.example"]' "$smtp_port")
 printf '%s\n[jobs.nse-index-update]\nbase_url = "%s"\n' "$email" "$url" > "$stage/good.toml"
+printf '%s\n[jobs.corporate-announcements]\nnse_home = "%s/home.html"\nnse_url = "%s/api"\nbse_url = "%s/bse"\n[jobs.news-sentiment]\nfeeds = [{ name = "local", url = "%s/news/sample_feed.xml" }]\n' \
+  "$email" "$exurl" "$exurl" "$exurl" "$exurl" > "$stage/newjobs.toml"
 # Nothing listens on port 9 of loopback: every download fails to connect.
 printf '[http]\nretries = 1\nbackoff_initial_ms = 100\n%s\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:9"\n' "$email" > "$stage/bad.toml"
 printf '[http]\nretries = 0\ntimeout_secs = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:%s"\n' \
@@ -72,6 +89,9 @@ next_ist=$(TZ=Asia/Kolkata date -d "$next" +%H:%M 2>/dev/null)
 check "the timer's next run is 23:30-23:35 IST (got '$next', $next_ist IST)" \
   test "$next_ist" \> "23:29" -a "$next_ist" \< "23:36"
 check "list-timers shows the timer" contains "$unit.timer" "$(in_box systemctl list-timers --no-pager 'upstox-*')"
+timers=$(in_box systemctl list-timers --no-pager --all 'upstox-*.timer')
+check "install started all eight jobs' timers, each with a next run" \
+  test "$(grep -c '^[A-Z][a-z][a-z] .* upstox-.*\.timer' <<< "$timers")" = 8 || echo "$timers"
 
 # One data directory per machine, whoever runs a binary (issue 12). Install makes it, before
 # any run; the alert-scan service creates the database (outside market hours it needs --force,
@@ -136,6 +156,24 @@ check "... and upstox-db-backup verify, run by a desk user, passes" \
 in_box systemctl start upstox-db-maintenance.service >/dev/null 2>&1
 check "the db-maintenance service then succeeds" \
   test "$(sql "SELECT status FROM job_runs WHERE job = 'db-maintenance' ORDER BY id DESC LIMIT 1")" = succeeded
+
+# The jobs of issues 14-16, as their timers start them, in the sandbox, against loopback answers
+# in the sources' formats: the exchanges' announcements typed and stored with the holiday
+# list, a feed's articles stored and scored, and performance-analytics' run recorded (with no
+# trades database it skips, saying why).
+in_box cp "$inside/newjobs.toml" /etc/upstox-jobs/config.toml
+in_box systemctl start upstox-corporate-announcements.service >/dev/null 2>&1
+check "the corporate-announcements service succeeds against NSE's and BSE's formats" \
+  contains "^succeeded .*sources done" \
+  "$(sql "SELECT status || ' ' || summary FROM job_runs WHERE job = 'corporate-announcements' ORDER BY id DESC LIMIT 1")"
+check "... storing typed announcements and NSE's holiday list" \
+  test "$(sql "SELECT (SELECT count(*) > 0 FROM corporate_announcements WHERE kind = 'dividend') AND (SELECT count(*) >= 8 FROM market_holidays)")" = 1
+in_box systemctl start upstox-news-sentiment.service >/dev/null 2>&1
+check "the news-sentiment service stores and scores the feed's articles" \
+  test "$(sql "SELECT (SELECT status FROM job_runs WHERE job = 'news-sentiment' ORDER BY id DESC LIMIT 1) || ' ' || (SELECT count(*) FROM news_article_scores)")" = "succeeded 3"
+in_box systemctl start upstox-performance-analytics.service >/dev/null 2>&1
+check "the performance-analytics service ends well and records its run" \
+  test "$(in_box systemctl show -P Result upstox-performance-analytics.service) $(sql "SELECT count(*) FROM job_runs WHERE job = 'performance-analytics'")" = "success 1"
 
 # The sandbox is written once, in upstox-.service.d/10-hardening.conf: ask systemd what it made
 # of every installed service (a job added later included), not what the files say. The
