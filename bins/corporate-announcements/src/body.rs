@@ -78,6 +78,21 @@ impl<'a> Row<'a> {
             .ok_or_else(|| self.bad(field, "", "a value (it is empty)"))
     }
 
+    /// The field's date in any of the exchanges' spellings (`crate::record::date`); `example`
+    /// names the spelling this source uses, for the error.
+    pub fn date(
+        &self,
+        field: &'static str,
+        example: &'static str,
+    ) -> Result<Option<chrono::NaiveDate>, BodyError> {
+        match self.text(field)? {
+            None => Ok(None),
+            Some(text) => crate::record::date(&text)
+                .map(Some)
+                .ok_or_else(|| self.bad(field, &text, example)),
+        }
+    }
+
     /// An error about `field`'s `value`.
     pub fn bad(&self, field: &'static str, value: &str, expected: &'static str) -> BodyError {
         BodyError::BadValue {

@@ -7,6 +7,9 @@ use crate::record::{self, Batch, ResultsDate, Security};
 use crate::source::Source;
 use crate::sources::Announced;
 
+/// How BSE writes a date, for errors.
+const DATE: &str = "a date like 09 Oct 2023";
+
 fn security(
     row: &Row,
     code: &'static str,
@@ -28,15 +31,6 @@ fn security(
         scrip_code: Some(scrip_code),
         bse_name: short_name,
     })
-}
-
-fn date_field(row: &Row, field: &'static str) -> Result<Option<chrono::NaiveDate>, BodyError> {
-    match row.text(field)? {
-        None => Ok(None),
-        Some(text) => record::date(&text)
-            .map(Some)
-            .ok_or_else(|| row.bad(field, &text, "a date like 09 Oct 2023")),
-    }
 }
 
 /// Announcements: keyed by `NEWSID`; the subject is `NEWSSUB` without its "NAME - CODE - " head.
@@ -103,7 +97,7 @@ pub fn actions(body: &[u8]) -> Result<Batch, BodyError> {
                 record::date(&text)
                     .ok_or_else(|| row.bad("exdate", &text, "a date like 20231009"))?,
             ),
-            None => date_field(&row, "Ex_date")?,
+            None => row.date("Ex_date", DATE)?,
         };
         batch.records.extend(
             Announced {
@@ -112,7 +106,7 @@ pub fn actions(body: &[u8]) -> Result<Batch, BodyError> {
                 security: security(&row, "scrip_code", Some("short_name"), "long_name")?,
                 subject: row.required("Purpose")?,
                 ex_date,
-                record_date: date_field(&row, "RD_Date")?,
+                record_date: row.date("RD_Date", DATE)?,
                 announced_at: None,
                 raw: row.raw(),
             }
@@ -127,7 +121,8 @@ pub fn results(body: &[u8]) -> Result<Batch, BodyError> {
     let value = body::json(body)?;
     let mut batch = Batch::default();
     for row in body::rows(&value, "BSE results calendar")? {
-        let date = date_field(&row, "meeting_date")?
+        let date = row
+            .date("meeting_date", DATE)?
             .ok_or_else(|| row.bad("meeting_date", "", "the meeting's date"))?;
         let security = security(&row, "scrip_Code", Some("short_name"), "Long_Name")?;
         batch.results.push(ResultsDate {

@@ -7,6 +7,9 @@ use crate::source::Source;
 use crate::sources::Announced;
 use crate::subject::{self, Action};
 
+/// How NSE writes a date, for errors.
+const DATE: &str = "a date like 17-Oct-2023";
+
 fn security(
     row: &Row,
     symbol: &'static str,
@@ -21,15 +24,6 @@ fn security(
         isin: row.text(isin)?,
         bse_name: None,
     })
-}
-
-fn date_field(row: &Row, field: &'static str) -> Result<Option<chrono::NaiveDate>, BodyError> {
-    match row.text(field)? {
-        None => Ok(None),
-        Some(text) => record::date(&text)
-            .map(Some)
-            .ok_or_else(|| row.bad(field, &text, "a date like 17-Oct-2023")),
-    }
 }
 
 /// Corporate actions: one row per action, keyed by symbol, series, ex-date and kind.
@@ -49,8 +43,8 @@ pub fn actions(body: &[u8]) -> Result<Batch, BodyError> {
                 key: None,
                 security,
                 subject: row.required("subject")?,
-                ex_date: date_field(&row, "exDate")?,
-                record_date: date_field(&row, "recDate")?,
+                ex_date: row.date("exDate", DATE)?,
+                record_date: row.date("recDate", DATE)?,
                 announced_at: None,
                 raw: row.raw(),
             }
@@ -92,7 +86,8 @@ pub fn board_meetings(body: &[u8]) -> Result<Batch, BodyError> {
     let mut batch = Batch::default();
     for row in body::rows(&value, "NSE board meetings")? {
         let security = security(&row, "bm_symbol", "sm_isin", "sm_name")?;
-        let date = date_field(&row, "bm_date")?
+        let date = row
+            .date("bm_date", DATE)?
             .ok_or_else(|| row.bad("bm_date", "", "the meeting's date"))?;
         let purpose = row.required("bm_purpose")?;
         let actions = subject::parse(&purpose);
