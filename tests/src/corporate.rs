@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::sync::Mutex;
 
 use rusqlite::Connection;
 
 use crate::run::{JobRun, Ran};
+use crate::server::Loopback;
 use crate::world::{fast_http, upstox_credentials};
 use crate::{Reply, Sandbox};
 
@@ -54,84 +54,56 @@ struct State {
 }
 
 /// The server; it stops when dropped.
-pub struct ExchangeServer {
-    url: String,
-    state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
-    worker: Option<thread::JoinHandle<()>>,
-}
+pub struct ExchangeServer(Loopback<State>);
 
 impl ExchangeServer {
     /// Serves `tests/fixtures/corporate` on a free port.
     pub fn start() -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("a loopback port"));
-        let url = format!(
-            "http://{}",
-            server.server_addr().to_ip().expect("an IP listener")
-        );
-        let state = Arc::new(Mutex::new(State {
-            root: fixtures(),
-            ..State::default()
-        }));
-        let (s, st) = (Arc::clone(&server), Arc::clone(&state));
-        let worker = thread::spawn(move || {
-            for request in s.incoming_requests() {
-                answer(request, &st);
-            }
-        });
-        ExchangeServer {
-            url,
-            state,
-            server,
-            worker: Some(worker),
-        }
+        ExchangeServer(
+            Loopback::start(
+                0,
+                State {
+                    root: fixtures(),
+                    ..State::default()
+                },
+                answer,
+            )
+            .expect("a loopback port"),
+        )
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
-        &self.url
+        self.0.url()
     }
 
     /// Serves another directory of fixtures from now on.
     pub fn set_root(&self, root: &Path) {
-        self.state.lock().unwrap().root = root.to_path_buf();
+        self.0.state().root = root.to_path_buf();
     }
 
     /// Scripts the replies of `path` (an [`ENDPOINTS`] path): each request takes the next,
     /// the last repeats. Scripted replies skip the cookie check.
     pub fn script(&self, path: &str, replies: Vec<Reply>) {
-        self.state
-            .lock()
-            .unwrap()
-            .scripts
-            .insert(path.to_string(), replies);
+        self.0.state().scripts.insert(path.to_string(), replies);
     }
 
     /// After `n` more API requests the session cookie goes stale: the next is refused with
     /// 401 until the homepage is fetched again.
     pub fn stale_after(&self, n: usize) {
-        let mut st = self.state.lock().unwrap();
+        let mut st = self.0.state();
         st.stale_after = Some(n);
         st.served_with_cookie = 0;
     }
 
     /// The paths requested, in order.
     pub fn log(&self) -> Vec<String> {
-        self.state.lock().unwrap().log.clone()
+        self.0.state().log.clone()
     }
 
     /// How many requests went to `path`.
     pub fn hits(&self, path: &str) -> usize {
         self.log().iter().filter(|p| *p == path).count()
-    }
-}
-
-impl Drop for ExchangeServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
     }
 }
 

@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::sync::Mutex;
 
 use crate::binary::Sandbox;
 use crate::run::{JobRun, Ran};
+use crate::server::Loopback;
 use crate::world::fast_http;
 
 /// The binary under test.
@@ -38,49 +38,27 @@ struct State {
 }
 
 /// The server; it stops when dropped.
-pub struct NewsServer {
-    url: String,
-    state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
-    worker: Option<thread::JoinHandle<()>>,
-}
+pub struct NewsServer(Loopback<State>);
 
 impl NewsServer {
     /// Starts on a free port of 127.0.0.1.
     pub fn start() -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("a loopback port"));
-        let url = format!(
-            "http://{}",
-            server.server_addr().to_ip().expect("an IP listener")
-        );
-        let state = Arc::new(Mutex::new(State::default()));
-        let (s, st) = (Arc::clone(&server), Arc::clone(&state));
-        let worker = thread::spawn(move || {
-            for request in s.incoming_requests() {
-                answer(request, &st);
-            }
-        });
-        NewsServer {
-            url,
-            state,
-            server,
-            worker: Some(worker),
-        }
+        NewsServer(Loopback::start(0, State::default(), answer).expect("a loopback port"))
     }
 
     /// The base URL.
     pub fn url(&self) -> &str {
-        &self.url
+        self.0.url()
     }
 
     /// The URL of feed `name`.
     pub fn feed_url(&self, name: &str) -> String {
-        format!("{}/feeds/{name}.xml", self.url)
+        format!("{}/feeds/{name}.xml", self.0.url())
     }
 
     /// Serves `body` as feed `name`, with a new ETag.
     pub fn set_feed(&self, name: &str, body: impl Into<Vec<u8>>) {
-        let mut st = self.state.lock().unwrap();
+        let mut st = self.0.state();
         let etag = format!("\"{name}-{}\"", st.log.len() + st.feeds.len() + 1);
         st.feeds
             .insert(format!("/feeds/{name}.xml"), (body.into(), etag));
@@ -88,14 +66,13 @@ impl NewsServer {
 
     /// NewsAPI's replies from now on, in order (the last repeats).
     pub fn set_api(&self, replies: Vec<ApiReply>) {
-        self.state.lock().unwrap().api = replies;
+        self.0.state().api = replies;
     }
 
     /// The requests so far whose path starts with `prefix`, with their query.
     pub fn requests(&self, prefix: &str) -> Vec<String> {
-        self.state
-            .lock()
-            .unwrap()
+        self.0
+            .state()
             .log
             .iter()
             .filter(|(p, _)| p.starts_with(prefix))
@@ -105,22 +82,7 @@ impl NewsServer {
 
     /// How many requests were answered 304.
     pub fn not_modified(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap()
-            .log
-            .iter()
-            .filter(|(_, n)| *n)
-            .count()
-    }
-}
-
-impl Drop for NewsServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
+        self.0.state().log.iter().filter(|(_, n)| *n).count()
     }
 }
 

@@ -33,36 +33,38 @@ struct State {
     log: Vec<(String, Instant)>,
 }
 
-/// The running server; it stops when dropped.
-pub struct FixtureServer {
+/// A server on 127.0.0.1 that hands each request, on its own thread (so a delayed reply does
+/// not hold up the others), to `answer` with the shared state; it stops when dropped. The
+/// test kits' servers are this and their own state.
+pub struct Loopback<S> {
     url: String,
-    state: Arc<Mutex<State>>,
+    state: Arc<Mutex<S>>,
     server: Arc<tiny_http::Server>,
     worker: Option<thread::JoinHandle<()>>,
 }
 
-impl FixtureServer {
-    /// Serves the files of `root` on 127.0.0.1, on `port` (0 for any free port).
-    pub fn start(root: &Path, port: u16) -> std::io::Result<Self> {
+impl<S: Send + 'static> Loopback<S> {
+    /// Listens on `port` of 127.0.0.1 (0 for any free port).
+    pub fn start(
+        port: u16,
+        state: S,
+        answer: fn(tiny_http::Request, &Mutex<S>),
+    ) -> std::io::Result<Self> {
         let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(std::io::Error::other)?;
         let url = format!(
             "http://{}",
             server.server_addr().to_ip().expect("an IP listener")
         );
         let server = Arc::new(server);
-        let state = Arc::new(Mutex::new(State {
-            root: root.to_path_buf(),
-            ..State::default()
-        }));
+        let state = Arc::new(Mutex::new(state));
         let (s, st) = (Arc::clone(&server), Arc::clone(&state));
         let worker = thread::spawn(move || {
             for request in s.incoming_requests() {
                 let st = Arc::clone(&st);
-                // One thread per request, so a delayed reply does not hold up the others.
                 thread::spawn(move || answer(request, &st));
             }
         });
-        Ok(FixtureServer {
+        Ok(Loopback {
             url,
             state,
             server,
@@ -75,49 +77,69 @@ impl FixtureServer {
         &self.url
     }
 
+    /// The state the answers share.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, S> {
+        self.state.lock().unwrap()
+    }
+}
+
+impl<S> Drop for Loopback<S> {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// The running server; it stops when dropped.
+pub struct FixtureServer(Loopback<State>);
+
+impl FixtureServer {
+    /// Serves the files of `root` on 127.0.0.1, on `port` (0 for any free port).
+    pub fn start(root: &Path, port: u16) -> std::io::Result<Self> {
+        let state = State {
+            root: root.to_path_buf(),
+            ..State::default()
+        };
+        Loopback::start(port, state, answer).map(FixtureServer)
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        self.0.url()
+    }
+
     /// Serves another directory from now on.
     pub fn set_root(&self, root: &Path) {
-        self.state.lock().unwrap().root = root.to_path_buf();
+        self.0.state().root = root.to_path_buf();
     }
 
     /// Scripts the replies for `/<file>`: each request takes the next; the last one repeats.
     pub fn script(&self, file: &str, replies: Vec<Reply>) {
-        self.state
-            .lock()
-            .unwrap()
-            .scripts
-            .insert(format!("/{file}"), replies);
+        self.0.state().scripts.insert(format!("/{file}"), replies);
     }
 
     /// Forgets every script.
     pub fn clear_scripts(&self) {
-        self.state.lock().unwrap().scripts.clear();
+        self.0.state().scripts.clear();
     }
 
     /// How many requests arrived, for any path.
     pub fn request_count(&self) -> usize {
-        self.state.lock().unwrap().log.len()
+        self.0.state().log.len()
     }
 
     /// When each request for `/<file>` arrived.
     pub fn arrivals(&self, file: &str) -> Vec<Instant> {
         let path = format!("/{file}");
-        let state = self.state.lock().unwrap();
+        let state = self.0.state();
         state
             .log
             .iter()
             .filter(|(p, _)| *p == path)
             .map(|(_, t)| *t)
             .collect()
-    }
-}
-
-impl Drop for FixtureServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
     }
 }
 
