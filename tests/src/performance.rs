@@ -66,6 +66,27 @@ impl Desk {
         );
     }
 
+    /// The tests' two weeks: INFY's and NIFTY 50's closes on the nine sessions of 16-27 Nov
+    /// 2026 (the 24th a holiday); returns those sessions.
+    pub fn two_weeks(&self) -> [NaiveDate; 9] {
+        let days = [16, 17, 18, 19, 20, 23, 25, 26, 27].map(nov);
+        self.closes(
+            SYMBOLS[0].0,
+            &days,
+            &[
+                1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0,
+            ],
+        );
+        self.closes(
+            NIFTY,
+            &days,
+            &[
+                24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0,
+            ],
+        );
+        days
+    }
+
     /// Writes `csv` to `name` in the sandbox; returns its path.
     pub fn file(&self, name: &str, csv: &str) -> String {
         let path = self.sandbox.path().join(name);

@@ -1,26 +1,11 @@
 //! The daily report by email, through the outbox: off by default; when enabled, queued once
 //! a date (a rerun queues nothing new), with the metrics table as its text.
 
-use testkit::performance::{Desk, GENERIC_HEADER, NIFTY, SYMBOLS};
-use testkit::sync::nov;
+use testkit::performance::{Desk, GENERIC_HEADER};
 
 fn desk(extra: &str) -> Desk {
     let desk = Desk::new(extra);
-    let days = [16, 17, 18, 19, 20, 23, 25, 26, 27].map(nov);
-    desk.closes(
-        SYMBOLS[0].0,
-        &days,
-        &[
-            1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0,
-        ],
-    );
-    desk.closes(
-        NIFTY,
-        &days,
-        &[
-            24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0,
-        ],
-    );
+    desk.two_weeks();
     let book = format!("{GENERIC_HEADER}\n1,INFY,BUY,10,1500,2026-11-16 10:00:00,,swing\n");
     assert_eq!(desk.import("book.csv", &book, &[]).code, Some(0));
     desk

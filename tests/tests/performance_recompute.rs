@@ -3,8 +3,7 @@
 //! `upstox.db` or its `trades` table the run says so and skips.
 
 use testkit::Row;
-use testkit::performance::{Desk, GENERIC_HEADER, NIFTY, SYMBOLS};
-use testkit::sync::nov;
+use testkit::performance::{Desk, GENERIC_HEADER};
 
 const TABLES: [&str; 4] = [
     "daily_performance",
@@ -15,21 +14,7 @@ const TABLES: [&str; 4] = [
 
 fn desk() -> Desk {
     let desk = Desk::default();
-    let days = [16, 17, 18, 19, 20, 23, 25, 26, 27].map(nov);
-    desk.closes(
-        SYMBOLS[0].0,
-        &days,
-        &[
-            1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0,
-        ],
-    );
-    desk.closes(
-        NIFTY,
-        &days,
-        &[
-            24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0,
-        ],
-    );
+    desk.two_weeks();
     let book = format!(
         "{GENERIC_HEADER}\n\
          1,INFY,BUY,20,1500,2026-11-16 10:00:00,2,a\n\

@@ -1,31 +1,16 @@
 //! `upstox-performance-analytics report`: every metric as text, JSON (full precision) and CSV,
 //! one strategy alone, and the chart as PNG and SVG of the expected size with real content.
 
-use testkit::performance::{Desk, GENERIC_HEADER, NIFTY, SYMBOLS};
-use testkit::sync::nov;
+use testkit::performance::{Desk, GENERIC_HEADER, SYMBOLS};
 
 fn desk() -> Desk {
     let desk = Desk::default();
-    let days = [16, 17, 18, 19, 20, 23, 25, 26, 27].map(nov);
-    desk.closes(
-        SYMBOLS[0].0,
-        &days,
-        &[
-            1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0,
-        ],
-    );
+    let days = desk.two_weeks();
     desk.closes(
         SYMBOLS[1].0,
         &days,
         &[
             3400.0, 3380.0, 3390.0, 3350.0, 3360.0, 3370.0, 3300.0, 3320.0, 3330.0,
-        ],
-    );
-    desk.closes(
-        NIFTY,
-        &days,
-        &[
-            24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0,
         ],
     );
     let book = format!(

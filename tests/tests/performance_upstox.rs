@@ -3,9 +3,8 @@
 //! for `--from/--to`, each request through the shared budget (`api_requests`); a fill already
 //! in upstox.db is not counted twice, and a broken reply fails that unit alone.
 
-use testkit::performance::{Desk, GENERIC_HEADER, NIFTY, SYMBOLS};
+use testkit::performance::{Desk, GENERIC_HEADER};
 use testkit::server::{FixtureServer, Reply};
-use testkit::sync::nov;
 use testkit::world::{provider, upstox_credentials};
 
 fn day_fill(id: &str, side: &str, qty: i64, price: f64, at: &str) -> String {
@@ -42,21 +41,7 @@ fn desk(server: &FixtureServer) -> Desk {
     );
     desk.sandbox.write_config(&config);
     std::fs::write(desk.sandbox.path().join("upstox_token"), "test-token\n").unwrap();
-    let days = [16, 17, 18, 19, 20, 23, 25, 26, 27].map(nov);
-    desk.closes(
-        SYMBOLS[0].0,
-        &days,
-        &[
-            1500.0, 1510.0, 1495.0, 1490.0, 1500.0, 1530.0, 1550.0, 1540.0, 1545.0,
-        ],
-    );
-    desk.closes(
-        NIFTY,
-        &days,
-        &[
-            24000.0, 24100.0, 24050.0, 23900.0, 24000.0, 24200.0, 24150.0, 24300.0, 24250.0,
-        ],
-    );
+    desk.two_weeks();
     desk
 }
 
