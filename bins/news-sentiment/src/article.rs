@@ -136,23 +136,11 @@ pub fn fingerprint(title: &str) -> String {
 pub fn plain_text(raw: &str, max: usize) -> String {
     // Bounded before any work: a description of megabytes is cut, not parsed.
     let raw: String = raw.chars().take(max.saturating_mul(8)).collect();
-    let mut out = String::with_capacity(raw.len());
-    let mut in_tag = false;
-    for c in raw.chars() {
-        match c {
-            '<' if !in_tag => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if in_tag => {}
-            c => out.push(c),
-        }
-    }
+    let out = strip_tags(&raw);
     // Feeds escape HTML twice ("&amp;lt;b&amp;gt;"): decoded, it may hold tags again.
     let decoded = decode_entities(&out);
     let once_more = if decoded.contains('<') && decoded.contains('>') && decoded != out {
-        plain_text_tags_only(&decoded)
+        strip_tags(&decoded)
     } else {
         decoded
     };
@@ -166,8 +154,8 @@ pub fn plain_text(raw: &str, max: usize) -> String {
         .collect()
 }
 
-/// Tags removed, nothing decoded.
-fn plain_text_tags_only(raw: &str) -> String {
+/// Tags removed (a tag becomes a space), nothing decoded.
+fn strip_tags(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut in_tag = false;
     for c in raw.chars() {
