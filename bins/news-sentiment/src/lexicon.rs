@@ -10,6 +10,7 @@
 //! and what came before less; a clause opened by "despite" or "although" counts less. The sum
 //! is squashed into [-1, 1], and a score beyond [`THRESHOLD`] either way is a label.
 
+mod movement;
 mod words;
 
 use std::collections::HashMap;
@@ -98,16 +99,16 @@ impl Lexicon {
         for &(w, v) in words::VALENCE {
             add(w, Term::Valence(v));
         }
-        for &(w, v) in words::BAD {
+        for &(w, v) in movement::BAD {
             add(w, Term::Bad(v));
         }
-        for &w in words::GOOD {
+        for &w in movement::GOOD {
             add(w, Term::Good);
         }
-        for &w in words::UP {
+        for &w in movement::UP {
             add(w, Term::Up);
         }
-        for &w in words::DOWN {
+        for &w in movement::DOWN {
             add(w, Term::Down);
         }
         for &w in words::NEGATORS {
