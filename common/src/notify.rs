@@ -4,6 +4,7 @@
 //! never both send it; a crash between sending and recording can repeat one message, never
 //! lose one.
 
+pub mod attachment;
 pub mod email;
 pub mod outbox;
 pub mod telegram;
@@ -18,6 +19,7 @@ use crate::config::NotifyConfig;
 use crate::credentials;
 use crate::http::HttpClient;
 
+pub use attachment::{Attachment, AttachmentError, Attachments};
 pub use outbox::{Channel, Notification};
 
 /// The configured channels, ready to send.
@@ -73,10 +75,11 @@ impl<'a> Senders<'a> {
         v
     }
 
-    fn send(&self, channel: Channel, subject: &str, body: &str) -> Result<(), String> {
-        match channel {
+    fn send(&self, row: &outbox::Claimed) -> Result<(), String> {
+        let (subject, body) = (&row.subject, &row.body);
+        match row.channel {
             Channel::Email => match &self.email {
-                Some(e) => e.send(subject, body),
+                Some(e) => e.send(subject, body, &row.attachments),
                 None => Err("email is not configured ([notify.email])".to_string()),
             },
             Channel::Telegram => match &self.telegram {
@@ -119,7 +122,7 @@ pub fn deliver_due(
         if !seen.insert(row.id) {
             break;
         }
-        match senders.send(row.channel, &row.subject, &row.body) {
+        match senders.send(&row) {
             Ok(()) => {
                 outbox::delivered(conn, &row, now)?;
                 tracing::info!(

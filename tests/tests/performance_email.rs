@@ -1,6 +1,8 @@
 //! The daily report by email, through the outbox: off by default; when enabled, queued once
-//! a date (a rerun queues nothing new), with the metrics table as its text.
+//! a date (a rerun queues nothing new), with the metrics table as its text and the chart
+//! attached as a PNG.
 
+use testkit::SmtpServer;
 use testkit::performance::{Desk, GENERIC_HEADER};
 
 fn desk(extra: &str) -> Desk {
@@ -44,4 +46,52 @@ fn when_enabled_the_report_is_queued_once_a_date() {
     assert!(body.contains("Sharpe") && body.contains("swing"), "{body}");
     desk.job().run().ok();
     assert_eq!(outbox(&desk), queued);
+}
+
+#[test]
+fn the_mail_carries_the_chart_as_a_png_attachment() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(dir.path(), 0);
+    let desk = desk(&format!(
+        "[jobs.performance-analytics.email]\nenabled = true\n\
+         [notify.email]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\
+         from = \"jobs@desk.example\"\nto = [\"desk@desk.example\"]\n",
+        smtp.port
+    ));
+    desk.job().run().ok();
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let mail = mail[0].replace("\r\n", "\n");
+    assert!(mail.contains("multipart/mixed"), "{mail}");
+    assert!(mail.contains("Sharpe"), "{mail}");
+    let part = mail
+        .split("\n--")
+        .find(|p| p.contains("Content-Type: image/png"))
+        .unwrap_or_else(|| panic!("no image/png part: {mail}"));
+    assert!(part.contains("performance-2026-11-27.png"), "{part}");
+    let (_, encoded) = part.split_once("\n\n").unwrap();
+    let png = base64(encoded);
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{:?}", &png[..8]);
+    let reader = png::Decoder::new(&png[..]).read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (1280, 800));
+}
+
+/// Decodes base64 text (line breaks and padding ignored).
+fn base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let (mut bits, mut held, mut out) = (0u32, 0u32, Vec::new());
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let value = ALPHABET.iter().position(|&a| a == c).expect("base64") as u32;
+        bits = (bits << 6) | value;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    out
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use common::calendar::IST;
 use common::market::interval::Interval;
-use common::notify::Notification;
+use common::notify::{Attachments, Notification};
 
 use crate::rule::Rule;
 
@@ -47,6 +47,7 @@ pub fn notification(
     let what = rule.condition.describe();
     Notification {
         key: format!("alert:{}:{bar_ts}", rule.id),
+        attachments: Attachments::default(),
         subject: format!("{}: {what} ({})", rule.symbol, number(value)),
         body: format!(
             "{symbol}: {what} on {interval} candles.\n\

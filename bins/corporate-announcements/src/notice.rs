@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common::config::NotifyConfig;
+use common::notify::Attachments;
 use common::notify::outbox::{self, Channel, Notification};
 use rusqlite::Connection;
 
@@ -100,6 +101,7 @@ impl Notifier {
             };
             let n = Notification {
                 key,
+                attachments: Attachments::default(),
                 subject: text.clone(),
                 body: format!("{text}\n\n{} ({})", r.security.company, r.source),
             };
@@ -132,6 +134,7 @@ impl Notifier {
             let text = format!("{label}: results on {}{period}", r.date.format("%a %-d %b"));
             let n = Notification {
                 key: format!("corporate:results:{label}:{}", r.date),
+                attachments: Attachments::default(),
                 subject: text.clone(),
                 body: format!("{text}\n\n{}: {}", r.security.company, r.purpose),
             };
@@ -187,6 +190,7 @@ impl Notifier {
             );
             let n = Notification {
                 key: format!("corporate:ex:{}", fact(&symbol, ex_date, &action)),
+                attachments: Attachments::default(),
                 subject: text.clone(),
                 body: format!("{text}\n\n{subject}"),
             };

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use common::calendar::IST;
-use common::notify::Notification;
+use common::notify::{Attachments, Notification};
 use common::text::Shown;
 
 use crate::article::Article;
@@ -21,6 +21,7 @@ pub fn negative_article(
 ) -> Option<Notification> {
     (sentiment.score <= cfg.strongly_negative).then(|| Notification {
         key: format!("news-negative:{symbol}:{}", article.fingerprint),
+        attachments: Attachments::default(),
         subject: format!(
             "{symbol}: negative news ({:.2}): {}",
             sentiment.score,
@@ -50,6 +51,7 @@ pub fn daily_mean(
     (stats.articles >= cfg.daily_min_articles && stats.mean < cfg.daily_mean_below).then(|| {
         Notification {
             key: format!("news-daily:{symbol}:{date}"),
+            attachments: Attachments::default(),
             subject: format!(
                 "{symbol}: news sentiment {:.2} on {date} (below {:.2})",
                 stats.mean, cfg.daily_mean_below

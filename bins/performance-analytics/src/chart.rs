@@ -141,6 +141,36 @@ pub fn draw(
     }
 }
 
+/// Draws `a` as PNG in memory (the emailed chart), with the benchmark `name`'s closes.
+pub fn png(
+    a: &Analysis,
+    benchmark: &BTreeMap<NaiveDate, f64>,
+    name: &str,
+    font: &Path,
+) -> Result<Vec<u8>, ChartError> {
+    load_font(font)?;
+    let s = series(a, benchmark, name).ok_or(ChartError::Empty)?;
+    let failed = |why: String| ChartError::Draw {
+        path: PathBuf::from("the emailed chart"),
+        why,
+    };
+    let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        plot(&root, &s).map_err(failed)?;
+        root.present().map_err(|e| failed(e.to_string()))?;
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, SIZE.0, SIZE.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+        .map_err(|e| failed(e.to_string()))?;
+    Ok(out)
+}
+
 /// Short rupees for an axis: ₹12.5L, ₹1.2Cr, else grouped.
 fn axis_rupees(x: f64) -> String {
     let a = x.abs();

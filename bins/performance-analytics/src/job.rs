@@ -3,6 +3,7 @@
 //! (a unit); then, when configured, the report queued for email.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use chrono::NaiveDate;
 use common::Exit;
@@ -13,9 +14,11 @@ use common::harness::{Context, Fatal, Job, Outcome, UnitError};
 use common::market::provider::ProviderError;
 use common::market::source::{Source, SourceChoice};
 use common::notify::outbox::{self, Channel, Notification};
+use common::notify::{Attachment, Attachments};
 use common::schedule::{self, Gate};
 
 use crate::analysis::{Analysis, Window};
+use crate::chart;
 use crate::config::JobConfig;
 use crate::ledger::LedgerError;
 use crate::performance::{self, Performance};
@@ -257,17 +260,38 @@ fn print_rows(a: &Analysis, window: Window) {
     );
 }
 
-/// Queues the text report for email, once per date (a rerun queues nothing new).
+/// Queues the text report for email with the chart attached, once per date (a rerun queues
+/// nothing new). A chart that cannot be drawn is logged, and the text goes alone.
 fn queue_email(ctx: &mut Context<JobConfig>, p: &Performance) -> anyhow::Result<()> {
     let body = report::render(p, Format::Text, &ctx.config.job.benchmark);
-    let n = Notification {
+    let mut n = Notification {
         key: format!("performance:{}", p.window.to),
         subject: format!("Trading performance to {}", p.window.to),
         body,
+        attachments: Attachments::default(),
     };
+    if let Some(chart) = email_chart(p, &ctx.config.job.font) {
+        n.attachments.add(chart)?;
+    }
     let now = ctx.now;
     let db = ctx.db_mut()?;
     let added = outbox::enqueue(db, &n, &[Channel::Email], now)?;
     tracing::info!("report queued for email: {added} new");
     Ok(())
+}
+
+/// The portfolio's chart as `performance-YYYY-MM-DD.png`, or `None` with a warning.
+fn email_chart(p: &Performance, font: &Path) -> Option<Attachment> {
+    let first = p.analyses.first()?;
+    match chart::png(first, &p.benchmark, "NIFTY 50", font) {
+        Ok(bytes) => Some(Attachment {
+            name: format!("performance-{}.png", p.window.to),
+            mime: "image/png".to_string(),
+            bytes,
+        }),
+        Err(e) => {
+            tracing::warn!("the emailed report goes without its chart: {e}");
+            None
+        }
+    }
 }

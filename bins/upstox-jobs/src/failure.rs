@@ -8,7 +8,7 @@ use chrono::Utc;
 use common::Exit;
 use common::config::Config;
 use common::http::HttpClient;
-use common::notify::{self, Notification, Senders, outbox};
+use common::notify::{self, Attachments, Notification, Senders, outbox};
 use common::shutdown::Shutdown;
 use common::text::Shown;
 use rusqlite::{Connection, OptionalExtension};
@@ -169,7 +169,13 @@ pub fn run(config: &Config<IgnoredAny>, conn: &Connection, unit: &str) -> anyhow
         id => format!("failure:{unit}:{id}"),
     };
     let now = Utc::now();
-    outbox::enqueue(conn, &Notification { key, subject, body }, &channels, now)?;
+    let n = Notification {
+        key,
+        subject,
+        body,
+        attachments: Attachments::default(),
+    };
+    outbox::enqueue(conn, &n, &channels, now)?;
     let delivery = notify::deliver_due(conn, &senders, now)?;
     eprintln!(
         "upstox-jobs: failure of {unit}: {} notification(s) sent, {} waiting in the outbox",

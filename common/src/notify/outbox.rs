@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::attachment::{self, Attachments};
 use crate::db::{Adopted, Schema};
 use crate::redaction::redact;
 use crate::runs::timestamp;
@@ -37,6 +38,20 @@ CREATE INDEX IF NOT EXISTS notification_outbox_due ON notification_outbox (next_
         // without reading the whole outbox.
         "CREATE INDEX IF NOT EXISTS notification_outbox_delivered ON notification_outbox (delivered_at)
     WHERE delivered_at IS NOT NULL;",
+        // 3: files sent with a message (by email). The trigger takes them with their row when
+        // db-maintenance purges it: a foreign key's cascade would need `foreign_keys` on.
+        "CREATE TABLE notification_attachments (
+    outbox_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (outbox_id, position)
+);
+CREATE TRIGGER notification_attachments_purge AFTER DELETE ON notification_outbox
+BEGIN
+    DELETE FROM notification_attachments WHERE outbox_id = OLD.id;
+END;",
     ],
     adopted: Some(Adopted {
         from: "common",
@@ -81,10 +96,30 @@ pub struct Notification {
     pub subject: String,
     /// The text.
     pub body: String,
+    /// Files sent with it, by email only: Telegram gets the text.
+    pub attachments: Attachments,
 }
 
-/// Queues `n` for each of `channels`; returns how many rows were new.
+/// Queues `n` for each of `channels`, with its attachments on the email row; returns how many
+/// rows were new.
 pub fn enqueue(
+    conn: &Connection,
+    n: &Notification,
+    channels: &[Channel],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    // A savepoint, so that a row is never queued without its attachments, inside the
+    // caller's transaction or not.
+    conn.execute_batch("SAVEPOINT enqueue")?;
+    let queued = insert(conn, n, channels, now);
+    match queued {
+        Ok(_) => conn.execute_batch("RELEASE enqueue")?,
+        Err(_) => conn.execute_batch("ROLLBACK TO enqueue; RELEASE enqueue")?,
+    }
+    queued
+}
+
+fn insert(
     conn: &Connection,
     n: &Notification,
     channels: &[Channel],
@@ -92,7 +127,7 @@ pub fn enqueue(
 ) -> rusqlite::Result<usize> {
     let mut added = 0;
     for channel in channels {
-        added += conn.execute(
+        let new = conn.execute(
             "INSERT INTO notification_outbox (dedupe_key, channel, subject, body, created_at, next_attempt_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (dedupe_key, channel) DO NOTHING",
             params![
@@ -103,6 +138,10 @@ pub fn enqueue(
                 timestamp(now)
             ],
         )?;
+        if new > 0 && *channel == Channel::Email {
+            attachment::store(conn, conn.last_insert_rowid(), &n.attachments)?;
+        }
+        added += new;
     }
     Ok(added)
 }
@@ -118,6 +157,8 @@ pub struct Claimed {
     pub subject: String,
     /// Body.
     pub body: String,
+    /// Files to send with it (email rows only have any).
+    pub attachments: Attachments,
     /// Attempts including this one.
     pub attempts: i64,
     /// Who holds the claim: only the holder may record the outcome.
@@ -170,15 +211,20 @@ pub fn claim_next(
             },
         )
         .optional()?;
-    Ok(row.and_then(|(id, channel, subject, body, attempts)| {
-        Channel::parse(&channel).map(|channel| Claimed {
-            id,
-            channel,
-            subject,
-            body,
-            attempts,
-            token: token.clone(),
-        })
+    let Some((id, channel, subject, body, attempts)) = row else {
+        return Ok(None);
+    };
+    let Some(channel) = Channel::parse(&channel) else {
+        return Ok(None);
+    };
+    Ok(Some(Claimed {
+        id,
+        channel,
+        subject,
+        body,
+        attachments: attachment::load(conn, id)?,
+        attempts,
+        token,
     }))
 }
 

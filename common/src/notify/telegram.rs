@@ -45,6 +45,7 @@ impl<'a> Telegram<'a> {
     }
 
     /// Sends `subject` and `body` as one plain-text message (cut to Telegram's 4096 characters).
+    /// A notification's attachments go by email only: Telegram gets the text.
     pub fn send(&self, subject: &str, body: &str) -> Result<(), String> {
         let text = fit(subject, body);
         let url = format!(

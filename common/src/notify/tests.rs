@@ -78,6 +78,7 @@ fn note(key: &str) -> Notification {
         key: key.to_string(),
         subject: "[upstox-jobs] upstox-market-sync.service failed".to_string(),
         body: "Unit: upstox-market-sync.service".to_string(),
+        attachments: Attachments::default(),
     }
 }
 
@@ -291,4 +292,33 @@ fn backoff_doubles_to_six_hours_and_gives_up() {
             delay.map(|d| now + d)
         );
     }
+}
+
+#[test]
+fn an_attachment_round_trips_with_the_email_row_and_goes_when_it_is_purged() {
+    let (_dir, conn) = db();
+    let now = Utc::now();
+    let chart = Attachment {
+        name: "performance-2026-11-27.png".to_string(),
+        mime: "image/png".to_string(),
+        bytes: b"\x89PNG\r\n\x1a\n rest".to_vec(),
+    };
+    let mut n = note("performance:2026-11-27");
+    n.attachments.add(chart.clone()).unwrap();
+    outbox::enqueue(&conn, &n, &[Channel::Email, Channel::Telegram], now).unwrap();
+    let email = outbox::claim_next(&conn, now, &[Channel::Telegram])
+        .unwrap()
+        .unwrap();
+    assert_eq!(email.attachments.iter().collect::<Vec<_>>(), [&chart]);
+    let telegram = outbox::claim_next(&conn, now, &[Channel::Email])
+        .unwrap()
+        .unwrap();
+    assert!(telegram.attachments.is_empty());
+    conn.execute("DELETE FROM notification_outbox", []).unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM notification_attachments", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(left, 0);
 }
