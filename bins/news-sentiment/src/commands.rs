@@ -28,10 +28,13 @@ fn chosen(args: &CommonArgs, asked: Option<ScorerName>) -> anyhow::Result<Box<dy
     let path = ConfigPath::from_flag(args.config.as_deref());
     let config = config::load::<JobConfig>(&path, "news-sentiment")
         .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?;
+    // Commands log nothing: the warning goes to stderr as their errors do.
+    let warn = |w: &str| eprintln!("upstox-news-sentiment: warning: {w}");
     Ok(scorer::choose(
         asked,
         config.job.scorer,
         &config.job.model_dir,
+        warn,
     )?)
 }
 

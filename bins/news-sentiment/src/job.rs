@@ -76,7 +76,8 @@ impl Job for NewsSentiment {
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
-        let scorer = scorer::choose(self.request.scorer, cfg.scorer, &cfg.model_dir)?;
+        let warn = |w: &str| tracing::warn!("{w}");
+        let scorer = scorer::choose(self.request.scorer, cfg.scorer, &cfg.model_dir, warn)?;
         let directory = match &ctx.db {
             Some(conn) => Directory::load(conn, &cfg.newsapi.index)?,
             None => Directory::default(),

@@ -105,12 +105,13 @@ impl ScorerName {
 }
 
 /// The scorer `asked` on the command line, which must load (exit 78 naming what is wrong), else
-/// the `configured` one; a configured model that cannot be loaded is said once, in one warning
-/// line, and the lexicon scores instead, so that a missing model never stops the news.
+/// the `configured` one; a configured model that cannot be loaded is said once, through `warn`
+/// in one line, and the lexicon scores instead, so that a missing model never stops the news.
 pub fn choose(
     asked: Option<ScorerName>,
     configured: ScorerName,
     model_dir: &Path,
+    warn: impl FnOnce(&str),
 ) -> Result<Box<dyn Scorer>, Fatal> {
     match asked {
         Some(name) => name.build(model_dir).map_err(|e| {
@@ -120,10 +121,10 @@ pub fn choose(
             )
         }),
         None => Ok(configured.build(model_dir).unwrap_or_else(|e| {
-            tracing::warn!(
+            warn(&format!(
                 "the sentiment model cannot be used, scoring with the lexicon instead: {e} \
                  (or set [jobs.news-sentiment] scorer = \"lexicon\")"
-            );
+            ));
             Box::new(Lexicon::new())
         })),
     }
@@ -163,7 +164,8 @@ mod tests {
     #[test]
     fn a_model_asked_for_must_load_and_a_configured_one_falls_back() {
         let none = Path::new("/nonexistent/model");
-        let err = choose(Some(ScorerName::Model), ScorerName::Lexicon, none)
+        let never = |_: &str| panic!("nothing to warn about");
+        let err = choose(Some(ScorerName::Model), ScorerName::Lexicon, none, never)
             .err()
             .unwrap();
         assert_eq!(err.exit, Exit::Config);
@@ -172,7 +174,14 @@ mod tests {
             "{}",
             err.message
         );
-        let scorer = choose(None, ScorerName::Model, none).unwrap();
+        let mut said = Vec::new();
+        let scorer = choose(None, ScorerName::Model, none, |w| said.push(w.to_string())).unwrap();
         assert_eq!(scorer.name(), "lexicon");
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].contains("/nonexistent/model: is not a directory"),
+            "{}",
+            said[0]
+        );
     }
 }
