@@ -236,23 +236,7 @@ impl Lexicon {
         }
         found
     }
-}
 
-impl Scorer for Lexicon {
-    fn name(&self) -> &'static str {
-        "lexicon"
-    }
-
-    fn version(&self) -> &str {
-        VERSION
-    }
-
-    fn score_batch(&self, texts: &[&str]) -> anyhow::Result<Vec<Sentiment>> {
-        Ok(texts.iter().map(|text| self.sentiment(text)).collect())
-    }
-}
-
-impl Lexicon {
     /// The sentiment of `text`: the lexicon cannot fail.
     pub fn sentiment(&self, text: &str) -> Sentiment {
         let sum = self.sum(text);
@@ -266,6 +250,20 @@ impl Lexicon {
             Label::Neutral
         };
         Sentiment { label, score }
+    }
+}
+
+impl Scorer for Lexicon {
+    fn name(&self) -> &'static str {
+        "lexicon"
+    }
+
+    fn version(&self) -> &str {
+        VERSION
+    }
+
+    fn score_batch(&self, texts: &[&str]) -> anyhow::Result<Vec<Sentiment>> {
+        Ok(texts.iter().map(|text| self.sentiment(text)).collect())
     }
 }
 

@@ -161,23 +161,26 @@ impl ModelScorer {
     /// The classifier's logits for each text, one row per text.
     pub fn logits(&self, texts: &[&str]) -> anyhow::Result<Vec<Vec<f32>>> {
         let ids = self.token_ids(texts)?;
-        let mut out = Vec::with_capacity(texts.len());
+        // Run shortest first, so that each batch pads its texts to a length near their own.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i].0.len());
+        let mut out = vec![Vec::new(); ids.len()];
         let mut start = 0;
-        while start < ids.len() {
+        while start < order.len() {
             // As many texts as fit the budget once padded to the longest of them.
             let mut end = start + 1;
-            let mut longest = ids[start].0.len();
-            while end < ids.len() {
-                let wider = longest.max(ids[end].0.len());
-                if wider * (end + 1 - start) > TOKEN_BUDGET {
-                    break;
-                }
-                longest = wider;
+            while end < order.len() && ids[order[end]].0.len() * (end + 1 - start) <= TOKEN_BUDGET {
                 end += 1;
             }
-            let rows: Vec<&[u32]> = ids[start..end].iter().map(|t| t.0.as_slice()).collect();
+            let rows: Vec<&[u32]> = order[start..end]
+                .iter()
+                .map(|&i| ids[i].0.as_slice())
+                .collect();
             let batch = Batch::new(&rows, self.pad, &Device::Cpu)?;
-            out.extend(self.encoder.logits(&batch)?.to_vec2::<f32>()?);
+            let logits = self.encoder.logits(&batch)?.to_vec2::<f32>()?;
+            for (&i, row) in order[start..end].iter().zip(logits) {
+                out[i] = row;
+            }
             start = end;
         }
         Ok(out)
