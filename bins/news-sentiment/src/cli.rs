@@ -19,6 +19,14 @@ recomputed per symbol per hour and per IST day for the buckets the run touched. 
 negative article about a watched symbol, and a watched symbol's daily mean below the configured
 level, are notified once each through the outbox.
 
+Scorers: lexicon, the built-in finance lexicon (the default), and model, a HuggingFace BERT,
+DistilBERT or RoBERTa sequence-classification checkpoint (config.json, model.safetensors,
+tokenizer.json or vocab.txt) in [jobs.news-sentiment] model_dir, by default
+/usr/share/upstox-jobs/sentiment-model (package upstox-jobs-sentiment-model), run on the CPU in
+this process; its version is the start of model.safetensors' SHA-256. A configured model that is
+absent or broken is said once (a warning naming the file and why) and the lexicon scores; one
+asked for with --scorer model must load, else exit 78.
+
 score prints one line per text: label, score in [-1, 1], scorer/version (tab-separated).
 
 Examples:
@@ -27,6 +35,7 @@ Examples:
   upstox-news-sentiment --from-file saved.xml     a saved feed or NewsAPI answer, stored
   upstox-news-sentiment score \"Infosys beats estimates, raises guidance\"
   upstox-news-sentiment score < headlines.txt     one line out per line in
+  upstox-news-sentiment score --scorer model < headlines.txt    the model loaded once
   upstox-news-sentiment rescore --since 2026-11-01 --scorer lexicon";
 
 /// Fetch financial news (NewsAPI, RSS/Atom), tag NSE symbols, score sentiment, keep per-symbol
@@ -40,7 +49,8 @@ pub struct Cli {
     /// Ingest this saved NewsAPI answer (JSON) or RSS/Atom document instead of fetching
     #[arg(long, value_name = "FILE")]
     pub from_file: Option<PathBuf>,
-    /// The sentiment scorer [default: the configured one, else lexicon]
+    /// The sentiment scorer: lexicon, or model (the checkpoint in model_dir) [default: the
+    /// configured one, else lexicon]
     #[arg(long, value_enum, global = true)]
     pub scorer: Option<ScorerName>,
     /// What to do instead of a run.

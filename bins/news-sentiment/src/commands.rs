@@ -14,21 +14,28 @@ use common::harness::{CommonArgs, Fatal, open_for_editing};
 use crate::config::JobConfig;
 use crate::history::{self, Bucket};
 use crate::job::NewsSentiment;
-use crate::scorer::{Scorer, ScorerName};
+use crate::scorer::{self, Scorer, ScorerName};
 use crate::store;
 
 /// The longest line of standard input scored; the rest of a longer line is skipped.
 const LINE_MAX: u64 = 64 * 1024;
+/// Lines of standard input scored at once (a model runs a batch faster than its lines one by
+/// one); a batch holds at most this many times `LINE_MAX`.
+const BATCH: usize = 64;
 
-/// The scorer asked for, else the configured one.
+/// The scorer asked for, else the configured one (see [`scorer::choose`]).
 fn chosen(args: &CommonArgs, asked: Option<ScorerName>) -> anyhow::Result<Box<dyn Scorer>> {
-    if let Some(name) = asked {
-        return Ok(name.build());
-    }
     let path = ConfigPath::from_flag(args.config.as_deref());
     let config = config::load::<JobConfig>(&path, "news-sentiment")
         .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?;
-    Ok(config.job.scorer.build())
+    // Commands log nothing: the warning goes to stderr as their errors do.
+    let warn = |w: &str| eprintln!("upstox-news-sentiment: warning: {w}");
+    Ok(scorer::choose(
+        asked,
+        config.job.scorer,
+        &config.job.model_dir,
+        warn,
+    )?)
 }
 
 /// `score`: one line per text: label, score, scorer/version, tab-separated.
@@ -40,23 +47,27 @@ pub fn score(
     let scorer = chosen(args, asked)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let line = |out: &mut dyn Write, text: &str| -> std::io::Result<()> {
-        let s = scorer.score(text);
-        writeln!(
-            out,
-            "{}\t{:.3}\t{}/{}",
-            s.label,
-            s.score,
-            scorer.name(),
-            scorer.version()
-        )
+    let lines = |out: &mut dyn Write, texts: &[String]| -> anyhow::Result<()> {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        for s in scorer.score_batch(&texts)? {
+            writeln!(
+                out,
+                "{}\t{:.3}\t{}/{}",
+                s.label,
+                s.score,
+                scorer.name(),
+                scorer.version()
+            )?;
+        }
+        Ok(())
     };
     match text {
-        Some(text) => line(&mut out, text)?,
+        Some(text) => lines(&mut out, &[text.to_string()])?,
         None => {
             let stdin = std::io::stdin();
             let mut input = stdin.lock();
             let mut buf = Vec::new();
+            let mut batch = Vec::with_capacity(BATCH);
             loop {
                 buf.clear();
                 let read = (&mut input).take(LINE_MAX).read_until(b'\n', &mut buf)?;
@@ -69,8 +80,13 @@ pub fn score(
                     input.read_until(b'\n', &mut rest)?;
                 }
                 let text = String::from_utf8_lossy(&buf);
-                line(&mut out, text.trim_end_matches(['\n', '\r']))?;
+                batch.push(text.trim_end_matches(['\n', '\r']).to_string());
+                if batch.len() == BATCH {
+                    lines(&mut out, &batch)?;
+                    batch.clear();
+                }
             }
+            lines(&mut out, &batch)?;
         }
     }
     out.flush()?;
@@ -98,7 +114,7 @@ pub fn rescore(
     let stored = store::published_since(&tx, from)?;
     let mut touched = BTreeSet::new();
     for s in &stored {
-        let sentiment = scorer.score(&s.article.text());
+        let sentiment = scorer.score(&s.article.text())?;
         store::save_score(&tx, s.id, scorer.as_ref(), sentiment, now)?;
         for symbol in store::symbols_of(&tx, s.id)? {
             for bucket in Bucket::both(s.article.published_at) {

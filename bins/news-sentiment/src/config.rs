@@ -2,11 +2,15 @@
 //! the alert levels.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use common::harness::Validate;
 use serde::Deserialize;
 
 use crate::scorer::ScorerName;
+
+/// Where the optional package upstox-jobs-sentiment-model installs its checkpoint.
+pub const DEFAULT_MODEL_DIR: &str = "/usr/share/upstox-jobs/sentiment-model";
 
 /// `[jobs.news-sentiment]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -14,6 +18,9 @@ use crate::scorer::ScorerName;
 pub struct JobConfig {
     /// The sentiment scorer (`--scorer` overrides it).
     pub scorer: ScorerName,
+    /// The checkpoint `scorer = "model"` runs: a HuggingFace BERT, DistilBERT or RoBERTa
+    /// sequence-classification directory; by default where upstox-jobs-sentiment-model puts it.
+    pub model_dir: PathBuf,
     /// Symbols watched: their news goes first into the NewsAPI query, and alerts are about them.
     pub watchlist: Vec<String>,
     /// Names a headline uses for a company → its NSE symbol, added to the built-in ones
@@ -31,6 +38,7 @@ impl Default for JobConfig {
     fn default() -> Self {
         JobConfig {
             scorer: ScorerName::Lexicon,
+            model_dir: PathBuf::from(DEFAULT_MODEL_DIR),
             watchlist: Vec::new(),
             aliases: BTreeMap::new(),
             newsapi: NewsApiConfig::default(),

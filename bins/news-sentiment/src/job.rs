@@ -19,9 +19,9 @@ use crate::config::{FeedConfig, JobConfig};
 use crate::directory::Directory;
 use crate::feeds;
 use crate::history::{self, Period};
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, StoreError};
 use crate::newsapi;
-use crate::scorer::{Scorer, ScorerName};
+use crate::scorer::{self, Scorer, ScorerName};
 use crate::store::{self, SCHEMA, SourceState};
 use crate::tagging::{Company, Tagger};
 
@@ -76,7 +76,8 @@ impl Job for NewsSentiment {
 
     fn run(&mut self, ctx: &mut Context<JobConfig>) -> anyhow::Result<Outcome> {
         let cfg = ctx.config.job.clone();
-        let scorer = self.request.scorer.unwrap_or(cfg.scorer).build();
+        let warn = |w: &str| tracing::warn!("{w}");
+        let scorer = scorer::choose(self.request.scorer, cfg.scorer, &cfg.model_dir, warn)?;
         let directory = match &ctx.db {
             Some(conn) => Directory::load(conn, &cfg.newsapi.index)?,
             None => Directory::default(),
@@ -124,8 +125,14 @@ impl Job for NewsSentiment {
                 Ok(ingest.print(ctx.db.as_ref(), items, &mut stdout.lock())?)
             } else {
                 let state = state.map(|s| (name.as_str(), s));
-                let stored = ingest.store(ctx.db_mut()?, state, items);
-                stored.map_err(|e| ctx.db_error(e))
+                match ingest.store(ctx.db_mut()?, state, items) {
+                    Ok(new) => Ok(new),
+                    Err(StoreError::Database(e)) => Err(ctx.db_error(e)),
+                    Err(StoreError::Scoring(e)) => Err(UnitError {
+                        exit: Exit::Failure,
+                        message: format!("{e:#}"),
+                    }),
+                }
             };
             match new {
                 Ok(new) => {

@@ -236,18 +236,9 @@ impl Lexicon {
         }
         found
     }
-}
 
-impl Scorer for Lexicon {
-    fn name(&self) -> &'static str {
-        "lexicon"
-    }
-
-    fn version(&self) -> &str {
-        VERSION
-    }
-
-    fn score(&self, text: &str) -> Sentiment {
+    /// The sentiment of `text`: the lexicon cannot fail.
+    pub fn sentiment(&self, text: &str) -> Sentiment {
         let sum = self.sum(text);
         // VADER's normalisation: near-linear for small sums, approaching ±1 for large ones.
         let score = sum / (sum * sum + 1.0).sqrt();
@@ -259,6 +250,20 @@ impl Scorer for Lexicon {
             Label::Neutral
         };
         Sentiment { label, score }
+    }
+}
+
+impl Scorer for Lexicon {
+    fn name(&self) -> &'static str {
+        "lexicon"
+    }
+
+    fn version(&self) -> &str {
+        VERSION
+    }
+
+    fn score_batch(&self, texts: &[&str]) -> anyhow::Result<Vec<Sentiment>> {
+        Ok(texts.iter().map(|text| self.sentiment(text)).collect())
     }
 }
 
@@ -392,7 +397,7 @@ mod tests {
     use super::*;
 
     fn label(text: &str) -> Label {
-        Lexicon::new().score(text).label
+        Lexicon::new().sentiment(text).label
     }
 
     #[test]
@@ -432,7 +437,7 @@ mod tests {
 
     #[test]
     fn intensifiers_scale_and_contrast_weighs_the_second_clause() {
-        let s = |t: &str| Lexicon::new().score(t).score;
+        let s = |t: &str| Lexicon::new().sentiment(t).score;
         assert!(
             s("Profit rose sharply") > s("Profit rose")
                 && s("Profit rose") > s("Profit rose slightly")
@@ -469,7 +474,7 @@ mod tests {
         let lexicon = Lexicon::new();
         let long = "record profit beats estimates strong ".repeat(2000);
         for text in ["", "   ", ",,,;;", "🙂 €", long.as_str(), "n't n't not no"] {
-            let s = lexicon.score(text).score;
+            let s = lexicon.sentiment(text).score;
             assert!((-1.0..=1.0).contains(&s), "{s}");
         }
     }

@@ -5,6 +5,7 @@
 //! - [`config`]: the `[jobs.news-sentiment]` table
 //! - [`scorer`]: the `Scorer` trait, labels, and the scorers `--scorer` chooses from
 //! - [`lexicon`]: the built-in finance lexicon scorer
+//! - [`model`]: the model scorer, a BERT-family checkpoint run in-process
 //! - [`tagging`]: which NSE symbols a text is about
 //! - [`directory`]: the companies and index members nse-index-update stored
 //! - [`article`]: an article, normalised (canonical URL, fingerprint, plain text, UTC)
@@ -28,6 +29,7 @@ pub mod history;
 pub mod ingest;
 pub mod job;
 pub mod lexicon;
+pub mod model;
 pub mod newsapi;
 pub mod scorer;
 pub mod store;
