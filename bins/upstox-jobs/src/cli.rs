@@ -12,16 +12,22 @@ pub const EXITS: [(Exit, &str); 6] = [
     ),
     (
         Exit::Failure,
-        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet",
+        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet; \
+         request --wait, request wait: the request did not succeed; request show, cancel: no such \
+         request, or it has finished",
     ),
-    (Exit::Usage, "bad command line"),
+    (
+        Exit::Usage,
+        "bad command line; request: the job's own command line refused the arguments",
+    ),
     (
         Exit::IoErr,
         "the database cannot be read, or notify-failure could not queue the report",
     ),
     (
         Exit::TempFail,
-        "notify-failure: the database was busy; the report was not queued",
+        "notify-failure: the database was busy; the report was not queued; request wait: \
+         --timeout passed first (the request goes on)",
     ),
     (Exit::Config, "configuration error"),
 ];
@@ -30,7 +36,9 @@ const AFTER_HELP: &str = "\
 Examples:
   upstox-jobs status                       the state of every job at a glance
   upstox-jobs runs --failed --since 7d     what failed this week
-  upstox-jobs runs --job nse-index-update  the history of one job";
+  upstox-jobs runs --job nse-index-update  the history of one job
+  upstox-jobs request market-sync --wait -- --symbols INFY,TCS --force
+                                           sync two symbols now, and wait for the result";
 
 /// See what the upstox-jobs background jobs did, whether any stopped running, and when each
 /// runs next.
@@ -71,6 +79,10 @@ pub enum Command {
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
     },
+    /// Ask for a run of a job now, and follow it: `request JOB -- ARGS…`, `request show ID`
+    Request(crate::request::RequestArgs),
+    /// Run the queued requests, then exit (what upstox-jobs-dispatch.service runs)
+    Dispatch,
     /// Report a failed unit by email and Telegram (what upstox-job-failure@.service runs)
     NotifyFailure {
         /// The unit that failed, e.g. upstox-market-sync.service

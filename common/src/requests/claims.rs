@@ -121,17 +121,39 @@ pub fn cancel_requested(conn: &Connection, id: RequestId) -> rusqlite::Result<bo
     .map(|c| c.unwrap_or(false))
 }
 
-/// How the latest run of request `id` ended, as `job_runs` recorded it: (status, exit code).
+/// The newest `job_runs` id (0 when there is none): a run started later has a larger one.
+pub fn last_run_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM job_runs", [], |r| {
+        r.get(0)
+    })
+}
+
+/// How the run of request `id` recorded after run `after` ended, as `job_runs` has it:
+/// (status, exit code); `None` when the job wrote no row of it.
 pub fn run_status(
     conn: &Connection,
     id: RequestId,
+    after: i64,
 ) -> rusqlite::Result<Option<(String, Option<i64>)>> {
     conn.query_row(
-        "SELECT status, exit_code FROM job_runs WHERE request_id = ?1 ORDER BY id DESC LIMIT 1",
-        [id.0],
+        "SELECT status, exit_code FROM job_runs WHERE request_id = ?1 AND id > ?2
+         ORDER BY id DESC LIMIT 1",
+        [id.0, after],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
     .optional()
+}
+
+/// Puts running request `id` back in the queue, its attempt not counted: its run found the
+/// job's lock taken (by a timer's run that started in between) and did nothing.
+pub fn unclaim(conn: &Connection, id: RequestId) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE job_requests SET state = 'queued', attempts = attempts - 1, started_at = NULL,
+             runner_pid = NULL
+         WHERE id = ?1 AND state = 'running'",
+        [id.0],
+    )
+    .map(drop)
 }
 
 /// The end of a request, as the dispatcher records it.
