@@ -36,6 +36,7 @@ pub(crate) const MIGRATION: &str = "CREATE TABLE job_requests (
         note TEXT
     );
     CREATE INDEX job_requests_queue ON job_requests (state, priority DESC, id);
+    CREATE INDEX job_requests_finished ON job_requests (finished_at);
     ALTER TABLE job_runs ADD COLUMN request_id INTEGER;
     ALTER TABLE job_runs ADD COLUMN output TEXT;
     CREATE INDEX job_runs_by_request ON job_runs (request_id) WHERE request_id IS NOT NULL;";
