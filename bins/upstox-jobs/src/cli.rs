@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use common::Exit;
+use common::logging::LogFormat;
 
 /// What `upstox-jobs` exits with: a subset of the jobs' codes, meaning what they mean here.
 pub const EXITS: [(Exit, &str); 6] = [
@@ -51,6 +52,10 @@ pub struct Cli {
     /// Directory of market_data.db [default: as the jobs find it]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where the log lines of request and dispatch go: the journal under systemd, text on a
+    /// terminal, or JSON
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
+    pub log_format: LogFormat,
     /// Write this binary's man page and shell completions under DIR (what `make deb` ships)
     #[arg(long, hide = true, value_name = "DIR")]
     pub generate_docs: Option<PathBuf>,

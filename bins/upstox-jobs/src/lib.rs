@@ -27,7 +27,7 @@ use common::Exit;
 use common::calendar::TradingCalendar;
 use common::config::{self, Config, ConfigPath};
 use common::harness::{self, Fatal};
-use common::logging::{self, LogFormat};
+use common::logging;
 use common::requests::Requests;
 use rusqlite::Connection;
 use serde::de::IgnoredAny;
@@ -60,12 +60,12 @@ const CALENDAR_AHEAD_DAYS: u32 = 30;
 fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
     match command {
         Command::Request(args) => {
-            logging::init(LogFormat::Auto, 0, "upstox-jobs", "request", None);
+            logging::init(cli.log_format, 0, "upstox-jobs", "request", None);
             let (ctx, _) = requests_at(cli)?;
             request::run(&ctx, args)
         }
         Command::Dispatch => {
-            logging::init(LogFormat::Auto, 0, "upstox-jobs-dispatch", "dispatch", None);
+            logging::init(cli.log_format, 0, "upstox-jobs-dispatch", "dispatch", None);
             let (ctx, data_dir) = requests_at(cli)?;
             let launcher = dispatch::Launcher {
                 bin_dir: ctx.bin_dir.clone(),
