@@ -43,6 +43,14 @@ fn a_request_runs_its_job_as_a_linked_run_and_shows_the_result() {
         "{done}"
     );
     assert_eq!(w.runs_of(id).len(), 1);
+    let output = done["output"]
+        .as_str()
+        .expect("the backup made is the output");
+    assert!(
+        output.contains("/backups/market_data-") && output.ends_with(".db.zst"),
+        "{done}"
+    );
+    assert!(std::path::Path::new(output).exists(), "{output}");
 
     let wait = w.cli(&["request", "wait", &id.to_string()]).run();
     assert_eq!(wait.code, Some(0), "{}", wait.stderr);
@@ -247,6 +255,19 @@ fn a_request_whose_job_lock_is_held_waits_its_turn_then_runs() {
         started >= released,
         "it ran while the lock was held: {runs:?}"
     );
+    let db_backup_runs: i64 = w
+        .sandbox
+        .db()
+        .query_row(
+            "SELECT count(*) FROM job_runs WHERE job = 'db-backup'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        db_backup_runs, 1,
+        "no run was started to find the lock held"
+    );
 }
 
 #[test]
@@ -265,4 +286,29 @@ fn a_request_whose_job_lock_stays_held_fails_after_the_lock_wait_naming_the_hold
         "{done}"
     );
     assert!(w.runs_of(id).is_empty());
+}
+
+#[test]
+fn a_request_whose_deadline_passed_before_it_started_expires() {
+    let w = RequestWorld::new("", "");
+    let late = w
+        .cli(&["request", "db-backup", "--deadline", "2020-01-01T00:00:00Z"])
+        .run();
+    assert_eq!(late.code, Some(0), "{}", late.stderr);
+    let id: i64 = late.stdout.trim().parse().unwrap();
+    let on_time = w.request("db-backup", &[]);
+    w.dispatch_all();
+    let done = w.show(id);
+    assert_eq!(done["state"], "expired", "{done}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap()
+            .contains("its deadline (2020-01-01T00:00:00.000Z) passed"),
+        "{done}"
+    );
+    assert!(w.runs_of(id).is_empty());
+    assert_eq!(w.state(on_time), "succeeded");
+    let wait = w.cli(&["request", "wait", &id.to_string()]).run();
+    assert_eq!(wait.code, Some(1));
 }

@@ -55,3 +55,29 @@ fn a_request_whose_dispatcher_was_killed_is_interrupted_retried_once_and_succeed
     );
     assert_eq!(runs[1].0, "succeeded");
 }
+
+#[test]
+fn a_dispatcher_stopped_by_sigterm_stops_its_run_and_records_it_interrupted() {
+    let w = RequestWorld::new("stop_grace_secs = 1", "");
+    let id = w.request("db-backup", &[]);
+    let waiting = w.request("db-backup", &[]);
+    let dispatcher = w.dispatch().env("FAILPOINTS", hold_backup(60_000)).spawn();
+    w.wait_for(id, "running");
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &dispatcher.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = testkit::requests::finish(dispatcher);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let done = w.show(id);
+    assert_eq!(done["state"], "interrupted", "{done}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap()
+            .contains("the dispatcher was stopped"),
+        "{done}"
+    );
+    assert_eq!(w.state(waiting), "queued", "left for the next dispatch");
+}
