@@ -13,22 +13,16 @@ pub const EXITS: [(Exit, &str); 6] = [
     ),
     (
         Exit::Failure,
-        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet; \
-         request --wait, request wait: the request did not succeed; request show, cancel: no such \
-         request, or it has finished",
+        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet",
     ),
-    (
-        Exit::Usage,
-        "bad command line; request: the job's own command line refused the arguments",
-    ),
+    (Exit::Usage, "bad command line"),
     (
         Exit::IoErr,
         "the database cannot be read, or notify-failure could not queue the report",
     ),
     (
         Exit::TempFail,
-        "notify-failure: the database was busy; the report was not queued; request wait: \
-         --timeout passed first (the request goes on)",
+        "notify-failure: the database was busy; the report was not queued",
     ),
     (Exit::Config, "configuration error"),
 ];
@@ -84,7 +78,7 @@ pub enum Command {
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
     },
-    /// Ask for a run of a job now, and follow it: `request JOB -- ARGS…`, `request show ID`
+    /// Ask for a run of a job now, and follow it (show, wait, cancel, list)
     Request(crate::request::RequestArgs),
     /// Run the queued requests, then exit (what upstox-jobs-dispatch.service runs)
     Dispatch,
