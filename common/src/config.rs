@@ -17,6 +17,7 @@ mod metrics;
 mod notify;
 mod position;
 mod providers;
+mod requests;
 
 pub use backups::BackupsConfig;
 use http::check;
@@ -26,6 +27,7 @@ pub use notify::{EmailConfig, NotifyConfig, SmtpSecurity, TelegramConfig};
 pub use providers::{
     Limit, ProvidersConfig, UpstoxConfig, YahooConfig, upstox_standard, validate_limits,
 };
+pub use requests::{DEFAULT_SPOOL_DIR, OnDemand, RequestsConfig};
 
 /// Where the configuration is read from when neither `--config` nor the environment says.
 pub const DEFAULT_PATH: &str = "/etc/upstox-jobs/config.toml";
@@ -74,6 +76,8 @@ pub struct Config<J> {
     pub backups: BackupsConfig,
     /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
     pub providers: ProvidersConfig,
+    /// `[requests]`: runs asked for on demand.
+    pub requests: RequestsConfig,
     /// `[jobs.<this job>]`.
     pub job: J,
     /// `[jobs.<this job>] deadline_secs`, when set: see [`Config::deadline_secs`].
@@ -149,6 +153,8 @@ struct FileLayout {
     #[serde(default)]
     providers: FileProviders,
     #[serde(default)]
+    requests: RequestsConfig,
+    #[serde(default)]
     jobs: BTreeMap<String, toml::Table>,
 }
 
@@ -222,6 +228,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         .validate()
         .and(layout.database.validate())
         .and(layout.backups.validate())
+        .and(layout.requests.validate())
         .map_err(|e| ConfigError::new(file, e))?;
     for (name, url) in &layout.pings {
         if !schedule::names().contains(&name.as_str()) {
@@ -344,6 +351,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         metrics: layout.metrics,
         backups: layout.backups,
         providers,
+        requests: layout.requests,
         job: job_config.unwrap_or_default(),
         deadline,
         deprecated,
@@ -399,6 +407,7 @@ impl<J: Default> Config<J> {
             metrics: MetricsConfig::default(),
             backups: BackupsConfig::default(),
             providers: ProvidersConfig::default(),
+            requests: RequestsConfig::default(),
             job: J::default(),
             deadline: None,
             deprecated: Vec::new(),

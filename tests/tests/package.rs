@@ -157,6 +157,10 @@ fn installing_enables_and_starts_timers_but_never_runs_a_job() {
         );
     }
     assert!(
+        postinst.contains("deb-systemd-helper enable upstox-jobs-dispatch.path"),
+        "the request dispatcher's path unit is enabled: {postinst}"
+    );
+    assert!(
         !postinst.contains("upstox-job-failure@"),
         "the failure template is never enabled or started"
     );

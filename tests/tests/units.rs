@@ -88,7 +88,11 @@ fn staged() -> tempfile::TempDir {
 /// The unit files alone: what a unit would be if its sandbox had to come from its own file.
 fn staged_without_dropins() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for unit in units("service").into_iter().chain(units("timer")) {
+    for unit in units("service")
+        .into_iter()
+        .chain(units("timer"))
+        .chain(units("path"))
+    {
         let body = text(&unit).replace("/usr/bin/", &format!("{}/", bin_dir().display()));
         std::fs::write(dir.path().join(unit.file_name().unwrap()), body).unwrap();
     }
@@ -272,6 +276,8 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),
         ("upstox-news-sentiment.service", 30 * 60),
+        // Started by its path unit, not a timer: a hung dispatcher must not outlive a day.
+        ("upstox-jobs-dispatch.service", 24 * 3600),
     ];
     for service in units("service") {
         let body = text(&service);

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use common::Exit;
+use common::logging::LogFormat;
 
 /// What `upstox-jobs` exits with: a subset of the jobs' codes, meaning what they mean here.
 pub const EXITS: [(Exit, &str); 6] = [
@@ -30,7 +31,9 @@ const AFTER_HELP: &str = "\
 Examples:
   upstox-jobs status                       the state of every job at a glance
   upstox-jobs runs --failed --since 7d     what failed this week
-  upstox-jobs runs --job nse-index-update  the history of one job";
+  upstox-jobs runs --job nse-index-update  the history of one job
+  upstox-jobs request market-sync --wait -- --symbols INFY,TCS --force
+                                           sync two symbols now, and wait for the result";
 
 /// See what the upstox-jobs background jobs did, whether any stopped running, and when each
 /// runs next.
@@ -43,6 +46,10 @@ pub struct Cli {
     /// Directory of market_data.db [default: as the jobs find it]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where the log lines of request and dispatch go: the journal under systemd, text on a
+    /// terminal, or JSON
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
+    pub log_format: LogFormat,
     /// Write this binary's man page and shell completions under DIR (what `make deb` ships)
     #[arg(long, hide = true, value_name = "DIR")]
     pub generate_docs: Option<PathBuf>,
@@ -71,6 +78,10 @@ pub enum Command {
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
     },
+    /// Ask for a run of a job now, and follow it (show, wait, cancel, list)
+    Request(crate::request::RequestArgs),
+    /// Run the queued requests, then exit (what upstox-jobs-dispatch.service runs)
+    Dispatch,
     /// Report a failed unit by email and Telegram (what upstox-job-failure@.service runs)
     NotifyFailure {
         /// The unit that failed, e.g. upstox-market-sync.service
