@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::schedule;
 
+mod api;
 mod backups;
 mod http;
 mod metrics;
@@ -18,6 +19,7 @@ mod notify;
 mod position;
 mod providers;
 
+pub use api::ApiConfig;
 pub use backups::BackupsConfig;
 use http::check;
 pub use http::{HostConfig, HttpConfig};
@@ -72,6 +74,8 @@ pub struct Config<J> {
     pub metrics: MetricsConfig,
     /// `[backups]`: where the database backups are.
     pub backups: BackupsConfig,
+    /// `[api]`: the HTTP API and status page.
+    pub api: ApiConfig,
     /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
     pub providers: ProvidersConfig,
     /// `[jobs.<this job>]`.
@@ -146,6 +150,8 @@ struct FileLayout {
     metrics: MetricsConfig,
     #[serde(default)]
     backups: BackupsConfig,
+    #[serde(default)]
+    api: ApiConfig,
     #[serde(default)]
     providers: FileProviders,
     #[serde(default)]
@@ -222,6 +228,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         .validate()
         .and(layout.database.validate())
         .and(layout.backups.validate())
+        .and(layout.api.validate())
         .map_err(|e| ConfigError::new(file, e))?;
     for (name, url) in &layout.pings {
         if !schedule::names().contains(&name.as_str()) {
@@ -343,6 +350,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         pings: layout.pings,
         metrics: layout.metrics,
         backups: layout.backups,
+        api: layout.api,
         providers,
         job: job_config.unwrap_or_default(),
         deadline,
@@ -398,6 +406,7 @@ impl<J: Default> Config<J> {
             pings: BTreeMap::new(),
             metrics: MetricsConfig::default(),
             backups: BackupsConfig::default(),
+            api: ApiConfig::default(),
             providers: ProvidersConfig::default(),
             job: J::default(),
             deadline: None,

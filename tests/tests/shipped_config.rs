@@ -80,6 +80,8 @@ fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
         documented.database.busy_timeout_secs,
         defaults.database.busy_timeout_secs
     );
+    assert_eq!(as_shipped.api, defaults.api);
+    assert_eq!(documented.api, defaults.api);
     // Unset means the collector's directory when it exists: the line documents which.
     assert_eq!(as_shipped.metrics.textfile_dir, None);
     assert_eq!(defaults.metrics.textfile_dir, None);

@@ -30,7 +30,8 @@ const AFTER_HELP: &str = "\
 Examples:
   upstox-jobs status                       the state of every job at a glance
   upstox-jobs runs --failed --since 7d     what failed this week
-  upstox-jobs runs --job nse-index-update  the history of one job";
+  upstox-jobs runs --job nse-index-update  the history of one job
+  upstox-jobs api --listen 127.0.0.1:8765  the HTTP API and status page, by hand";
 
 /// See what the upstox-jobs background jobs did, whether any stopped running, and when each
 /// runs next.
@@ -70,6 +71,25 @@ pub enum Command {
         /// At most this many
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+    },
+    /// Serve the HTTP API and the status page (what upstox-jobs-api.service runs)
+    ///
+    /// upstox-jobs-api.socket listens on 127.0.0.1:8765 and starts the service on the first
+    /// connection; it serves on the socket systemd passes (LISTEN_FDS) and exits after
+    /// [api] idle_secs (300) without a request. By hand or in a test, --listen binds an
+    /// address instead.
+    ///
+    /// Routes: GET / (the status page), GET /metrics (Prometheus text), GET /v1/jobs (what
+    /// `status` shows, as JSON), GET /openapi.json (the OpenAPI document, also in
+    /// /usr/share/upstox-jobs/openapi.json). Every route but / and /metrics (see [api]
+    /// public_page, public_metrics) needs `Authorization: Bearer TOKEN`, the credential
+    /// api-token: /etc/upstox-jobs/api-token under systemd, made at install and readable by
+    /// group upstox, else the file [credentials] api-token names. Bodies over [api]
+    /// max_body_bytes (64 KiB) are refused with 413; every error is JSON, {"error", "hint"}.
+    Api {
+        /// Listen on this address instead of systemd's socket (by hand, in tests)
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Report a failed unit by email and Telegram (what upstox-job-failure@.service runs)
     NotifyFailure {

@@ -5,7 +5,9 @@
 //! - [`timers`]: next runs from systemd
 //! - [`runs`]: the run history
 //! - [`failure`]: the report of a failed unit, by email and Telegram
+//! - [`api`]: the socket-activated HTTP API and status page
 
+pub mod api;
 pub mod cli;
 pub mod failure;
 pub mod runs;
@@ -59,21 +61,18 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
             let conn = common::db::open(&db, busy, &common::schemas::COMMON)?;
             failure::run(&config, &conn, unit)
         }
+        Command::Api { listen } => {
+            let (config, db) = locate(cli, harness::Access::Read)?;
+            let data_dir = db.parent().map(PathBuf::from).unwrap_or_default();
+            api::run(&config, db, data_dir, *listen)
+        }
         Command::Status => {
             let (config, db, conn) = open(cli)?;
             let mut calendar = TradingCalendar::load(&config.calendar.holidays_file)?;
             if let Some(c) = &conn {
                 calendar = calendar.with_table(c)?;
             }
-            let systemd = timers::systemd_running();
-            let next = |job: &str| {
-                if systemd {
-                    timers::next_run(job)
-                } else {
-                    timers::NextRun::NoSystemd
-                }
-            };
-            let statuses = status::collect(conn.as_ref(), Utc::now(), &calendar, &next)?;
+            let statuses = status::current(conn.as_ref(), &calendar, Utc::now())?;
             let mut notes = Vec::new();
             let today = common::calendar::today(harness::market_now(Utc::now()));
             if !calendar.covers_days(today, CALENDAR_AHEAD_DAYS) {
@@ -90,7 +89,7 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
                     db.display()
                 ));
             }
-            if !systemd {
+            if !timers::systemd_running() {
                 notes.push(
                     "systemd is not running here: next runs unknown; the rest is from the database"
                         .to_string(),
