@@ -157,6 +157,36 @@ in_box systemctl start upstox-db-maintenance.service >/dev/null 2>&1
 check "the db-maintenance service then succeeds" \
   test "$(sql "SELECT status FROM job_runs WHERE job = 'db-maintenance' ORDER BY id DESC LIMIT 1")" = succeeded
 
+# Runs on demand (issue 17): the path unit is enabled and active from the install; a desk
+# user in group upstox drops a request file in the spool (hidden name, then rename) and the
+# path unit's dispatcher runs it in the sandbox as user upstox, linked in job_runs and with
+# REQUEST_ID in the journal; `upstox-jobs request … --wait` from a shell waits for its result;
+# a refused file lands in rejected/ with its reason.
+spool=/var/spool/upstox-jobs/requests
+check "upstox-jobs-dispatch.path is enabled and active after install" \
+  test "$(in_box systemctl is-enabled upstox-jobs-dispatch.path) $(in_box systemctl is-active upstox-jobs-dispatch.path)" = "enabled active"
+check "install made $spool: owner root, group upstox, mode 2770" \
+  test "$(in_box stat -c '%U %G %a' $spool)" = "root upstox 2770"
+in_box runuser -u desk -- sh -c "printf '%s' '{\"job\": \"db-backup\", \"requested_by\": \"desk-app\"}' > $spool/.e2e.json.tmp && mv $spool/.e2e.json.tmp $spool/e2e.json"
+for _ in $(seq 100); do
+  [ "$(sql "SELECT state FROM job_requests WHERE requested_by = 'desk-app'")" = succeeded ] && break
+  sleep 0.2
+done
+spooled=$(sql "SELECT id FROM job_requests WHERE requested_by = 'desk-app'")
+check "a desk user's spool file ran as request $spooled and succeeded, the file taken" \
+  test "$(sql "SELECT state || ' ' || origin FROM job_requests WHERE id = '$spooled'") $(in_box sh -c "ls $spool | wc -l")" = "succeeded spool 1"
+check "... run by the dispatcher service as user upstox, its job_runs row linked" \
+  test "$(sql "SELECT count(*) FROM job_runs WHERE request_id = '$spooled' AND status = 'succeeded'") $(in_box journalctl -q -o cat --output-fields=_UID -t upstox-db-backup REQUEST_ID=$spooled | sort -u)" = "1 $(in_box id -u upstox)"
+check "... with REQUEST_ID on its journal lines" \
+  contains "backed up and verified" "$(in_box journalctl -q -o cat -t upstox-db-backup REQUEST_ID=$spooled)"
+waited=$(in_box runuser -u desk -- timeout 120 upstox-jobs request db-backup --wait --timeout 100 2>&1; echo "exit $?")
+check "upstox-jobs request --wait by a desk user waits for the result: succeeded, exit 0" \
+  lines_in "$waited" "  state     succeeded (attempt 1)" "exit 0" || echo "$waited"
+in_box runuser -u desk -- sh -c "echo '{\"job\": \"sync\", \"requested_by\": \"desk\"}' > $spool/.bad.json.tmp && mv $spool/.bad.json.tmp $spool/bad.json"
+for _ in $(seq 50); do in_box test -e $spool/rejected/bad.json.error && break; sleep 0.2; done
+check "a refused spool file is moved to rejected/ with its reason" \
+  contains "is not a job" "$(in_box cat $spool/rejected/bad.json.error)"
+
 # The jobs of issues 14-16, as their timers start them, in the sandbox, against loopback answers
 # in the sources' formats: the exchanges' announcements typed and stored with the holiday
 # list, a feed's articles stored and scored, and performance-analytics' run recorded (with no

@@ -18,6 +18,7 @@ mod metrics;
 mod notify;
 mod position;
 mod providers;
+mod requests;
 
 pub use api::ApiConfig;
 pub use backups::BackupsConfig;
@@ -28,6 +29,7 @@ pub use notify::{EmailConfig, NotifyConfig, SmtpSecurity, TelegramConfig};
 pub use providers::{
     Limit, ProvidersConfig, UpstoxConfig, YahooConfig, upstox_standard, validate_limits,
 };
+pub use requests::{DEFAULT_SPOOL_DIR, OnDemand, RequestsConfig};
 
 /// Where the configuration is read from when neither `--config` nor the environment says.
 pub const DEFAULT_PATH: &str = "/etc/upstox-jobs/config.toml";
@@ -78,6 +80,8 @@ pub struct Config<J> {
     pub api: ApiConfig,
     /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
     pub providers: ProvidersConfig,
+    /// `[requests]`: runs asked for on demand.
+    pub requests: RequestsConfig,
     /// `[jobs.<this job>]`.
     pub job: J,
     /// `[jobs.<this job>] deadline_secs`, when set: see [`Config::deadline_secs`].
@@ -155,6 +159,8 @@ struct FileLayout {
     #[serde(default)]
     providers: FileProviders,
     #[serde(default)]
+    requests: RequestsConfig,
+    #[serde(default)]
     jobs: BTreeMap<String, toml::Table>,
 }
 
@@ -229,6 +235,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         .and(layout.database.validate())
         .and(layout.backups.validate())
         .and(layout.api.validate())
+        .and(layout.requests.validate())
         .map_err(|e| ConfigError::new(file, e))?;
     for (name, url) in &layout.pings {
         if !schedule::names().contains(&name.as_str()) {
@@ -352,6 +359,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         backups: layout.backups,
         api: layout.api,
         providers,
+        requests: layout.requests,
         job: job_config.unwrap_or_default(),
         deadline,
         deprecated,
@@ -408,6 +416,7 @@ impl<J: Default> Config<J> {
             backups: BackupsConfig::default(),
             api: ApiConfig::default(),
             providers: ProvidersConfig::default(),
+            requests: RequestsConfig::default(),
             job: J::default(),
             deadline: None,
             deprecated: Vec::new(),

@@ -6,6 +6,7 @@
 //! - [`backups`]: backup files, their names and manifests, shared by db-backup and db-maintenance
 //! - [`db`], [`schemas`] and [`runs`]: opening SQLite files, per-owner migrations, the `job_runs` table
 //! - [`disk`]: free space on a file system, before a job writes a whole copy of a database
+//! - [`requests`]: runs asked for on demand (CLI, spool, HTTP) and the dispatcher's queue
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`budget`]: a provider's request limits, kept across processes
 //! - [`logging`]: journald, text or JSON
@@ -37,6 +38,7 @@ pub mod market;
 pub mod metrics;
 pub mod notify;
 pub mod redaction;
+pub mod requests;
 pub mod runs;
 pub mod schedule;
 pub mod schemas;

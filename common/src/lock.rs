@@ -149,6 +149,33 @@ impl JobLock {
         }
     }
 
+    /// Who holds the lock at `path`, without taking it: `None` when it is free (or its file
+    /// does not exist yet). Looks with a shared lock on a read-only handle, so the file and
+    /// any note in it are left as they are.
+    pub fn holder(path: &Path) -> Result<Option<String>, LockError> {
+        let io = |error| LockError::Io {
+            path: path.to_path_buf(),
+            error,
+        };
+        let mut file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => Ok(None),
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                Ok(Some(match text.trim() {
+                    "" => "a process that has just started".to_string(),
+                    t => t.to_string(),
+                }))
+            }
+            Err(TryLockError::Error(e)) => Err(io(e)),
+        }
+    }
+
     /// What the previous holder left for this one with [`JobLock::leave_note`], if anything.
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
@@ -220,6 +247,27 @@ mod tests {
         drop(first);
         let second = JobLock::acquire(&path, "pid 43").unwrap();
         assert_eq!(second.note(), None, "a released lock leaves nothing");
+    }
+
+    #[test]
+    fn holder_names_who_holds_it_without_taking_it_or_touching_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locks/job.lock");
+        assert_eq!(JobLock::holder(&path).unwrap(), None, "no file yet");
+        let mut first = JobLock::acquire(&path, "pid 42 on desk1").unwrap();
+        assert_eq!(
+            JobLock::holder(&path).unwrap().as_deref(),
+            Some("pid 42 on desk1")
+        );
+        first.leave_note("unrecorded end of run 7").unwrap();
+        drop(first);
+        assert_eq!(JobLock::holder(&path).unwrap(), None);
+        let next = JobLock::acquire(&path, "pid 43").unwrap();
+        assert_eq!(
+            next.note(),
+            Some("unrecorded end of run 7"),
+            "the note is kept"
+        );
     }
 
     #[test]

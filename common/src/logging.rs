@@ -30,8 +30,15 @@ pub enum LogFormat {
 /// Sets up the global subscriber; returns the format actually in use.
 ///
 /// `verbosity` is 0 for the default (info), positive for `-v`s, negative for `-q`s.
-/// `RUST_LOG`, when set, overrides it. `job` is attached to every journal entry as `JOB=`.
-pub fn init(format: LogFormat, verbosity: i8, identifier: &str, job: &str) -> LogFormat {
+/// `RUST_LOG`, when set, overrides it. `job` is attached to every journal entry as `JOB=`,
+/// and `request`, when the run carries one out, as `REQUEST_ID=`.
+pub fn init(
+    format: LogFormat,
+    verbosity: i8,
+    identifier: &str,
+    job: &str,
+    request: Option<&str>,
+) -> LogFormat {
     let level = match verbosity {
         i8::MIN..=-2 => "error",
         -1 => "warn",
@@ -66,7 +73,11 @@ pub fn init(format: LogFormat, verbosity: i8, identifier: &str, job: &str) -> Lo
                         debug: tracing_journald::Priority::Debug,
                         ..tracing_journald::PriorityMappings::new()
                     })
-                    .with_custom_fields([("JOB", job)]);
+                    .with_custom_fields(
+                        [("JOB", job)]
+                            .into_iter()
+                            .chain(request.map(|r| ("REQUEST_ID", r))),
+                    );
                 tracing_subscriber::registry()
                     .with(filter())
                     .with(Redacted::new(layer))

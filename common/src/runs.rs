@@ -9,11 +9,13 @@ use rusqlite::{Connection, params};
 use crate::db::{Adopted, Schema};
 use crate::redaction::redact;
 
-/// The `job_runs` table. Its own component since the bookkeeping tables were split by
-/// owner; `IF NOT EXISTS` because a database from before has it from the `common` component.
+/// The `job_runs` table, and from migration 2 the `job_requests` a run may carry out
+/// (`crate::requests`). Its own component since the bookkeeping tables were split by owner;
+/// `IF NOT EXISTS` because a database from before has it from the `common` component.
 pub const SCHEMA: Schema = Schema {
     component: "runs",
-    migrations: &["CREATE TABLE IF NOT EXISTS job_runs (
+    migrations: &[
+        "CREATE TABLE IF NOT EXISTS job_runs (
             id INTEGER PRIMARY KEY,
             job TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN
@@ -31,7 +33,9 @@ pub const SCHEMA: Schema = Schema {
             host TEXT NOT NULL,
             invocation_id TEXT
         );
-        CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, started_at);"],
+        CREATE INDEX IF NOT EXISTS job_runs_by_job ON job_runs (job, started_at);",
+        crate::requests::store::MIGRATION,
+    ],
     adopted: Some(Adopted {
         from: "common",
         version: 1,
@@ -188,6 +192,24 @@ pub fn start(conn: &Connection, who: &RunIdentity, now: DateTime<Utc>) -> rusqli
         ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Links run `id` to the request it runs (`--request`).
+pub fn link_request(conn: &Connection, id: i64, request: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE job_runs SET request_id = ?2 WHERE id = ?1",
+        params![id, request],
+    )
+    .map(drop)
+}
+
+/// Records what run `id` produced for a person to open (a report's chart path).
+pub fn record_output(conn: &Connection, id: i64, output: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE job_runs SET output = ?2 WHERE id = ?1",
+        params![id, output],
+    )
+    .map(drop)
 }
 
 /// Records the end of run `id`, with any secret in its summary or error replaced by its name.

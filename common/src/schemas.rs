@@ -3,7 +3,7 @@
 
 use crate::db::Schema;
 
-/// `job_runs`, `market_holidays`, `notification_outbox` and `api_requests`, in migration order.
+/// `job_runs` (with `job_requests`), `market_holidays`, `notification_outbox` and `api_requests`, in migration order.
 pub const COMMON: [Schema; 4] = [
     crate::runs::SCHEMA,
     crate::calendar::SCHEMA,

@@ -17,6 +17,7 @@ pub mod news;
 pub mod nse;
 pub mod performance;
 pub mod probe;
+pub mod requests;
 pub mod run;
 pub mod server;
 pub mod smtp;

@@ -142,6 +142,20 @@ impl Maintenance {
             .unwrap();
     }
 
+    /// A `job_requests` row of db-backup in `state`, created a year before [`now`] and
+    /// finished at `finished` (or not).
+    pub fn job_request(&self, state: &str, finished: Option<DateTime<Utc>>) {
+        let stamp = common::runs::timestamp;
+        self.db()
+            .execute(
+                "INSERT INTO job_requests (job, args, requested_by, origin, state, created_at,
+                     finished_at)
+                 VALUES ('db-backup', '[]', 'alice', 'cli', ?1, ?2, ?3)",
+                params![state, stamp(ago(365, 0)), finished.map(stamp)],
+            )
+            .unwrap();
+    }
+
     /// A gap of `instrument`'s 1-minute bars from `from`, `status`, last updated at `updated`.
     pub fn gap(&self, instrument: &str, from: DateTime<Utc>, status: &str, updated: DateTime<Utc>) {
         self.db()

@@ -82,6 +82,15 @@ fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
     );
     assert_eq!(as_shipped.api, defaults.api);
     assert_eq!(documented.api, defaults.api);
+    assert_eq!(as_shipped.requests, defaults.requests);
+    // The example table of one job's flags is the one key switched on that is not a default.
+    let mut documented_requests = documented.requests.clone();
+    let example = documented_requests
+        .job
+        .remove("market-sync")
+        .expect("[requests.job.market-sync] is documented");
+    assert_eq!(example.max_run_secs, Some(3000.0));
+    assert_eq!(documented_requests, defaults.requests);
     // Unset means the collector's directory when it exists: the line documents which.
     assert_eq!(as_shipped.metrics.textfile_dir, None);
     assert_eq!(defaults.metrics.textfile_dir, None);

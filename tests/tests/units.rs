@@ -91,6 +91,7 @@ fn staged_without_dropins() -> tempfile::TempDir {
     for unit in units("service")
         .into_iter()
         .chain(units("timer"))
+        .chain(units("path"))
         .chain(units("socket"))
     {
         let body = text(&unit).replace("/usr/bin/", &format!("{}/", bin_dir().display()));
@@ -309,6 +310,8 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
         ("upstox-market-sync.service", 3600),
         ("upstox-alert-scan.service", 60),
         ("upstox-news-sentiment.service", 30 * 60),
+        // Started by its path unit, not a timer: a hung dispatcher must not outlive a day.
+        ("upstox-jobs-dispatch.service", 24 * 3600),
     ];
     for service in jobs_services() {
         let body = text(&service);

@@ -107,6 +107,16 @@ impl Job for DbBackup {
                 }
             }
         }
+        // What a person asking for the run opens: the one backup made, or their directory.
+        match made.as_slice() {
+            [] => {}
+            [one] => ctx.output(
+                dir.join(backups::BackupName::new(&one.database, one.taken_at).file_name())
+                    .display()
+                    .to_string(),
+            ),
+            _ => ctx.output(dir.display().to_string()),
+        }
         let complete = !failed && !ctx.stop_requested();
         let removed = if complete {
             prune_all(ctx, &dir, &present, &cfg.keep(), "")

@@ -186,6 +186,7 @@ fn maintain(
     if db.is_market_data {
         let purge = Purge {
             retention: &cfg.retention,
+            requests_days: ctx.config.requests.retention_days,
             now: ctx.now,
         };
         if dry {

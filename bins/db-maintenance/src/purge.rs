@@ -130,6 +130,9 @@ struct Group {
 pub struct Purge<'a> {
     /// How long rows are kept.
     pub retention: &'a Retention,
+    /// How long finished requests are kept (`[requests] retention_days`), unless
+    /// `table_days` names `job_requests`.
+    pub requests_days: u32,
     /// The run's time.
     pub now: DateTime<Utc>,
 }
@@ -208,7 +211,12 @@ impl Purge<'_> {
 
     /// The cutoff of `table`'s rows (of `interval`, for candles), as the table stores times.
     fn cutoff(&self, table: Table, interval: Option<Interval>) -> Value {
-        let days = self.retention.days(table, interval);
+        let days = match table {
+            Table::JobRequests if !self.retention.table_days.contains_key(&table) => {
+                self.requests_days
+            }
+            _ => self.retention.days(table, interval),
+        };
         let at = self
             .now
             .checked_sub_days(Days::new(u64::from(days)))
@@ -383,6 +391,7 @@ mod tests {
         let retention = Retention::default();
         let purge = Purge {
             retention: &retention,
+            requests_days: 7,
             now: now(),
         };
         let five_years = now() - chrono::Duration::days(1825);
@@ -420,6 +429,7 @@ mod tests {
         let retention = Retention::default();
         let purge = Purge {
             retention: &retention,
+            requests_days: 7,
             now: now(),
         };
         assert_eq!(purge.count(&conn).unwrap().total(), 25);

@@ -21,6 +21,9 @@ pub enum Table {
     IvAnalysis,
     /// Finished runs (a `running` row is never purged).
     JobRuns,
+    /// Finished requests, kept `[requests] retention_days` (a queued or running one is never
+    /// purged).
+    JobRequests,
     /// Delivered notifications (one not delivered, or given up, is never purged).
     NotificationOutbox,
     /// The request log of the providers' budgets.
@@ -72,13 +75,14 @@ pub struct Layout {
 
 impl Table {
     /// Every purged table, in the order a run purges them: the large market tables first.
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 10] = [
         Table::Candles,
         Table::Quotes,
         Table::IndexValues,
         Table::OptionChain,
         Table::IvAnalysis,
         Table::JobRuns,
+        Table::JobRequests,
         Table::NotificationOutbox,
         Table::ApiRequests,
         Table::DataGaps,
@@ -92,9 +96,11 @@ impl Table {
             | Table::IndexValues
             | Table::OptionChain
             | Table::IvAnalysis => Kind::MarketData,
-            Table::JobRuns | Table::NotificationOutbox | Table::ApiRequests | Table::DataGaps => {
-                Kind::Operational
-            }
+            Table::JobRuns
+            | Table::JobRequests
+            | Table::NotificationOutbox
+            | Table::ApiRequests
+            | Table::DataGaps => Kind::Operational,
         }
     }
 
@@ -140,6 +146,15 @@ impl Table {
                 "started_at",
                 Timestamp,
                 "status <> 'running'",
+            ),
+            // By the `job_requests_finished` index; a request not finished has no finish.
+            Table::JobRequests => layout(
+                "job_requests",
+                &[],
+                "id",
+                "finished_at",
+                Timestamp,
+                "finished_at IS NOT NULL",
             ),
             // By the partial index of delivered messages; the others are never purged.
             Table::NotificationOutbox => layout(

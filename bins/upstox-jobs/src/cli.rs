@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use common::Exit;
+use common::logging::LogFormat;
 
 /// What `upstox-jobs` exits with: a subset of the jobs' codes, meaning what they mean here.
 pub const EXITS: [(Exit, &str); 6] = [
@@ -12,16 +13,22 @@ pub const EXITS: [(Exit, &str); 6] = [
     ),
     (
         Exit::Failure,
-        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet",
+        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet; \
+         request --wait, request wait: the request did not succeed; request show, cancel: no such \
+         request, or it has finished",
     ),
-    (Exit::Usage, "bad command line"),
+    (
+        Exit::Usage,
+        "bad command line; request: the job's own command line refused the arguments",
+    ),
     (
         Exit::IoErr,
         "the database cannot be read, or notify-failure could not queue the report",
     ),
     (
         Exit::TempFail,
-        "notify-failure: the database was busy; the report was not queued",
+        "notify-failure: the database was busy; the report was not queued; request wait: \
+         --timeout passed first (the request goes on)",
     ),
     (Exit::Config, "configuration error"),
 ];
@@ -31,6 +38,8 @@ Examples:
   upstox-jobs status                       the state of every job at a glance
   upstox-jobs runs --failed --since 7d     what failed this week
   upstox-jobs runs --job nse-index-update  the history of one job
+  upstox-jobs request market-sync --wait -- --symbols INFY,TCS --force
+                                           sync two symbols now, and wait for the result
   upstox-jobs api --listen 127.0.0.1:8765  the HTTP API and status page, by hand";
 
 /// See what the upstox-jobs background jobs did, whether any stopped running, and when each
@@ -44,6 +53,10 @@ pub struct Cli {
     /// Directory of market_data.db [default: as the jobs find it]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Where the log lines of request and dispatch go: the journal under systemd, text on a
+    /// terminal, or JSON
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
+    pub log_format: LogFormat,
     /// Write this binary's man page and shell completions under DIR (what `make deb` ships)
     #[arg(long, hide = true, value_name = "DIR")]
     pub generate_docs: Option<PathBuf>,
@@ -91,6 +104,10 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Ask for a run of a job now, and follow it: `request JOB -- ARGS…`, `request show ID`
+    Request(crate::request::RequestArgs),
+    /// Run the queued requests, then exit (what upstox-jobs-dispatch.service runs)
+    Dispatch,
     /// Report a failed unit by email and Telegram (what upstox-job-failure@.service runs)
     NotifyFailure {
         /// The unit that failed, e.g. upstox-market-sync.service

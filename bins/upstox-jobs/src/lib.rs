@@ -5,11 +5,15 @@
 //! - [`timers`]: next runs from systemd
 //! - [`runs`]: the run history
 //! - [`failure`]: the report of a failed unit, by email and Telegram
+//! - [`request`]: runs asked for from a shell, and following them
+//! - [`dispatch`]: the dispatcher that runs the requests
 //! - [`api`]: the socket-activated HTTP API and status page
 
 pub mod api;
 pub mod cli;
+pub mod dispatch;
 pub mod failure;
+pub mod request;
 pub mod runs;
 pub mod status;
 pub mod timers;
@@ -25,6 +29,8 @@ use common::Exit;
 use common::calendar::TradingCalendar;
 use common::config::{self, Config, ConfigPath};
 use common::harness::{self, Fatal};
+use common::logging;
+use common::requests::Requests;
 use rusqlite::Connection;
 use serde::de::IgnoredAny;
 
@@ -55,6 +61,21 @@ const CALENDAR_AHEAD_DAYS: u32 = 30;
 
 fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
     match command {
+        Command::Request(args) => {
+            logging::init(cli.log_format, 0, "upstox-jobs", "request", None);
+            let (ctx, _) = requests_at(cli)?;
+            request::run(&ctx, args)
+        }
+        Command::Dispatch => {
+            logging::init(cli.log_format, 0, "upstox-jobs-dispatch", "dispatch", None);
+            let (ctx, data_dir) = requests_at(cli)?;
+            let launcher = dispatch::Launcher {
+                bin_dir: ctx.bin_dir.clone(),
+                data_dir,
+                config: cli.config.clone(),
+            };
+            dispatch::run(&ctx, &launcher)
+        }
         Command::NotifyFailure { unit } => {
             let (config, db) = locate(cli, harness::Access::Write)?;
             let busy = Duration::from_secs_f64(config.database.busy_timeout_secs);
@@ -149,6 +170,18 @@ fn locate(cli: &Cli, access: harness::Access) -> anyhow::Result<(Config<IgnoredA
     let dir =
         harness::resolve_data_dir(cli.data_dir.as_deref(), config.data_dir.as_deref(), access)?;
     Ok((config, dir.join(common::db::MARKET_DATA_DB)))
+}
+
+/// What requests need, and the data directory (which a desk user in group upstox writes).
+fn requests_at(cli: &Cli) -> anyhow::Result<(Requests, PathBuf)> {
+    let path = ConfigPath::from_flag(cli.config.as_deref());
+    let config: Config<IgnoredAny> = config::load(&path, "")?;
+    let dir = harness::resolve_data_dir(
+        cli.data_dir.as_deref(),
+        config.data_dir.as_deref(),
+        harness::Access::Write,
+    )?;
+    Ok((Requests::new(&config, &dir), dir))
 }
 
 /// The configuration, the database's path, and the database read-only if it exists. No

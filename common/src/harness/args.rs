@@ -30,6 +30,14 @@ pub struct CommonArgs {
     /// Where log lines go: the journal under systemd, text on a terminal, or JSON
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Auto, value_name = "FORMAT")]
     pub log_format: LogFormat,
+    /// Check the command line and exit: 0 when it asks for a run, 2 with the usage when not
+    /// (how a request's arguments are checked before it is accepted)
+    #[arg(long, global = true, hide = true)]
+    pub check_args: bool,
+    /// The request this run carries out (the dispatcher sets it): linked in job_runs and
+    /// written as REQUEST_ID on every journal line
+    #[arg(long, global = true, hide = true, value_name = "ID")]
+    pub request: Option<crate::requests::RequestId>,
     /// Write this binary's man page and shell completions under DIR (what `make deb` ships)
     #[arg(long, hide = true, value_name = "DIR")]
     pub generate_docs: Option<PathBuf>,

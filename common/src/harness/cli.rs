@@ -53,7 +53,8 @@ fn command<C: Cli>() -> clap::Command {
 }
 
 /// Runs the binary whose command line is `C`: parses it (exit 2 on a bad one), renders its
-/// docs for `--generate-docs DIR`, checks the request, then runs the job or the command.
+/// docs for `--generate-docs DIR`, checks the request, then runs the job or the command; with
+/// `--check-args`, stops after the checks (0 for a run, 2 for anything else).
 pub fn main<C: Cli>() -> ExitCode {
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
@@ -65,11 +66,20 @@ pub fn main<C: Cli>() -> ExitCode {
     if let Some(dir) = cli.common().generate_docs.clone() {
         return docs::install(C::command(), &job_exits(), &dir);
     }
+    let cli_checks_only = cli.common().check_args;
     let today = calendar::today(market_now(Utc::now()));
     match cli.invocation(today) {
         Err(message) => definition
             .clone()
             .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit(),
+        Ok(Invocation::Run(..)) if cli_checks_only => ExitCode::SUCCESS,
+        Ok(Invocation::Command(..)) if cli_checks_only => definition
+            .clone()
+            .error(
+                clap::error::ErrorKind::InvalidSubcommand,
+                "only a run of the job can be asked for on demand, not one of its commands",
+            )
             .exit(),
         Ok(Invocation::Run(job, args)) => run_job(&args, job).into(),
         Ok(Invocation::Command(command, args)) => {

@@ -43,6 +43,8 @@ pub struct Context<C> {
     pub(crate) planned: Option<Vec<String>>,
     /// Why the job stopped taking units, if it stopped before the end.
     pub(crate) stop: Option<Stop>,
+    /// What the run produced for a person to open ([`Context::output`]).
+    pub(crate) output: Option<String>,
 }
 
 /// Why a run stopped taking units before the end.
@@ -94,6 +96,12 @@ impl<C> Context<C> {
             self.stop = Some(Stop::Halted(halt.clone()));
         }
         true
+    }
+
+    /// Records what the run produced for a person to open (a report's chart path): kept in
+    /// its `job_runs` row, where a request's status shows it.
+    pub fn output(&mut self, path: impl Into<String>) {
+        self.output = Some(path.into());
     }
 
     /// Records a unit that completed, with the rows it changed.

@@ -31,11 +31,13 @@ use crate::shutdown::Shutdown;
 /// Runs `job` with `args`: everything DESIGN's "job harness" promises. Returns the exit code.
 pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
     let verbosity = args.verbose as i8 - args.quiet as i8;
+    let request = args.request.map(|r| r.to_string());
     logging::init(
         args.log_format,
         verbosity,
         &format!("upstox-{}", J::NAME),
         J::NAME,
+        request.as_deref(),
     );
     let started = Utc::now();
     // systemd's TimeoutStartSec counts from here.
@@ -93,16 +95,21 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         Err(e) => return fail(db_exit(&e), &e.to_string()),
     };
     let run_id = match &db {
-        Some(conn) if !args.dry_run => match start_row(conn, &who, started, lock.as_ref()) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                let error = UnitError::database(&db_path, e);
-                return fail(
-                    error.exit,
-                    &format!("cannot record the run in job_runs: {}", error.message),
-                );
+        Some(conn) if !args.dry_run => {
+            match start_row(conn, &who, started, lock.as_ref()).and_then(|id| match args.request {
+                Some(request) => runs::link_request(conn, id, request.0).map(|()| id),
+                None => Ok(id),
+            }) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    let error = UnitError::database(&db_path, e);
+                    return fail(
+                        error.exit,
+                        &format!("cannot record the run in job_runs: {}", error.message),
+                    );
+                }
             }
-        },
+        }
         _ => None,
     };
     let budget = Duration::from_secs_f64(config.deadline_secs(J::NAME));
@@ -121,6 +128,7 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
         units: Vec::new(),
         planned: None,
         stop: None,
+        output: None,
     };
     let pinger = (!args.dry_run)
         .then(|| {
@@ -166,6 +174,11 @@ pub(crate) fn run_job<J: Job>(args: &CommonArgs, mut job: J) -> Exit {
             cause,
         };
         record_failed_end(conn, &unrecorded, lock.as_mut());
+    }
+    if let (Some(id), Some(conn), Some(output)) = (run_id, ctx.db.as_ref(), &ctx.output)
+        && let Err(e) = runs::record_output(conn, id, output)
+    {
+        tracing::warn!("cannot record the run's output {output} in job_runs: {e}");
     }
     if let (Some(_), Some(conn)) = (run_id, ctx.db.as_ref()) {
         let target = ctx.config.metrics.target(Path::new(config::COLLECTOR_DIR));
