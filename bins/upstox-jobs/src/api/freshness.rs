@@ -56,7 +56,8 @@ pub fn read(conn: Option<&Connection>, backups: &Path) -> anyhow::Result<Freshne
     Ok(out)
 }
 
-fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+/// Whether table `name` exists (a job or a request made it).
+pub fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
         [name],

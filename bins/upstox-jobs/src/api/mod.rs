@@ -5,6 +5,7 @@
 //! - [`http`]: one HTTP/1.1 exchange, read within bounds
 //! - [`auth`]: the bearer token
 //! - [`routes`]: the route table and what each route answers
+//! - [`requests`]: asking for a run, following it, cancelling it
 //! - [`jobs`]: every job's last run, next run and overdue flag, as `upstox-jobs status` has them
 //! - [`freshness`]: the newest candle, announcement, article and backup
 //! - [`metrics`]: the jobs' Prometheus metrics, as one exposition
@@ -18,6 +19,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
+pub mod requests;
 pub mod routes;
 pub mod server;
 
@@ -29,6 +31,7 @@ use common::Exit;
 use common::calendar::TradingCalendar;
 use common::config::{ApiConfig, Config, MetricsTarget};
 use common::credentials::Secret;
+use common::requests::Requests;
 use rusqlite::Connection;
 use serde::de::IgnoredAny;
 
@@ -49,6 +52,8 @@ pub struct Api {
     pub metrics: MetricsTarget,
     /// The bearer token, if one is configured.
     pub token: Option<Secret>,
+    /// Where requests go and how they are checked.
+    pub requests: Requests,
 }
 
 impl Api {
@@ -88,6 +93,7 @@ pub fn run(
             .metrics
             .target(std::path::Path::new(common::config::COLLECTOR_DIR)),
         token,
+        requests: Requests::new(config, &data_dir),
     };
     eprintln!(
         "upstox-jobs api: serving on {}; exits after {} s without a request",

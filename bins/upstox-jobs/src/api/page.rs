@@ -7,14 +7,18 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use common::calendar::ist_minute;
+use common::requests::RequestView;
 use common::text::Html;
 use rusqlite::Connection;
 
 use super::Api;
 use super::freshness::{self, Freshness};
 use super::http::Response;
-use super::jobs;
+use super::{jobs, requests};
 use crate::status::{self, JobStatus};
+
+/// Requests shown: queued and running first, then the newest finished.
+const REQUESTS_SHOWN: usize = 20;
 
 /// Failed, partial and interrupted runs shown.
 const FAILURES_SHOWN: usize = 10;
@@ -44,6 +48,8 @@ pub struct Status {
     pub jobs: Vec<JobStatus>,
     /// The newest runs that did not succeed.
     pub failures: Vec<Failure>,
+    /// The request queue.
+    pub requests: Vec<RequestView>,
     /// The newest data of each kind.
     pub freshness: Freshness,
 }
@@ -59,6 +65,8 @@ pub fn answer(api: &Api) -> anyhow::Result<Response> {
             .map(last_failures)
             .transpose()?
             .unwrap_or_default(),
+        requests: requests::queued(api, REQUESTS_SHOWN)
+            .map_err(|e| anyhow::anyhow!("{}", e.error))?,
         freshness: freshness::read(conn.as_ref(), &api.backups)?,
     };
     Ok(Response::new(
@@ -125,6 +133,7 @@ pub fn render(s: &Status) -> String {
     );
     jobs_table(&mut out, &s.jobs);
     failures(&mut out, &s.failures);
+    queue(&mut out, &s.requests);
     freshness_list(&mut out, &s.freshness, s.now);
     out.push_str("</body></html>\n");
     out
@@ -199,6 +208,39 @@ fn failures(out: &mut String, failures: &[Failure]) {
     out.push_str("</ul></section>\n");
 }
 
+fn queue(out: &mut String, requests: &[RequestView]) {
+    out.push_str("<section id=\"requests\"><h2>Requests</h2>");
+    if requests.is_empty() {
+        out.push_str("<p class=\"muted\">none</p></section>\n");
+        return;
+    }
+    out.push_str(
+        "<table><thead><tr><th>Request</th><th>State</th><th>Asked by</th>\
+         <th>Asked (IST)</th></tr></thead><tbody>\n",
+    );
+    for r in requests {
+        let class = match r.state.as_str() {
+            "succeeded" => "ok",
+            "queued" | "running" => "warn",
+            _ => "bad",
+        };
+        let args = r.args.join(" ");
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"job\" data-label=\"Request\"><b>#{} {}</b> <span class=\"muted\">{}</span></td>\
+             <td data-label=\"State\"><span class=\"{class}\">{}</span></td>\
+             <td data-label=\"Asked by\">{}</td><td data-label=\"Asked\">{}</td></tr>",
+            r.id,
+            Html(&r.job),
+            Html(&common::text::excerpt(&args, 120)),
+            Html(r.state.as_str()),
+            Html(&r.requested_by),
+            ist_minute(r.created)
+        );
+    }
+    out.push_str("</tbody></table></section>\n");
+}
+
 fn freshness_list(out: &mut String, f: &Freshness, now: DateTime<Utc>) {
     out.push_str("<section id=\"freshness\"><h2>Data freshness</h2><dl>");
     for (what, at) in [
@@ -247,6 +289,7 @@ mod tests {
                 started_at: "2026-11-20T04:00:00Z".into(),
                 error: "<script>alert(1)</script> & \"x\"".into(),
             }],
+            requests: Vec::new(),
             freshness: Freshness::default(),
         });
         assert!(

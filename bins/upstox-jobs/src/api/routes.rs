@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Api;
 use super::http::{Request, Response};
-use super::{auth, jobs, metrics, openapi, page};
+use super::{auth, jobs, metrics, openapi, page, requests};
 
 /// What a route does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,14 @@ pub enum Endpoint {
     Metrics,
     /// Every job's state.
     Jobs,
+    /// Ask for a run.
+    Submit,
+    /// The request queue.
+    Queue,
+    /// One request.
+    Show,
+    /// Cancel a request.
+    Cancel,
 }
 
 /// A route: a method and a path.
@@ -32,7 +40,7 @@ pub struct Route {
 }
 
 /// Every route the server has; the OpenAPI document lists the same (a test checks).
-pub const ROUTES: [Route; 4] = [
+pub const ROUTES: [Route; 8] = [
     Route {
         method: "GET",
         path: "/",
@@ -52,6 +60,26 @@ pub const ROUTES: [Route; 4] = [
         method: "GET",
         path: "/v1/jobs",
         endpoint: Endpoint::Jobs,
+    },
+    Route {
+        method: "POST",
+        path: "/v1/requests",
+        endpoint: Endpoint::Submit,
+    },
+    Route {
+        method: "GET",
+        path: "/v1/requests",
+        endpoint: Endpoint::Queue,
+    },
+    Route {
+        method: "GET",
+        path: "/v1/requests/{id}",
+        endpoint: Endpoint::Show,
+    },
+    Route {
+        method: "DELETE",
+        path: "/v1/requests/{id}",
+        endpoint: Endpoint::Cancel,
     },
 ];
 
@@ -145,13 +173,18 @@ fn public(api: &Api, endpoint: Endpoint) -> bool {
     match endpoint {
         Endpoint::Page => api.config.public_page,
         Endpoint::Metrics => api.config.public_metrics,
-        Endpoint::OpenApi | Endpoint::Jobs => false,
+        Endpoint::OpenApi
+        | Endpoint::Jobs
+        | Endpoint::Submit
+        | Endpoint::Queue
+        | Endpoint::Show
+        | Endpoint::Cancel => false,
     }
 }
 
 /// The answer to `request`.
 pub fn handle(api: &Api, request: &Request) -> Response {
-    let (endpoint, _id) = match find(&request.method, &request.path) {
+    let (endpoint, id) = match find(&request.method, &request.path) {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -162,13 +195,19 @@ pub fn handle(api: &Api, request: &Request) -> Response {
             .response()
             .with_header("WWW-Authenticate", "Bearer realm=\"upstox-jobs\"");
     }
+    let internal = |e: anyhow::Error| ApiError::internal(&e);
+    let segment = id.unwrap_or_default();
     let answer = match endpoint {
-        Endpoint::Page => page::answer(api),
+        Endpoint::Page => page::answer(api).map_err(internal),
         Endpoint::OpenApi => Ok(openapi::answer()),
-        Endpoint::Metrics => metrics::answer(api),
-        Endpoint::Jobs => jobs::answer(api),
+        Endpoint::Metrics => metrics::answer(api).map_err(internal),
+        Endpoint::Jobs => jobs::answer(api).map_err(internal),
+        Endpoint::Submit => requests::submit(api, request),
+        Endpoint::Queue => requests::list(api),
+        Endpoint::Show => requests::show(api, segment),
+        Endpoint::Cancel => requests::cancel(api, segment),
     };
-    answer.unwrap_or_else(|e| ApiError::internal(&e).response())
+    answer.unwrap_or_else(|e| e.response())
 }
 
 #[cfg(test)]
