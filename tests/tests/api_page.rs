@@ -1,7 +1,8 @@
 //! The status page in a real browser: Debian's chromium, headless, loads the page the API
 //! serves on loopback; the DOM it builds shows every job, the last failures with their error
-//! (escaped: a stored `<b>` is text, not markup), and the data freshness; a screenshot at a
-//! phone's size is taken for a person to look at (its path is printed).
+//! (escaped: a stored `<b>` is text, not markup), the request queue and the data freshness;
+//! screenshots at a phone's width, its screen and the whole page, are taken for a person to
+//! look at (their paths are printed).
 //! Skips, saying so, where chromium is not installed (`apt-get install chromium`).
 
 use std::path::{Path, PathBuf};
@@ -41,9 +42,13 @@ fn world() -> (FixtureServer, Sandbox) {
     )
     .unwrap();
     let sandbox = Sandbox::new("");
+    let spool = sandbox.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
     let jobs_config = format!(
-        "[http]\nrequests_per_second = 1000\nretries = 0\n[jobs.nse-index-update]\nbase_url = \"{}\"\n",
-        server.url()
+        "[http]\nrequests_per_second = 1000\nretries = 0\n[jobs.nse-index-update]\nbase_url = \"{}\"\n\
+         [requests]\nspool_dir = \"{}\"\n",
+        server.url(),
+        spool.display()
     );
     sandbox.write_config(&format!("{jobs_config}{}", api::config(sandbox.path(), "")));
     assert_eq!(
@@ -85,6 +90,12 @@ fn the_page_renders_in_chromium_with_every_job_its_failures_and_freshness() {
     }
     let (_fixtures, sandbox) = world();
     let server = ApiServer::start(&sandbox);
+    let asked = server.send(
+        "POST",
+        "/v1/requests",
+        Some(r#"{"job": "db-backup", "args": [], "requested_by": "risk <app>"}"#),
+    );
+    assert_eq!(asked.status, 202, "{}", asked.body);
     let url = format!("http://{}/", server.addr());
     let profile = tempfile::tempdir().unwrap();
 
@@ -109,6 +120,9 @@ fn the_page_renders_in_chromium_with_every_job_its_failures_and_freshness() {
         "{dom}"
     );
     assert!(dom.contains("HTTP 403") || dom.contains("403"), "{dom}");
+    assert!(dom.contains("<b>#1 db-backup</b>"), "{dom}");
+    assert!(dom.contains("risk &lt;app&gt;"), "{dom}");
+    assert!(dom.contains(">queued<"), "{dom}");
     for what in [
         "Newest candle",
         "Newest announcement",
@@ -119,30 +133,31 @@ fn the_page_renders_in_chromium_with_every_job_its_failures_and_freshness() {
     }
     assert!(!dom.contains("<script"), "{dom}");
 
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("api-page-phone.png");
-    let _ = std::fs::remove_file(&shot);
-    let out = chromium(
-        profile.path(),
-        &[
-            "--window-size=390,844",
-            &format!("--screenshot={}", shot.display()),
-            &url,
-        ],
-    );
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&shot).unwrap_or_else(|e| {
-            panic!(
-                "no screenshot at {} ({e}): {}",
-                shot.display(),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        }),
-    ));
-    let info = decoder.read_info().unwrap();
-    assert_eq!(
-        (info.info().width, info.info().height),
-        (390, 844),
-        "phone-sized"
-    );
-    eprintln!("the page as a phone shows it: {}", shot.display());
+    for (name, height) in [
+        ("api-page-phone.png", 844),
+        ("api-page-phone-whole.png", 2400),
+    ] {
+        let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::remove_file(&shot);
+        let out = chromium(
+            profile.path(),
+            &[
+                &format!("--window-size=390,{height}"),
+                &format!("--screenshot={}", shot.display()),
+                &url,
+            ],
+        );
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(&shot).unwrap_or_else(|e| {
+                panic!(
+                    "no screenshot at {} ({e}): {}",
+                    shot.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            }),
+        ));
+        let info = decoder.read_info().unwrap();
+        assert_eq!((info.info().width, info.info().height), (390, height));
+        eprintln!("the page at a phone's width: {}", shot.display());
+    }
 }

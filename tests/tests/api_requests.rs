@@ -119,7 +119,10 @@ fn an_unknown_job_or_flag_is_400_with_the_jobs_usage() {
             .unwrap()
             .is_empty()
     );
-    assert!(!w.sandbox.db_path().exists(), "a refused request wrote nothing");
+    assert!(
+        !w.sandbox.db_path().exists(),
+        "a refused request wrote nothing"
+    );
 }
 
 #[test]
