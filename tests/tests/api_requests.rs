@@ -1,4 +1,5 @@
-//! Requests through the HTTP API, run by the dispatcher as the CLI's are: one that succeeds,
+//! Requests through the HTTP API, run by the dispatcher as the CLI's are: one that succeeds
+//! (the page and `status` working on the database it made before any job ran),
 //! one that fails, ones refused at once (400, the job's usage in the error), one cancelled
 //! while queued and one while running, and 100 sent at once, all accepted and each run once.
 
@@ -50,6 +51,11 @@ fn a_request_that_succeeds_and_one_that_fails_show_their_results() {
     assert_eq!(queued["state"], "queued", "{queued}");
     assert_eq!(queued["origin"], "http");
     assert_eq!(queued["requested_by"], "risk-app");
+    // The request made the database; no job has run to make the rest of it yet.
+    assert_eq!(server.get("/", None).status, 200);
+    assert_eq!(server.get("/v1/jobs", Some(TOKEN)).status, 200);
+    let status = w.cli(&["status"]).run();
+    assert_eq!(status.code, Some(0), "{}", status.stderr);
     let failing = submit(
         &server,
         &json!({"job": "nse-index-update", "args": ["--index", "NIFTY50"], "requested_by": "risk-app"}),

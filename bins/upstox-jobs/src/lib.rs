@@ -91,7 +91,7 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
             let (config, db, conn) = open(cli)?;
             let mut calendar = TradingCalendar::load(&config.calendar.holidays_file)?;
             if let Some(c) = &conn {
-                calendar = calendar.with_table(c)?;
+                calendar = status::with_holidays(calendar, c)?;
             }
             let statuses = status::current(conn.as_ref(), &calendar, Utc::now())?;
             let mut notes = Vec::new();

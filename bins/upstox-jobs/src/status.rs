@@ -64,6 +64,25 @@ fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
+/// `calendar` with the holidays the database keeps (`market_holidays`, which
+/// corporate-announcements fills), when it has them: a database a request made before any
+/// job ran has no such table yet.
+pub fn with_holidays(
+    calendar: TradingCalendar,
+    conn: &Connection,
+) -> Result<TradingCalendar, common::calendar::CalendarError> {
+    let kept: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'market_holidays')",
+        [],
+        |r| r.get(0),
+    )?;
+    if kept {
+        calendar.with_table(conn)
+    } else {
+        Ok(calendar)
+    }
+}
+
 /// Every job's state at `now`, with next runs from systemd when it runs this machine: what
 /// `upstox-jobs status` and the API show.
 pub fn current(

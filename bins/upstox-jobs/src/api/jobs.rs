@@ -81,7 +81,7 @@ impl From<&JobStatus> for JobView {
 pub fn collect(api: &Api, conn: Option<&Connection>) -> anyhow::Result<Vec<JobStatus>> {
     let mut calendar = api.calendar.clone();
     if let Some(c) = conn {
-        calendar = calendar.with_table(c)?;
+        calendar = status::with_holidays(calendar, c)?;
     }
     Ok(status::current(conn, &calendar, Utc::now())?)
 }
