@@ -13,22 +13,16 @@ pub const EXITS: [(Exit, &str); 6] = [
     ),
     (
         Exit::Failure,
-        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet; \
-         request --wait, request wait: the request did not succeed; request show, cancel: no such \
-         request, or it has finished",
+        "status: a job failed, was partial or interrupted, or is overdue; runs: no database yet",
     ),
-    (
-        Exit::Usage,
-        "bad command line; request: the job's own command line refused the arguments",
-    ),
+    (Exit::Usage, "bad command line"),
     (
         Exit::IoErr,
         "the database cannot be read, or notify-failure could not queue the report",
     ),
     (
         Exit::TempFail,
-        "notify-failure: the database was busy; the report was not queued; request wait: \
-         --timeout passed first (the request goes on)",
+        "notify-failure: the database was busy; the report was not queued",
     ),
     (Exit::Config, "configuration error"),
 ];
@@ -92,9 +86,11 @@ pub enum Command {
     /// [api] idle_secs (300) without a request. By hand or in a test, --listen binds an
     /// address instead.
     ///
-    /// Routes: GET / (the status page), GET /metrics (Prometheus text), GET /v1/jobs (what
-    /// `status` shows, as JSON), GET /openapi.json (the OpenAPI document, also in
-    /// /usr/share/upstox-jobs/openapi.json). Every route but / and /metrics (see [api]
+    /// Routes: POST /v1/requests (a request document as the body: 202, its id and Location;
+    /// 400 with the job's usage when refused), GET /v1/requests (the queue), GET and DELETE
+    /// /v1/requests/ID (show, cancel), GET / (the status page), GET /metrics (Prometheus
+    /// text), GET /v1/jobs (what `status` shows, as JSON), GET /openapi.json (the OpenAPI
+    /// document, also in /usr/share/upstox-jobs/openapi.json). Every route but / and /metrics (see [api]
     /// public_page, public_metrics) needs `Authorization: Bearer TOKEN`, the credential
     /// api-token: /etc/upstox-jobs/api-token under systemd, made at install and readable by
     /// group upstox, else the file [credentials] api-token names. Bodies over [api]
@@ -104,7 +100,7 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
-    /// Ask for a run of a job now, and follow it: `request JOB -- ARGS…`, `request show ID`
+    /// Ask for a run of a job now, and follow it (show, wait, cancel, list)
     Request(crate::request::RequestArgs),
     /// Run the queued requests, then exit (what upstox-jobs-dispatch.service runs)
     Dispatch,

@@ -16,9 +16,27 @@ use common::requests::{
 /// How often `wait` looks at the request.
 const WAIT_POLL: Duration = Duration::from_millis(200);
 
+const AFTER_HELP: &str = "\
+Examples:
+  upstox-jobs request market-sync -- --symbols INFY,TCS --force     prints the request's id
+  upstox-jobs request db-backup --wait --timeout 600                waits for the result
+
+Exit status of request --wait and request wait: 0 the request succeeded; 1 it ended partial,
+failed, cancelled, expired or interrupted; 75 --timeout passed first (the request goes on).
+A request refused at once (unknown job, a flag not allowed, the job's own usage) exits 2.
+
+Any program in group upstox may drop a request as a file in the spool directory ([requests]
+spool_dir, /var/spool/upstox-jobs/requests): write {\"job\": \"market-sync\", \"args\":
+[\"--symbols\", \"INFY\"], \"requested_by\": \"app\"} under a hidden name, then rename it to
+NAME.json. A refused file is moved to rejected/ with NAME.json.error saying why.";
+
 /// `upstox-jobs request`.
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = AFTER_HELP
+)]
 pub struct RequestArgs {
     /// Follow a request instead of making one.
     #[command(subcommand)]
