@@ -7,8 +7,9 @@
 # a service's run leaves node_exporter metrics that promtool accepts, a run is
 # sandboxed as user upstox, every installed service has the shared sandbox drop-in, the
 # journal has its lines and fields, job_runs and `upstox-jobs status` agree, a failing run
-# exits 69, an upgrade leaves a running job alone, a stop is clean, and purge removes the
-# state. Needs root. Ends with "N passed, N failed".
+# exits 69, requests run from the spool and through the socket-activated HTTP API (which
+# exits when idle, and whose page renders in chromium), an upgrade leaves a running job
+# alone, a stop is clean, and purge removes the state. Needs root. Ends with "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 box=${SYSTEMD_BOX:-$top/../shared/tools/systemd-box/box.sh}
@@ -186,6 +187,54 @@ in_box runuser -u desk -- sh -c "echo '{\"job\": \"sync\", \"requested_by\": \"d
 for _ in $(seq 50); do in_box test -e $spool/rejected/bad.json.error && break; sleep 0.2; done
 check "a refused spool file is moved to rejected/ with its reason" \
   contains "is not a job" "$(in_box cat $spool/rejected/bad.json.error)"
+
+# The HTTP API (issue 17): the socket is enabled and listening from the install while its
+# service is not running; the first connection starts the service (sandboxed as upstox, with
+# a private network: the socket still serves); a desk user sends the token from
+# /etc/upstox-jobs/api-token and asks for a run, which the dispatcher runs; the status page
+# renders in headless chromium; with a short idle time set by a drop-in, the service exits
+# and the socket starts it again on the next connection.
+api=http://127.0.0.1:8765
+check "upstox-jobs-api.socket is enabled and listening after install, its service not started" \
+  test "$(in_box systemctl is-enabled upstox-jobs-api.socket) $(in_box systemctl is-active upstox-jobs-api.socket) $(in_box systemctl is-active upstox-jobs-api.service)" = "enabled active inactive"
+check "install made the API token, readable by group upstox only" \
+  test "$(in_box stat -c '%U %G %a' /etc/upstox-jobs/api-token)" = "root upstox 640"
+in_box sh -c "printf '[api]\\nidle_secs = 3\\n' > $inside/api.toml && chmod 644 $inside/api.toml"
+in_box mkdir -p /etc/systemd/system/upstox-jobs-api.service.d
+in_box sh -c "printf '[Service]\nEnvironment=UPSTOX_JOBS_CONFIG=$inside/api.toml\n' > /etc/systemd/system/upstox-jobs-api.service.d/e2e-idle.conf"
+in_box systemctl daemon-reload
+page=$(in_box curl -s --max-time 30 $api/)
+check "the first connection starts the service and gets the status page" \
+  contains "<h1>upstox-jobs</h1>" "$page"
+check "... served by upstox-jobs-api.service as user upstox" \
+  test "$(in_box systemctl show -P ActiveState upstox-jobs-api.service) $(in_box systemctl show -P User upstox-jobs-api.service)" = "active upstox"
+check "without the token the API answers 401" \
+  test "$(in_box curl -s -o /dev/null -w '%{http_code}' $api/v1/jobs)" = 401
+posted=$(in_box runuser -u desk -- sh -c "curl -s -H \"Authorization: Bearer \$(cat /etc/upstox-jobs/api-token)\" -d '{\"job\": \"db-backup\", \"requested_by\": \"e2e-http\"}' $api/v1/requests")
+asked=$(sed -n 's/.*"id": *\([0-9]*\).*/\1/p' <<< "$posted")
+for _ in $(seq 100); do
+  [ "$(sql "SELECT state FROM job_requests WHERE id = '$asked'")" = succeeded ] && break
+  sleep 0.2
+done
+check "a desk user's request through the API (id '$asked') is run by the dispatcher and succeeds" \
+  test "$(sql "SELECT state || ' ' || origin FROM job_requests WHERE id = '$asked'")" = "succeeded http" || echo "$posted"
+shown=$(in_box runuser -u desk -- sh -c "curl -s -H \"Authorization: Bearer \$(cat /etc/upstox-jobs/api-token)\" $api/v1/requests/$asked")
+check "... and GET /v1/requests/ID shows it succeeded" contains '"state": "succeeded"' "$shown"
+dom=$(in_box timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir=/tmp/e2e-chromium --dump-dom $api/ 2>/dev/null)
+check "the status page renders in headless chromium with the request in its queue" \
+  contains "#$asked db-backup" "$dom"
+for _ in $(seq 100); do
+  [ "$(in_box systemctl is-active upstox-jobs-api.service)" = inactive ] && break
+  sleep 0.2
+done
+check "the service exits after its idle time (3 s by the drop-in), cleanly, the socket still listening" \
+  test "$(in_box systemctl is-active upstox-jobs-api.service) $(in_box systemctl show -P Result upstox-jobs-api.service) $(in_box systemctl is-active upstox-jobs-api.socket)" = "inactive success active"
+check "the next connection starts it again" \
+  test "$(in_box curl -s -o /dev/null -w '%{http_code}' --max-time 30 $api/metrics)" = 200
+in_box rm -f /etc/systemd/system/upstox-jobs-api.service.d/e2e-idle.conf
+in_box systemctl daemon-reload
 
 # The jobs of issues 14-16, as their timers start them, in the sandbox, against loopback answers
 # in the sources' formats: the exchanges' announcements typed and stored with the holiday

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::schedule;
 
+mod api;
 mod backups;
 mod http;
 mod metrics;
@@ -19,6 +20,7 @@ mod position;
 mod providers;
 mod requests;
 
+pub use api::ApiConfig;
 pub use backups::BackupsConfig;
 use http::check;
 pub use http::{HostConfig, HttpConfig};
@@ -74,6 +76,8 @@ pub struct Config<J> {
     pub metrics: MetricsConfig,
     /// `[backups]`: where the database backups are.
     pub backups: BackupsConfig,
+    /// `[api]`: the HTTP API and status page.
+    pub api: ApiConfig,
     /// `[providers.upstox]` and `[providers.yahoo]`: the market-data providers every job shares.
     pub providers: ProvidersConfig,
     /// `[requests]`: runs asked for on demand.
@@ -150,6 +154,8 @@ struct FileLayout {
     metrics: MetricsConfig,
     #[serde(default)]
     backups: BackupsConfig,
+    #[serde(default)]
+    api: ApiConfig,
     #[serde(default)]
     providers: FileProviders,
     #[serde(default)]
@@ -228,6 +234,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         .validate()
         .and(layout.database.validate())
         .and(layout.backups.validate())
+        .and(layout.api.validate())
         .and(layout.requests.validate())
         .map_err(|e| ConfigError::new(file, e))?;
     for (name, url) in &layout.pings {
@@ -350,6 +357,7 @@ pub fn parse<J: DeserializeOwned + Default>(
         pings: layout.pings,
         metrics: layout.metrics,
         backups: layout.backups,
+        api: layout.api,
         providers,
         requests: layout.requests,
         job: job_config.unwrap_or_default(),
@@ -406,6 +414,7 @@ impl<J: Default> Config<J> {
             pings: BTreeMap::new(),
             metrics: MetricsConfig::default(),
             backups: BackupsConfig::default(),
+            api: ApiConfig::default(),
             providers: ProvidersConfig::default(),
             requests: RequestsConfig::default(),
             job: J::default(),

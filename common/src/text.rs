@@ -14,7 +14,8 @@
 //!
 //! On the way out, [`Shown`] escapes whatever control characters still reach a terminal or
 //! the log (rows stored before the gates existed, errors quoting a server): `\x1b` for ESC,
-//! `\n` for a line break, so no stored text can colour a terminal or forge a log line.
+//! `\n` for a line break, so no stored text can colour a terminal or forge a log line;
+//! [`Html`] escapes markup, so no stored text can add to a page.
 
 use std::fmt;
 
@@ -98,6 +99,29 @@ impl fmt::Display for Shown<'_> {
     }
 }
 
+/// Text as it may be put in an HTML page, as element content or a quoted attribute value:
+/// `&`, `<`, `>`, `"` and `'` as character references, so no stored text can add markup.
+#[derive(Debug, Clone, Copy)]
+pub struct Html<'a>(pub &'a str);
+
+impl fmt::Display for Html<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+            f.write_str(&rest[..at])?;
+            f.write_str(match rest.as_bytes()[at] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[at + 1..];
+        }
+        f.write_str(rest)
+    }
+}
+
 /// At most `max` characters of `raw`, [`Shown`], with `…` when cut: a source's text quoted in
 /// an error message.
 pub fn excerpt(raw: &str, max: usize) -> String {
@@ -111,6 +135,15 @@ pub fn excerpt(raw: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escapes_every_character_that_could_start_markup() {
+        assert_eq!(
+            Html("<script>alert('x')</script> & \"q\" ₹").to_string(),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; ₹"
+        );
+        assert_eq!(Html("plain").to_string(), "plain");
+    }
 
     #[test]
     fn names_lose_control_characters_and_line_breaks_become_spaces() {

@@ -3,6 +3,7 @@
 
 pub mod alert_cases;
 pub mod alerts;
+pub mod api;
 pub mod backups;
 pub mod binary;
 pub mod corporate;

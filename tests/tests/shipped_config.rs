@@ -80,6 +80,8 @@ fn the_shipped_file_parses_and_its_documented_defaults_are_the_real_ones() {
         documented.database.busy_timeout_secs,
         defaults.database.busy_timeout_secs
     );
+    assert_eq!(as_shipped.api, defaults.api);
+    assert_eq!(documented.api, defaults.api);
     assert_eq!(as_shipped.requests, defaults.requests);
     // The example table of one job's flags is the one key switched on that is not a default.
     let mut documented_requests = documented.requests.clone();

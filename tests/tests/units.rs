@@ -92,6 +92,7 @@ fn staged_without_dropins() -> tempfile::TempDir {
         .into_iter()
         .chain(units("timer"))
         .chain(units("path"))
+        .chain(units("socket"))
     {
         let body = text(&unit).replace("/usr/bin/", &format!("{}/", bin_dir().display()));
         std::fs::write(dir.path().join(unit.file_name().unwrap()), body).unwrap();
@@ -249,6 +250,39 @@ fn timers_are_persistent_and_installed_into_timers_target() {
     }
 }
 
+/// The services that are not a job's: started by a socket, not a timer, and serving until
+/// idle rather than running once.
+const SOCKET_SERVICES: [&str; 1] = ["upstox-jobs-api.service"];
+
+/// Every service but [`SOCKET_SERVICES`].
+fn jobs_services() -> Vec<PathBuf> {
+    units("service")
+        .into_iter()
+        .filter(|s| !SOCKET_SERVICES.iter().any(|n| s.ends_with(n)))
+        .collect()
+}
+
+/// The API's socket listens on loopback and is enabled into sockets.target; its service has
+/// no [Install] (the socket starts it), a start timeout, and the jobs' state directory.
+#[test]
+fn the_api_socket_starts_its_service_on_loopback() {
+    let socket = text(&systemd_dir().join("upstox-jobs-api.socket"));
+    assert_eq!(values(&socket, "ListenStream"), vec!["127.0.0.1:8765"]);
+    assert_eq!(values(&socket, "WantedBy"), vec!["sockets.target"]);
+    let service = text(&systemd_dir().join("upstox-jobs-api.service"));
+    assert!(!service.lines().any(|l| l.trim() == "[Install]"));
+    assert_eq!(
+        values(&service, "ExecStart"),
+        vec!["/usr/bin/upstox-jobs api"]
+    );
+    assert_eq!(values(&service, "TimeoutStartSec").len(), 1);
+    assert_eq!(values(&service, "StateDirectory"), vec!["upstox-jobs"]);
+    assert_eq!(
+        values(&service, "LoadCredential"),
+        vec!["api-token:/etc/upstox-jobs/api-token"]
+    );
+}
+
 fn seconds(value: &str) -> u64 {
     let (n, unit) = value.split_at(
         value
@@ -279,7 +313,7 @@ fn services_are_oneshots_with_a_start_timeout_below_their_period_and_no_install(
         // Started by its path unit, not a timer: a hung dispatcher must not outlive a day.
         ("upstox-jobs-dispatch.service", 24 * 3600),
     ];
-    for service in units("service") {
+    for service in jobs_services() {
         let body = text(&service);
         let name = service.file_name().unwrap().to_string_lossy().to_string();
         assert_eq!(values(&body, "Type"), vec!["oneshot"], "{name}");
@@ -515,7 +549,7 @@ fn every_job_reports_its_failure_through_the_failure_unit() {
         values(&body, "OnFailure").is_empty(),
         "a failing reporter must not report itself"
     );
-    for service in units("service")
+    for service in jobs_services()
         .into_iter()
         .filter(|s| !s.to_string_lossy().contains('@'))
     {

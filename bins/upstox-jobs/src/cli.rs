@@ -33,7 +33,8 @@ Examples:
   upstox-jobs runs --failed --since 7d     what failed this week
   upstox-jobs runs --job nse-index-update  the history of one job
   upstox-jobs request market-sync --wait -- --symbols INFY,TCS --force
-                                           sync two symbols now, and wait for the result";
+                                           sync two symbols now, and wait for the result
+  upstox-jobs api --listen 127.0.0.1:8765  the HTTP API and status page, by hand";
 
 /// See what the upstox-jobs background jobs did, whether any stopped running, and when each
 /// runs next.
@@ -77,6 +78,27 @@ pub enum Command {
         /// At most this many
         #[arg(long, default_value_t = 20, value_name = "N")]
         limit: usize,
+    },
+    /// Serve the HTTP API and the status page (what upstox-jobs-api.service runs)
+    ///
+    /// upstox-jobs-api.socket listens on 127.0.0.1:8765 and starts the service on the first
+    /// connection; it serves on the socket systemd passes (LISTEN_FDS) and exits after
+    /// [api] idle_secs (300) without a request. By hand or in a test, --listen binds an
+    /// address instead.
+    ///
+    /// Routes: POST /v1/requests (a request document as the body: 202, its id and Location;
+    /// 400 with the job's usage when refused), GET /v1/requests (the queue), GET and DELETE
+    /// /v1/requests/ID (show, cancel), GET / (the status page), GET /metrics (Prometheus
+    /// text), GET /v1/jobs (what `status` shows, as JSON), GET /openapi.json (the OpenAPI
+    /// document, also in /usr/share/upstox-jobs/openapi.json). Every route but / and /metrics (see [api]
+    /// public_page, public_metrics) needs `Authorization: Bearer TOKEN`, the credential
+    /// api-token: /etc/upstox-jobs/api-token under systemd, made at install and readable by
+    /// group upstox, else the file [credentials] api-token names. Bodies over [api]
+    /// max_body_bytes (64 KiB) are refused with 413; every error is JSON, {"error", "hint"}.
+    Api {
+        /// Listen on this address instead of systemd's socket (by hand, in tests)
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Ask for a run of a job now, and follow it (show, wait, cancel, list)
     Request(crate::request::RequestArgs),

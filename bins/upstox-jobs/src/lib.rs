@@ -7,7 +7,9 @@
 //! - [`failure`]: the report of a failed unit, by email and Telegram
 //! - [`request`]: runs asked for from a shell, and following them
 //! - [`dispatch`]: the dispatcher that runs the requests
+//! - [`api`]: the socket-activated HTTP API and status page
 
+pub mod api;
 pub mod cli;
 pub mod dispatch;
 pub mod failure;
@@ -80,21 +82,18 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
             let conn = common::db::open(&db, busy, &common::schemas::COMMON)?;
             failure::run(&config, &conn, unit)
         }
+        Command::Api { listen } => {
+            let (config, db) = locate(cli, harness::Access::Read)?;
+            let data_dir = db.parent().map(PathBuf::from).unwrap_or_default();
+            api::run(&config, db, data_dir, *listen)
+        }
         Command::Status => {
             let (config, db, conn) = open(cli)?;
             let mut calendar = TradingCalendar::load(&config.calendar.holidays_file)?;
             if let Some(c) = &conn {
-                calendar = calendar.with_table(c)?;
+                calendar = status::with_holidays(calendar, c)?;
             }
-            let systemd = timers::systemd_running();
-            let next = |job: &str| {
-                if systemd {
-                    timers::next_run(job)
-                } else {
-                    timers::NextRun::NoSystemd
-                }
-            };
-            let statuses = status::collect(conn.as_ref(), Utc::now(), &calendar, &next)?;
+            let statuses = status::current(conn.as_ref(), &calendar, Utc::now())?;
             let mut notes = Vec::new();
             let today = common::calendar::today(harness::market_now(Utc::now()));
             if !calendar.covers_days(today, CALENDAR_AHEAD_DAYS) {
@@ -111,7 +110,7 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
                     db.display()
                 ));
             }
-            if !systemd {
+            if !timers::systemd_running() {
                 notes.push(
                     "systemd is not running here: next runs unknown; the rest is from the database"
                         .to_string(),

@@ -64,6 +64,43 @@ fn parse_time(text: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
+/// `calendar` with the holidays the database keeps (`market_holidays`, which
+/// corporate-announcements fills), when it has them: a database a request made before any
+/// job ran has no such table yet.
+pub fn with_holidays(
+    calendar: TradingCalendar,
+    conn: &Connection,
+) -> Result<TradingCalendar, common::calendar::CalendarError> {
+    let kept: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'market_holidays')",
+        [],
+        |r| r.get(0),
+    )?;
+    if kept {
+        calendar.with_table(conn)
+    } else {
+        Ok(calendar)
+    }
+}
+
+/// Every job's state at `now`, with next runs from systemd when it runs this machine: what
+/// `upstox-jobs status` and the API show.
+pub fn current(
+    conn: Option<&Connection>,
+    calendar: &TradingCalendar,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<JobStatus>> {
+    let systemd = crate::timers::systemd_running();
+    let next = |job: &str| {
+        if systemd {
+            crate::timers::next_run(job)
+        } else {
+            NextRun::NoSystemd
+        }
+    };
+    collect(conn, now, calendar, &next)
+}
+
 /// Reads every job's state at `now`; `next` says when each timer fires next.
 pub fn collect(
     conn: Option<&Connection>,
@@ -145,7 +182,7 @@ fn last_success(conn: &Connection, job: &str) -> rusqlite::Result<Option<DateTim
 }
 
 /// How long a run took, as the listing shows it.
-fn took(ms: Option<i64>) -> String {
+pub fn took(ms: Option<i64>) -> String {
     match ms {
         None => "-".to_string(),
         Some(ms) if ms < 60_000 => format!("{:.1}s", ms as f64 / 1000.0),
