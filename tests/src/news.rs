@@ -356,9 +356,16 @@ pub fn figures(gold: &[String], predicted: &[String]) -> Figures {
 
 /// Labels `texts` with `upstox-news-sentiment score` (standard input, one line each).
 pub fn score_labels(texts: &[String]) -> Vec<String> {
+    score_labels_with(texts, &[])
+}
+
+/// Labels `texts` with `upstox-news-sentiment score ARGS` (standard input, one line each),
+/// e.g. with `--config` and `--scorer model`.
+pub fn score_labels_with(texts: &[String], args: &[&str]) -> Vec<String> {
     let input = texts.join("\n") + "\n";
     let ran = crate::run::JobRun::new(BIN)
         .arg("score")
+        .args(args.iter().copied())
         .stdin(input.into_bytes())
         .run()
         .ok();
