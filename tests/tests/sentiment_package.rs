@@ -1,0 +1,109 @@
+//! The optional package `make sentiment-model` builds (packaging/sentiment-model/): the model
+//! where the job looks for it, the licences it carries, and lintian's verdict. `make test`
+//! builds it first.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn deb() -> PathBuf {
+    let path = top().join(format!(
+        "target/sentiment-model/upstox-jobs-sentiment-model_{}_all.deb",
+        env!("CARGO_PKG_VERSION")
+    ));
+    assert!(
+        path.exists(),
+        "{} is missing: run `make sentiment-model` (make test does)",
+        path.display()
+    );
+    path
+}
+
+fn output(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn the_package_installs_one_checkpoint_where_the_job_looks_with_its_notices() {
+    let deb = deb();
+    let listing = output(Command::new("dpkg-deb").arg("--contents").arg(&deb));
+    let dir = "./usr/share/upstox-jobs/sentiment-model/";
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "vocab.txt",
+    ] {
+        assert!(
+            listing.contains(&format!("{dir}{file}")),
+            "{file} missing:\n{listing}"
+        );
+    }
+    let copyright = "./usr/share/doc/upstox-jobs-sentiment-model/copyright";
+    assert!(listing.contains(copyright), "{listing}");
+
+    let control = output(Command::new("dpkg-deb").arg("--field").arg(&deb));
+    for field in [
+        "Package: upstox-jobs-sentiment-model",
+        "Architecture: all",
+        "Enhances: upstox-jobs",
+    ] {
+        assert!(control.contains(field), "{field} missing:\n{control}");
+    }
+
+    // The shipped config.json names the classes, so the job maps them without configuration,
+    // and the notice keeps the base model's and the training data's licences.
+    let unpacked = tempfile::tempdir().expect("a scratch directory");
+    output(
+        Command::new("dpkg-deb")
+            .arg("-x")
+            .arg(&deb)
+            .arg(unpacked.path()),
+    );
+    let config = std::fs::read_to_string(unpacked.path().join(&dir[2..]).join("config.json"))
+        .expect("config.json");
+    let config: serde_json::Value = serde_json::from_str(&config).expect("JSON");
+    assert_eq!(config["architectures"][0], "BertForSequenceClassification");
+    let labels: Vec<&str> = (0..3)
+        .map(|i| config["id2label"][i.to_string()].as_str().expect("a label"))
+        .collect();
+    assert_eq!(labels, ["negative", "positive", "neutral"]);
+    let notice =
+        std::fs::read_to_string(unpacked.path().join(&copyright[2..])).expect("the copyright");
+    for needed in [
+        "License: Apache-2.0",
+        "Twitter Financial News Sentiment",
+        "PhraseBank",
+    ] {
+        assert!(notice.contains(needed), "{needed} missing from the notice");
+    }
+}
+
+#[test]
+fn lintian_reports_no_errors_and_no_warnings() {
+    let out = Command::new("lintian")
+        .arg("--fail-on")
+        .arg("error,warning")
+        .arg(deb())
+        .output()
+        .expect("lintian is installed (.ci/run installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tags: Vec<_> = text
+        .lines()
+        .filter(|l| l.starts_with("E:") || l.starts_with("W:"))
+        .collect();
+    assert!(
+        tags.is_empty() && out.status.success(),
+        "lintian:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
