@@ -250,6 +250,17 @@ check "... storing typed announcements and NSE's holiday list" \
 in_box systemctl start upstox-news-sentiment.service >/dev/null 2>&1
 check "the news-sentiment service stores and scores the feed's articles" \
   test "$(sql "SELECT (SELECT status FROM job_runs WHERE job = 'news-sentiment' ORDER BY id DESC LIMIT 1) || ' ' || (SELECT count(*) FROM news_article_scores)")" = "succeeded 3"
+# The optional model package (make sentiment-model): installed beside the main one, the job
+# finds it where it looks without configuration.
+model_deb=$(ls "$top"/target/sentiment-model/upstox-jobs-sentiment-model_*_all.deb 2>/dev/null | head -n1)
+if [ -n "$model_deb" ]; then
+  check "apt installs the sentiment model's package" bash "$box" install "$model_deb"
+  check "news-sentiment scores with the installed model, no configuration" \
+    contains "^positive.*model/" \
+    "$(in_box runuser -u upstox -- upstox-news-sentiment score --scorer model "Infosys beats estimates and raises its revenue guidance")"
+else
+  echo "SKIPPED - the sentiment model's package (run make sentiment-model)"
+fi
 in_box systemctl start upstox-performance-analytics.service >/dev/null 2>&1
 check "the performance-analytics service ends well and records its run" \
   test "$(in_box systemctl show -P Result upstox-performance-analytics.service) $(sql "SELECT count(*) FROM job_runs WHERE job = 'performance-analytics'")" = "success 1"
