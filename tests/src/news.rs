@@ -278,6 +278,20 @@ pub fn shared_fixture(rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// The Financial PhraseBank dev half from `../shared` as (sentences, labels), or None (said)
+/// when `../shared` is absent. Read at run time, never copied: its licence allows measuring only.
+pub fn phrasebank() -> Option<(Vec<String>, Vec<String>)> {
+    let path = shared_fixture("sentiment/phrasebank_50agree_dev.txt")?;
+    let text = std::fs::read_to_string(path).expect("the PhraseBank file");
+    let pairs: (Vec<String>, Vec<String>) = text
+        .lines()
+        .filter_map(|l| l.rsplit_once('@'))
+        .map(|(s, l)| (s.to_string(), l.to_string()))
+        .unzip();
+    assert_eq!(pairs.0.len(), 2423, "the dev half's 2,423 sentences");
+    Some(pairs)
+}
+
 /// The project's own fixture `tests/fixtures/news/<name>`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

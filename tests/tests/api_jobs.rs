@@ -2,9 +2,7 @@
 //! `GET /metrics` the jobs' Prometheus metrics as one exposition Prometheus' own parser
 //! (`promtool check metrics`) accepts, from the files the jobs wrote and from `job_runs`.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use testkit::api::{self, ApiServer, TOKEN};
 use testkit::{FixtureServer, Reply, Sandbox};
@@ -84,26 +82,7 @@ fn metrics_is_one_exposition_prometheus_accepts() {
             .starts_with("text/plain; version=0.0.4")
     );
     let text = reply.body;
-    let mut promtool = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool runs: apt-get install --no-install-recommends prometheus");
-    promtool
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = promtool.wait_with_output().unwrap();
-    assert!(
-        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    testkit::promtool::check_metrics(&text);
     // The job's own file, with its failed status, and each family declared once.
     assert!(
         text.contains("upstox_job_status{job=\"nse-index-update\",status=\"failed\"} 1"),

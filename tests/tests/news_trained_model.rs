@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use testkit::news::{figures, headlines, score_labels_with, shared_fixture};
+use testkit::news::{figures, headlines, phrasebank, score_labels_with, shared_fixture};
 
 /// The README's figures of the trained model (accuracy, macro-F1).
 const PHRASEBANK: (f64, f64) = (0.737, 0.703);
@@ -52,19 +52,9 @@ fn holds(name: &str, gold: &[String], predicted: &[String], floor: (f64, f64)) {
 
 #[test]
 fn phrasebank_dev_half_figures_hold() {
-    let (Some(dir), Some(path)) = (
-        model_dir(),
-        shared_fixture("sentiment/phrasebank_50agree_dev.txt"),
-    ) else {
+    let (Some(dir), Some((sentences, gold))) = (model_dir(), phrasebank()) else {
         return;
     };
-    let text = std::fs::read_to_string(path).expect("the PhraseBank file");
-    let (sentences, gold): (Vec<String>, Vec<String>) = text
-        .lines()
-        .filter_map(|l| l.rsplit_once('@'))
-        .map(|(s, l)| (s.to_string(), l.to_string()))
-        .unzip();
-    assert_eq!(sentences.len(), 2423);
     holds(
         "PhraseBank dev half",
         &gold,

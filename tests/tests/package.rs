@@ -5,9 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use testkit::deb::{assert_lintian_clean, output, top};
 
 fn deb() -> PathBuf {
     let path = top().join(format!(
@@ -20,16 +18,6 @@ fn deb() -> PathBuf {
         path.display()
     );
     path
-}
-
-fn output(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The package taken apart by `dpkg-deb ACTION` (`-e` its control files, `-x` its files).
@@ -206,22 +194,7 @@ fn installing_enables_and_starts_timers_but_never_runs_a_job() {
 
 #[test]
 fn lintian_reports_no_errors_and_no_warnings() {
-    let out = Command::new("lintian")
-        .arg("--fail-on")
-        .arg("error,warning")
-        .arg(deb())
-        .output()
-        .expect("lintian is installed (.ci/run installs it)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let tags: Vec<_> = text
-        .lines()
-        .filter(|l| l.starts_with("E:") || l.starts_with("W:"))
-        .collect();
-    assert!(
-        tags.is_empty() && out.status.success(),
-        "lintian:\n{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_lintian_clean(&deb());
 }
 
 /// The units as the package installs them are the ones in systemd/, byte for byte, and the

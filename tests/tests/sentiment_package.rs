@@ -5,9 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use testkit::deb::{assert_lintian_clean, output, top};
 
 fn deb() -> PathBuf {
     let path = top().join(format!(
@@ -20,16 +18,6 @@ fn deb() -> PathBuf {
         path.display()
     );
     path
-}
-
-fn output(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
 }
 
 #[test]
@@ -90,20 +78,5 @@ fn the_package_installs_one_checkpoint_where_the_job_looks_with_its_notices() {
 
 #[test]
 fn lintian_reports_no_errors_and_no_warnings() {
-    let out = Command::new("lintian")
-        .arg("--fail-on")
-        .arg("error,warning")
-        .arg(deb())
-        .output()
-        .expect("lintian is installed (.ci/run installs it)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let tags: Vec<_> = text
-        .lines()
-        .filter(|l| l.starts_with("E:") || l.starts_with("W:"))
-        .collect();
-    assert!(
-        tags.is_empty() && out.status.success(),
-        "lintian:\n{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_lintian_clean(&deb());
 }
