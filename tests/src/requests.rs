@@ -6,6 +6,8 @@
 //! `market_data.db`; its `db-backup::compressing` failpoint holds a run as long as a test
 //! needs) and nse-index-update against a loopback port nothing listens on (a run that fails).
 
+use std::fs::File;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -125,6 +127,53 @@ impl RequestWorld {
         let hidden = self.spool().join(format!(".{name}.tmp"));
         std::fs::write(&hidden, json).expect("spool file written");
         std::fs::rename(&hidden, self.spool().join(name)).expect("spool file renamed");
+    }
+
+    /// Holds `job`'s lock in the sandbox as another run of it would, naming itself in the file.
+    pub fn hold_lock(&self, job: &str) -> File {
+        let locks = self.sandbox.data_dir().join("locks");
+        std::fs::create_dir_all(&locks).expect("locks directory");
+        let mut file = File::create(locks.join(format!("{job}.lock"))).expect("lock file");
+        file.lock().expect("the lock taken");
+        write!(file, "pid 4242 on desk1, the timer's run").expect("holder written");
+        file
+    }
+
+    /// Waits until a running dispatcher has taken the wake file, twice, so that it has looked
+    /// at the queue at least once in between.
+    pub fn two_passes(&self) {
+        let wake = self.spool().join(".wake");
+        for _ in 0..2 {
+            File::create(&wake).expect("wake file");
+            let started = Instant::now();
+            while wake.exists() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(60),
+                    "the dispatcher never looked"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// The id of the only request (one dropped in the spool, once the dispatcher has taken
+    /// it), waiting up to a minute for it to appear.
+    pub fn only_id(&self) -> i64 {
+        let started = Instant::now();
+        loop {
+            let list = self.cli(&["request", "list", "--json"]).run();
+            assert_eq!(list.code, Some(0), "{}", list.stderr);
+            let all: Vec<Value> = serde_json::from_str(&list.stdout).expect("list --json");
+            if let [one] = &all[..] {
+                return one["id"].as_i64().expect("an id");
+            }
+            assert!(all.is_empty(), "one request expected: {all:?}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the spool file was never taken"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// The `job_runs` rows of request `id`: (status, started_at, finished_at), oldest first.

@@ -1,7 +1,8 @@
 //! Requests through the HTTP API, run by the dispatcher as the CLI's are: one that succeeds
 //! (the page and `status` working on the database it made before any job ran),
 //! one that fails, ones refused at once (400, the job's usage in the error), one cancelled
-//! while queued and one while running, and 100 sent at once, all accepted and each run once.
+//! while queued and one while running, one past its maximum run time, one that waits for its
+//! job's held lock, and 100 sent at once, all accepted and each run once.
 
 use std::collections::BTreeSet;
 
@@ -9,10 +10,10 @@ use serde_json::{Value, json};
 use testkit::api::{self, ApiServer, TOKEN, call};
 use testkit::requests::{RequestWorld, finish, hold_backup};
 
-/// A request world (`[requests]` keys `requests`) with the API's token configured, and the
-/// API serving it.
-fn world(requests: &str) -> (RequestWorld, ApiServer) {
-    let w = RequestWorld::new(requests, "");
+/// A request world (`[requests]` keys `requests`, then the tables `extra`) with the API's
+/// token configured, and the API serving it.
+fn world(requests: &str, extra: &str) -> (RequestWorld, ApiServer) {
+    let w = RequestWorld::new(requests, extra);
     let config = std::fs::read_to_string(w.sandbox.path().join("config.toml")).unwrap();
     let api = api::config(w.sandbox.path(), "");
     w.sandbox.write_config(&format!("{config}\n{api}"));
@@ -45,7 +46,7 @@ fn backup() -> Value {
 
 #[test]
 fn a_request_that_succeeds_and_one_that_fails_show_their_results() {
-    let (w, server) = world("");
+    let (w, server) = world("", "");
     let ok = submit(&server, &backup());
     let queued = show(&server, ok);
     assert_eq!(queued["state"], "queued", "{queued}");
@@ -90,7 +91,7 @@ fn a_request_that_succeeds_and_one_that_fails_show_their_results() {
 
 #[test]
 fn an_unknown_job_or_flag_is_400_with_the_jobs_usage() {
-    let (w, server) = world("jobs = [\"db-backup\", \"market-sync\"]");
+    let (w, server) = world("jobs = [\"db-backup\", \"market-sync\"]", "");
     for (doc, says) in [
         (
             json!({"job": "market-sync", "args": ["--bogus"], "requested_by": "x"}),
@@ -133,7 +134,7 @@ fn an_unknown_job_or_flag_is_400_with_the_jobs_usage() {
 
 #[test]
 fn a_request_cancelled_while_queued_never_runs() {
-    let (w, server) = world("");
+    let (w, server) = world("", "");
     let id = submit(&server, &backup());
     let reply = server.send("DELETE", &format!("/v1/requests/{id}"), None);
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -152,7 +153,7 @@ fn a_request_cancelled_while_queued_never_runs() {
 
 #[test]
 fn a_request_cancelled_while_running_is_stopped_and_recorded_cancelled() {
-    let (w, server) = world("stop_grace_secs = 1");
+    let (w, server) = world("stop_grace_secs = 1", "");
     let id = submit(&server, &backup());
     let dispatcher = w.dispatch().env("FAILPOINTS", hold_backup(60_000)).spawn();
     w.wait_for(id, "running");
@@ -174,7 +175,7 @@ fn a_request_cancelled_while_running_is_stopped_and_recorded_cancelled() {
 
 #[test]
 fn a_hundred_concurrent_requests_are_all_accepted_and_each_runs_once() {
-    let (w, server) = world("");
+    let (w, server) = world("", "");
     let addr = server.addr();
     let body = backup().to_string();
     let threads: Vec<_> = (0..100)
@@ -208,4 +209,50 @@ fn a_hundred_concurrent_requests_are_all_accepted_and_each_runs_once() {
             w.runs_of(id)
         );
     }
+}
+
+#[test]
+fn a_request_past_its_maximum_run_time_is_stopped_and_failed() {
+    let (w, server) = world(
+        "stop_grace_secs = 1",
+        "[requests.job.db-backup]\nmax_run_secs = 1\n",
+    );
+    let id = submit(&server, &backup());
+    let dispatch = w.dispatch().env("FAILPOINTS", hold_backup(60_000)).run();
+    assert_eq!(dispatch.code, Some(0), "{}", dispatch.stderr);
+    let done = show(&server, id);
+    assert_eq!(done["state"], "failed", "{done}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("exceeded its maximum run time of 1s"),
+        "{done}"
+    );
+}
+
+#[test]
+fn a_request_whose_job_lock_is_held_waits_its_turn_then_runs() {
+    let (w, server) = world("lock_wait_secs = 120", "");
+    let lock = w.hold_lock("db-backup");
+    let id = submit(&server, &backup());
+    let dispatcher = w.dispatch().spawn();
+    w.two_passes();
+    assert_eq!(
+        show(&server, id)["state"],
+        "queued",
+        "it must wait for the lock"
+    );
+    let released = chrono::Utc::now();
+    drop(lock);
+    let dispatch = finish(dispatcher);
+    assert_eq!(dispatch.code, Some(0), "{}", dispatch.stderr);
+    assert_eq!(show(&server, id)["state"], "succeeded");
+    let runs = w.runs_of(id);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let started: chrono::DateTime<chrono::Utc> = runs[0].1.parse().expect("a time");
+    assert!(
+        started >= released,
+        "it ran while the lock was held: {runs:?}"
+    );
 }

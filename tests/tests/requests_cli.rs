@@ -2,9 +2,6 @@
 //! dispatch` carries out as a normal job run linked to it; `show`, `wait`, `cancel` and `list`
 //! follow it. A bad request is refused at once with the job's own usage and exit 2.
 
-use std::fs::File;
-use std::io::Write;
-
 use chrono::{DateTime, Utc};
 use testkit::requests::{RequestWorld, finish, hold_backup};
 
@@ -202,40 +199,13 @@ fn a_run_past_its_maximum_run_time_is_stopped_and_the_request_failed() {
     );
 }
 
-/// Holds `job`'s lock in the sandbox as another run of it would, naming itself in the file.
-fn hold_lock(w: &RequestWorld, job: &str) -> File {
-    let locks = w.sandbox.data_dir().join("locks");
-    std::fs::create_dir_all(&locks).unwrap();
-    let mut file = File::create(locks.join(format!("{job}.lock"))).unwrap();
-    file.lock().unwrap();
-    write!(file, "pid 4242 on desk1, the timer's run").unwrap();
-    file
-}
-
-/// Waits until the dispatcher has taken the wake file, twice, so that it has looked at the
-/// queue at least once in between.
-fn two_passes(w: &RequestWorld) {
-    let wake = w.spool().join(".wake");
-    for _ in 0..2 {
-        File::create(&wake).unwrap();
-        let started = std::time::Instant::now();
-        while wake.exists() {
-            assert!(
-                started.elapsed().as_secs() < 60,
-                "the dispatcher never looked"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-}
-
 #[test]
 fn a_request_whose_job_lock_is_held_waits_its_turn_then_runs() {
     let w = RequestWorld::new("lock_wait_secs = 120", "");
-    let lock = hold_lock(&w, "db-backup");
+    let lock = w.hold_lock("db-backup");
     let id = w.request("db-backup", &[]);
     let dispatcher = w.dispatch().spawn();
-    two_passes(&w);
+    w.two_passes();
     assert_eq!(w.state(id), "queued", "it must wait for the lock");
     let released: DateTime<Utc> = Utc::now();
     drop(lock);
@@ -273,7 +243,7 @@ fn a_request_whose_job_lock_is_held_waits_its_turn_then_runs() {
 #[test]
 fn a_request_whose_job_lock_stays_held_fails_after_the_lock_wait_naming_the_holder() {
     let w = RequestWorld::new("lock_wait_secs = 1", "");
-    let _lock = hold_lock(&w, "db-backup");
+    let _lock = w.hold_lock("db-backup");
     let id = w.request("db-backup", &[]);
     w.dispatch_all();
     let done = w.show(id);

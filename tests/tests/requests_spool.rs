@@ -1,8 +1,10 @@
 //! Requests dropped as files in the spool directory by any program: the dispatcher takes each
 //! `*.json` through the same checks as the CLI, removes it, and runs it; a refused one goes to
 //! `rejected/` with a `.error` file saying why. Files being written (hidden names) are left.
+//! A spool request is then a request like any other: cancelled while queued or running, stopped
+//! past its maximum run time, waiting for its job's held lock.
 
-use testkit::requests::RequestWorld;
+use testkit::requests::{RequestWorld, finish, hold_backup};
 
 fn only_request(w: &RequestWorld) -> serde_json::Value {
     let list = w.cli(&["request", "list", "--json"]).run();
@@ -99,4 +101,90 @@ fn a_refused_spool_file_goes_to_rejected_with_an_error_file_saying_why() {
     );
     let list = w.cli(&["request", "list"]).run();
     assert_eq!(list.stdout, "no requests\n");
+}
+
+const BACKUP: &str = r#"{"job": "db-backup", "requested_by": "etl"}"#;
+
+#[test]
+fn a_spool_request_cancelled_while_queued_never_runs() {
+    // Queued behind a held lock: taken from the spool, waiting its turn.
+    let w = RequestWorld::new("lock_wait_secs = 120", "");
+    let lock = w.hold_lock("db-backup");
+    w.drop_file("backup.json", BACKUP);
+    let dispatcher = w.dispatch().spawn();
+    let id = w.only_id();
+    w.two_passes();
+    assert_eq!(w.state(id), "queued");
+    let cancel = w.cli(&["request", "cancel", &id.to_string()]).run();
+    assert_eq!(cancel.code, Some(0), "{}", cancel.stderr);
+    drop(lock);
+    let dispatch = finish(dispatcher);
+    assert_eq!(dispatch.code, Some(0), "{}", dispatch.stderr);
+    assert_eq!(w.state(id), "cancelled");
+    assert!(w.runs_of(id).is_empty(), "it ran: {:?}", w.runs_of(id));
+}
+
+#[test]
+fn a_spool_request_cancelled_while_running_is_stopped_and_recorded_cancelled() {
+    let w = RequestWorld::new("stop_grace_secs = 1", "");
+    w.drop_file("backup.json", BACKUP);
+    let dispatcher = w.dispatch().env("FAILPOINTS", hold_backup(60_000)).spawn();
+    let id = w.only_id();
+    w.wait_for(id, "running");
+    let cancel = w.cli(&["request", "cancel", &id.to_string()]).run();
+    assert_eq!(cancel.code, Some(0), "{}", cancel.stderr);
+    let dispatch = finish(dispatcher);
+    assert_eq!(dispatch.code, Some(0), "{}", dispatch.stderr);
+    let done = w.show(id);
+    assert_eq!(done["state"], "cancelled", "{done}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("stopped with SIGTERM"),
+        "{done}"
+    );
+}
+
+#[test]
+fn a_spool_request_past_its_maximum_run_time_is_stopped_and_failed() {
+    let w = RequestWorld::new(
+        "stop_grace_secs = 1",
+        "[requests.job.db-backup]\nmax_run_secs = 1\n",
+    );
+    w.drop_file("backup.json", BACKUP);
+    let dispatch = w.dispatch().env("FAILPOINTS", hold_backup(60_000)).run();
+    assert_eq!(dispatch.code, Some(0), "{}", dispatch.stderr);
+    let done = w.show(w.only_id());
+    assert_eq!(done["state"], "failed", "{done}");
+    assert!(
+        done["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("exceeded its maximum run time of 1s"),
+        "{done}"
+    );
+}
+
+#[test]
+fn a_spool_request_whose_job_lock_is_held_waits_its_turn_then_runs() {
+    let w = RequestWorld::new("lock_wait_secs = 120", "");
+    let lock = w.hold_lock("db-backup");
+    w.drop_file("backup.json", BACKUP);
+    let dispatcher = w.dispatch().spawn();
+    let id = w.only_id();
+    w.two_passes();
+    assert_eq!(w.state(id), "queued", "it must wait for the lock");
+    let released = chrono::Utc::now();
+    drop(lock);
+    let dispatch = finish(dispatcher);
+    assert_eq!(dispatch.code, Some(0), "{}", dispatch.stderr);
+    assert_eq!(w.state(id), "succeeded");
+    let runs = w.runs_of(id);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let started: chrono::DateTime<chrono::Utc> = runs[0].1.parse().expect("a time");
+    assert!(
+        started >= released,
+        "it ran while the lock was held: {runs:?}"
+    );
 }
