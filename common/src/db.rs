@@ -206,9 +206,7 @@ pub fn open(
         }
     }
     let mut conn = open_writer(path, busy_timeout).map_err(DbError::sqlite(path))?;
-    // WAL persists in the file; setting it needs no transaction and is a no-op once set.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(DbError::sqlite(path))?;
+    switch_to_wal(&conn, busy_timeout).map_err(DbError::sqlite(path))?;
     // The usual open finds every schema current: one read instead of a write transaction per
     // schema, so a run does not wait for another job's write lock before it has work.
     if !all_current(&conn, schemas).map_err(DbError::sqlite(path))? {
@@ -221,6 +219,26 @@ pub fn open(
             .map_err(DbError::sqlite(path))?;
     }
     Ok(conn)
+}
+
+/// Puts `conn`'s file in WAL mode, which persists in the file: a no-op once set.
+///
+/// On a new file the switch writes the header while other processes may be opening it too,
+/// and SQLite answers BUSY at once there rather than through the busy handler (a connection
+/// that holds a read lock and wants to write is never made to wait: it could deadlock). So
+/// the switch is retried here, within the same busy timeout a write lock gets.
+fn switch_to_wal(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + busy_timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(error) if is_busy(&error) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// Whether `schema_migrations` records every one of `schemas` at its latest version. Versions

@@ -122,16 +122,6 @@ impl RequestWorld {
         }
     }
 
-    /// Makes the data directory's database (`request list` opens it), as a desk's exists
-    /// once any job has run. Tests that poll while a dispatcher starts call it first: two
-    /// processes creating a fresh `market_data.db` at once can fail one with "database is
-    /// locked" before the busy timeout applies (the WAL switch), a known fault of
-    /// `common::db::open` not fixed yet.
-    pub fn make_database(&self) {
-        let list = self.cli(&["request", "list"]).run();
-        assert_eq!(list.code, Some(0), "{}", list.stderr);
-    }
-
     /// Drops `json` in the spool as `name`, written under a hidden name and renamed, as a
     /// writer must.
     pub fn drop_file(&self, name: &str, json: &str) {

@@ -110,7 +110,6 @@ fn a_spool_request_cancelled_while_queued_never_runs() {
     // Queued behind a held lock: taken from the spool, waiting its turn.
     let w = RequestWorld::new("lock_wait_secs = 120", "");
     let lock = w.hold_lock("db-backup");
-    w.make_database();
     w.drop_file("backup.json", BACKUP);
     let dispatcher = w.dispatch().spawn();
     let id = w.only_id();
@@ -128,7 +127,6 @@ fn a_spool_request_cancelled_while_queued_never_runs() {
 #[test]
 fn a_spool_request_cancelled_while_running_is_stopped_and_recorded_cancelled() {
     let w = RequestWorld::new("stop_grace_secs = 1", "");
-    w.make_database();
     w.drop_file("backup.json", BACKUP);
     let dispatcher = w.dispatch().env("FAILPOINTS", hold_backup(60_000)).spawn();
     let id = w.only_id();
@@ -172,7 +170,6 @@ fn a_spool_request_past_its_maximum_run_time_is_stopped_and_failed() {
 fn a_spool_request_whose_job_lock_is_held_waits_its_turn_then_runs() {
     let w = RequestWorld::new("lock_wait_secs = 120", "");
     let lock = w.hold_lock("db-backup");
-    w.make_database();
     w.drop_file("backup.json", BACKUP);
     let dispatcher = w.dispatch().spawn();
     let id = w.only_id();

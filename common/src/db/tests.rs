@@ -358,3 +358,30 @@ fn an_empty_database_has_the_latest_schemas_and_no_file() {
         .unwrap();
     assert!(!path.exists());
 }
+
+#[test]
+fn processes_creating_one_file_at_once_all_open_it() {
+    // The first open of a new file switches it to WAL, which needs the file to itself: the
+    // others must wait for that within their busy timeout, not fail at once.
+    for round in 0..40 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let barrier = std::sync::Barrier::new(4);
+        let failures: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        open(&path, Duration::from_secs(10), &[A, B]).err()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .map(|e| e.to_string())
+                .collect()
+        });
+        assert!(failures.is_empty(), "round {round}: {failures:?}");
+    }
+}
