@@ -67,7 +67,10 @@ pub enum BudgetError {
         error: rusqlite::Error,
     },
     /// The budget has no room before the run's deadline.
-    #[error("the request budget has no room before the run's {}s deadline", .budget.as_secs())]
+    #[error(
+        "the request budget has no room before the run's {}s deadline; the next run goes on",
+        .budget.as_secs()
+    )]
     OutOfTime {
         /// The run's time budget.
         budget: Duration,
@@ -310,10 +313,19 @@ pub fn for_run<C>(
 }
 
 /// Whether this process may write the database (a desk user running a dry run may not).
+/// A write lock another run holds answers yes: SQLite refuses a read-only connection before
+/// it looks at the lock. Waiting for the lock instead would give up after the probe's busy
+/// timeout while market-sync's writer held it, and a dry run beside that run would keep a
+/// budget of its own: the two together went over the provider's limits.
 fn writable(path: &Path) -> bool {
-    Connection::open(path)
-        .and_then(|c| c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
-        .is_ok()
+    let probe = Connection::open(path).and_then(|c| {
+        c.busy_timeout(Duration::ZERO)?;
+        c.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+    });
+    match probe {
+        Ok(()) => true,
+        Err(error) => crate::db::is_busy(&error),
+    }
 }
 
 /// The budget's failure as the HTTP client reports it.
@@ -354,6 +366,15 @@ mod tests {
     use super::*;
 
     const FLIGHT: Duration = Duration::from_secs(40);
+
+    #[test]
+    fn a_database_another_run_is_writing_is_writable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let writer = crate::db::open_writer(&path, Duration::ZERO).unwrap();
+        writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+        assert!(writable(&path), "a held write lock read as not writable");
+    }
 
     fn budget(conn_path: Option<&Path>, limits: Vec<Limit>) -> RequestBudget {
         RequestBudget::open(
