@@ -80,12 +80,15 @@ impl<'a> Senders<'a> {
         match row.channel {
             Channel::Email => match &self.email {
                 Some(e) => e.send(subject, body, &row.attachments),
-                None => Err("email is not configured ([notify.email])".to_string()),
+                None => Err(
+                    "email is not configured: set [notify.email] in the configuration"
+                        .to_string(),
+                ),
             },
             Channel::Telegram => match &self.telegram {
                 Some(t) => t.send(subject, body),
                 None => Err(
-                    "telegram is not configured ([notify.telegram] and telegram_bot_token)"
+                    "telegram is not configured: set [notify.telegram] and the telegram_bot_token credential"
                         .to_string(),
                 ),
             },

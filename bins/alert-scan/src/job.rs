@@ -161,7 +161,9 @@ impl Job for AlertScan {
             Err(e @ ProviderError::Auth { .. }) => {
                 return Err(Fatal::new(Exit::Config, e.to_string()).into());
             }
-            Err(e) => return Err(Fatal::new(e.exit(), format!("latest prices: {e}")).into()),
+            Err(e) => {
+                return Err(Fatal::new(e.exit(), format!("latest prices: {}", e.worded())).into());
+            }
         };
         // A refused price is never read by a rule: its symbol fails with the reason.
         let checked = quote::check(quotes, now);
@@ -227,8 +229,12 @@ impl Job for AlertScan {
                 }
                 let Some(quote) = quotes.get(instrument.key.as_str()) else {
                     let message = match refused.get(instrument.key.as_str()) {
-                        Some(r) => format!("no rule evaluated: the provider's {r}"),
-                        None => "the provider sent no price for it".to_string(),
+                        Some(r) => {
+                            format!("no rule evaluated: the provider's {r}; the next scan retries")
+                        }
+                        None => {
+                            "the provider sent no price for it; the next scan retries".to_string()
+                        }
                     };
                     ctx.unit_failed(
                         &instrument.symbol,
@@ -335,7 +341,9 @@ fn explain_stored(
                 return Ok(Outcome::Done(CLOSED_OUTPUT.to_string()));
             }
             Err(e) => {
-                let message = format!("cannot write the explanation: {e}");
+                let message = format!(
+                    "cannot write the explanation: {e}; check where standard output goes (a full disk?)"
+                );
                 ctx.unit_failed(
                     &instrument.symbol,
                     UnitError {

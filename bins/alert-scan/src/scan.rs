@@ -57,7 +57,7 @@ pub(crate) struct Symbol<'s, 'r> {
 pub(crate) enum ScanError {
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
-    #[error("cannot write the explanation: {0}")]
+    #[error("cannot write the explanation: {0}; check where standard output goes (a full disk?)")]
     Output(#[from] std::io::Error),
 }
 

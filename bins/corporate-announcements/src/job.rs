@@ -169,7 +169,10 @@ impl Job for CorporateAnnouncements {
                         source.name(),
                         UnitError {
                             exit: Exit::DataErr,
-                            message: format!("{origin}: {e}; nothing of this source was stored"),
+                            message: format!(
+                                "{origin}: {e}; nothing of this source was stored; the next run retries, or save the answer from a browser and import it with --from-file {}=FILE",
+                                source.name()
+                            ),
                         },
                     );
                     continue;
@@ -346,7 +349,9 @@ impl CorporateAnnouncements {
         let list = parse(&body).map_err(|e| {
             Fetch::Unit(UnitError {
                 exit: Exit::DataErr,
-                message: format!("{url}: {e}"),
+                message: format!(
+                    "{url}: {e}; the next run retries; if it keeps failing, set [calendar] holidays_file to a list you keep"
+                ),
             })
         })?;
         let said = format!(

@@ -38,7 +38,10 @@ pub fn list(args: &CommonArgs) -> anyhow::Result<()> {
     let all = backups::list(&settings.dir).map_err(|e| {
         Fatal::new(
             Exit::IoErr,
-            format!("cannot read {}: {e}", settings.dir.display()),
+            format!(
+                "cannot read {}: {e}; check [backups] dir and that this user can read it (join group upstox)",
+                settings.dir.display()
+            ),
         )
     })?;
     let mut out = std::io::stdout().lock();
@@ -117,7 +120,7 @@ pub fn verify(args: &CommonArgs, file: Option<&Path>) -> anyhow::Result<()> {
                 Fatal::new(
                     Exit::IoErr,
                     format!(
-                        "cannot create a scratch directory in {}: {e}",
+                        "cannot create a scratch directory in {}: {e}; the check needs room for one decompressed copy there: free some space, or check the directory's owner",
                         scratch_in.display()
                     ),
                 )
@@ -145,7 +148,7 @@ pub fn verify(args: &CommonArgs, file: Option<&Path>) -> anyhow::Result<()> {
                 p.exit()
             },
             format!(
-                "{} of {} backups failed verification; {}: {p}",
+                "{} of {} backups failed verification; {}: {p}; make a fresh one with `upstox-db-backup`, and restore only from one that verifies",
                 bad.len(),
                 chosen.len(),
                 path.display()
@@ -171,7 +174,14 @@ fn one(file: &Path) -> anyhow::Result<Backup> {
             )
         })?;
     if !file.exists() {
-        return Err(Fatal::new(Exit::Usage, format!("{} does not exist", file.display())).into());
+        return Err(Fatal::new(
+            Exit::Usage,
+            format!(
+                "{} does not exist: `upstox-db-backup list` shows the backups",
+                file.display()
+            ),
+        )
+        .into());
     }
     let manifest = backups::Manifest::read(&file.with_file_name(name.manifest_name()));
     Ok(Backup {
@@ -184,7 +194,15 @@ fn one(file: &Path) -> anyhow::Result<Backup> {
 /// The newest backup of each database in `dir`.
 fn newest_of_each(dir: &Path) -> anyhow::Result<Vec<Backup>> {
     let all = backups::list(dir)
-        .map_err(|e| Fatal::new(Exit::IoErr, format!("cannot read {}: {e}", dir.display())))?;
+        .map_err(|e| {
+            Fatal::new(
+                Exit::IoErr,
+                format!(
+                    "cannot read {}: {e}; check [backups] dir and that this user can read it (join group upstox)",
+                    dir.display()
+                ),
+            )
+        })?;
     let mut newest: Vec<Backup> = Vec::new();
     // Listed by database, then oldest first: the last of each run of a database is its newest.
     for backup in all {

@@ -48,7 +48,10 @@ pub fn restore(req: &Restore) -> anyhow::Result<String> {
     let bad = |p: Problem| {
         Fatal::new(
             p.exit(),
-            format!("cannot restore {}: {p}", req.file.display()),
+            format!(
+                "cannot restore {}: {p}; pick another backup (`upstox-db-backup list` shows them)",
+                req.file.display()
+            ),
         )
     };
     let manifest = Manifest::read(&req.file.with_file_name(name.manifest_name()))
@@ -56,7 +59,10 @@ pub fn restore(req: &Restore) -> anyhow::Result<String> {
     let to_name = req.to.file_name().ok_or_else(|| {
         Fatal::new(
             Exit::Usage,
-            format!("--to {} names no file", req.to.display()),
+            format!(
+                "--to {} names no file: give the database file to restore into, e.g. --to /var/lib/upstox-jobs/market_data.db",
+                req.to.display()
+            ),
         )
     })?;
     let dir = match req.to.parent() {
@@ -112,7 +118,10 @@ fn swap(req: &Restore, tmp: &Path) -> anyhow::Result<()> {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Fatal::new(
                     Exit::IoErr,
-                    format!("cannot remove {} before the restore: {e}", side.display()),
+                    format!(
+                        "cannot remove {} before the restore: {e}; check the directory's owner (the jobs run as user upstox) and restore again",
+                        side.display()
+                    ),
                 )
                 .into());
             }
@@ -126,7 +135,7 @@ fn swap(req: &Restore, tmp: &Path) -> anyhow::Result<()> {
             Fatal::new(
                 Exit::IoErr,
                 format!(
-                    "cannot rename the restored copy to {}: {e}",
+                    "cannot rename the restored copy to {}: {e}; check the directory's owner and free space, and restore again",
                     req.to.display()
                 ),
             )

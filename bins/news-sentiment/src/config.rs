@@ -161,7 +161,7 @@ impl Validate for JobConfig {
         };
         if !http(&n.base_url) {
             return Err(format!(
-                "{} = {:?} is not an http(s) URL",
+                "{} = {:?} is not an http(s) URL: write it as https://HOST/PATH",
                 key("newsapi.base_url"),
                 n.base_url
             ));
@@ -203,7 +203,7 @@ impl Validate for JobConfig {
             }
             if !http(&feed.url) {
                 return Err(format!(
-                    "{}: feed {:?} has url {:?}, not an http(s) URL",
+                    "{}: feed {:?} has url {:?}, not an http(s) URL: write it as https://HOST/PATH",
                     key("feeds"),
                     feed.name,
                     feed.url

@@ -35,7 +35,10 @@ pub fn fetch(
     }
     let items = parse(&answer.body, &feed.name).map_err(|e| UnitError {
         exit: Exit::DataErr,
-        message: format!("{}: {e}", feed.url),
+        message: format!(
+            "{}: {e}; check the feed's url in [jobs.news-sentiment] feeds",
+            feed.url
+        ),
     })?;
     Ok(Fetched::Items(items, answer.validators))
 }

@@ -37,10 +37,10 @@ pub enum ChartError {
         why: String,
     },
     /// No session to draw.
-    #[error("no session to chart between the dates asked for")]
+    #[error("no session to chart between the dates asked for: widen --from and --to")]
     Empty,
     /// plotters or the file system failed.
-    #[error("cannot draw {path}: {why}")]
+    #[error("cannot draw {path}: {why}; name a file in a directory this user can write")]
     Draw {
         /// The file.
         path: PathBuf,

@@ -158,7 +158,10 @@ pub fn report(args: &CommonArgs, request: &ReportRequest) -> anyhow::Result<()> 
         let Some(first) = perf.analyses.first() else {
             return Err(Fatal::new(
                 Exit::DataErr,
-                format!("{}: no trades to chart", file.display()),
+                format!(
+                    "{}: no trades to chart: widen --from and --to, or load trades with `upstox-performance-analytics import-trades FILE.csv`",
+                    file.display()
+                ),
             )
             .into());
         };

@@ -144,7 +144,10 @@ fn run(cli: &Cli, command: &Command) -> anyhow::Result<Exit> {
             let conn = conn.ok_or_else(|| {
                 Fatal::new(
                     Exit::Failure,
-                    format!("{} does not exist: no job has run yet", db.display()),
+                    format!(
+                        "{} does not exist: no job has run yet; give --data-dir if the data is elsewhere, or wait for the first timer run",
+                        db.display()
+                    ),
                 )
             })?;
             let filter = runs::Filter {

@@ -83,7 +83,9 @@ impl ProvidersConfig {
             ("[providers.yahoo] base_url", &self.yahoo.base_url),
         ] {
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(format!("{key} = \"{url}\" is not an http(s) URL"));
+                return Err(format!(
+                    "{key} = \"{url}\" is not an http(s) URL: write it as https://HOST/PATH"
+                ));
             }
         }
         if !(1..=4096).contains(&self.upstox.instruments_max_mib) {
@@ -146,7 +148,7 @@ pub fn validate_limits(key: &str, limits: &[Limit]) -> Result<(), String> {
         }
         if limit.per_secs > 86_400.0 {
             return Err(format!(
-                "{key}: per_secs = {:?} is longer than a day; the request log keeps one day",
+                "{key}: per_secs = {:?} is longer than a day, all the request log keeps: use at most 86400",
                 limit.per_secs
             ));
         }

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use crate::Exit;
 use crate::calendar;
 use crate::harness::docs::{self, job_exits};
-use crate::harness::errors::{exit_for, is_closed_pipe};
+use crate::harness::errors::{exit_for, is_closed_pipe, with_http_hint};
 use crate::harness::run::run_job;
 use crate::harness::{CommonArgs, Job, market_now};
 
@@ -96,10 +96,8 @@ pub fn command_exit(bin: &str, result: anyhow::Result<Exit>) -> ExitCode {
         Ok(exit) => exit.into(),
         Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!(
-                "{bin}: error: {}",
-                crate::redaction::redact(&format!("{e:#}"))
-            );
+            let text = with_http_hint(format!("{e:#}"), &e);
+            eprintln!("{bin}: error: {}", crate::redaction::redact(&text));
             exit_for(&e).into()
         }
     }

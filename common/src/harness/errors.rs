@@ -22,11 +22,22 @@ impl UnitError {
     }
 }
 
+impl UnitError {
+    /// A failed fetch with the caller's own next step in place of [`HttpError::hint`]: a
+    /// job that knows its source says better what to do about it.
+    pub fn http(error: &HttpError, hint: &str) -> UnitError {
+        UnitError {
+            exit: error.exit(),
+            message: format!("{error}; {hint}"),
+        }
+    }
+}
+
 impl From<&HttpError> for UnitError {
     fn from(e: &HttpError) -> Self {
         UnitError {
             exit: e.exit(),
-            message: e.to_string(),
+            message: e.worded(),
         }
     }
 }
@@ -64,7 +75,8 @@ pub(crate) fn is_closed_pipe(error: &anyhow::Error) -> bool {
 }
 
 /// The words for an error that stopped the run: its chain on one line, and where SQLite's
-/// own text is all there is, the file it concerns and what to do (as [`DbError`] says it).
+/// own text is all there is, the file it concerns and what to do (as [`DbError`] says it);
+/// a failed fetch ends with what to do about it ([`HttpError::hint`]).
 pub(crate) fn describe(error: &anyhow::Error, database: &Path) -> String {
     if error.chain().any(|c| c.is::<DbError>()) {
         return format!("{error:#}");
@@ -77,7 +89,21 @@ pub(crate) fn describe(error: &anyhow::Error, database: &Path) -> String {
         }
         parts.push(cause.to_string());
     }
-    parts.join(": ")
+    with_http_hint(parts.join(": "), error)
+}
+
+/// `text` followed by the next step of a failed fetch in `error`'s chain, when it has one
+/// and the text does not already say it: one place, so no command or run that passes an
+/// [`HttpError`] up ends its line without what to do.
+pub(crate) fn with_http_hint(text: String, error: &anyhow::Error) -> String {
+    let hint = error
+        .chain()
+        .find_map(|c| c.downcast_ref::<HttpError>())
+        .and_then(HttpError::hint);
+    match hint {
+        Some(hint) if !text.contains(hint) => format!("{text}; {hint}"),
+        _ => text,
+    }
 }
 
 /// The exit code of a database that could not be opened or used.

@@ -212,6 +212,56 @@ impl HttpError {
         }
     }
 
+    /// What to do about it, for after the message: the next step whatever the job, so a
+    /// failed fetch never ends a line without one. `None` where the message already says it
+    /// (a halt, a refused admission).
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            HttpError::GaveUp { last, .. } => return last.hint(),
+            HttpError::Halted { .. } | HttpError::NotAdmitted { .. } => return None,
+            HttpError::Status { status, .. } => match status.as_u16() {
+                401 | 403 => {
+                    "the source refused this machine or its credential: check the credential \
+                     ([credentials]) and the source's URL in the configuration"
+                }
+                404 | 410 => {
+                    "nothing at that address: check the URL in the configuration, or whether \
+                     the source moved it"
+                }
+                400..=499 => {
+                    "the source refused the request: check the job's settings and URL in the \
+                     configuration"
+                }
+                _ => "the source failed on its side; the next run retries",
+            },
+            HttpError::RateLimited { .. } => {
+                "the next run retries; if it keeps happening, lower [http] requests_per_second"
+            }
+            HttpError::Timeout { .. } => {
+                "the source is slow or down; the next run retries (raise [http] timeout_secs if \
+                 it is only slow)"
+            }
+            HttpError::Connection { .. } => {
+                "check the network and the source's address (DNS, proxy, firewall); the next \
+                 run retries"
+            }
+            HttpError::TooLarge { .. } => {
+                "if the source really serves that much, raise [http] max_body_mib"
+            }
+            HttpError::InvalidUrl { .. } => "correct the URL in the configuration",
+            HttpError::Interrupted { .. } => "the next run fetches it again",
+        })
+    }
+
+    /// The message and, after it, what to do ([`HttpError::hint`]): the one line a failed
+    /// unit or run shows.
+    pub fn worded(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self}; {hint}"),
+            None => self.to_string(),
+        }
+    }
+
     /// The HTTP status, if the server answered.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -220,5 +270,77 @@ impl HttpError {
             HttpError::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each kind of failure, and each kind of status.
+    fn every_kind() -> Vec<HttpError> {
+        let url = || "https://example.com/x".to_string();
+        let status = |code: u16| HttpError::Status {
+            url: url(),
+            status: StatusCode::from_u16(code).unwrap(),
+            retry_after: None,
+            gist: None,
+            body: String::new(),
+        };
+        let mut all: Vec<HttpError> = [400, 401, 403, 404, 410, 422, 500, 502, 503]
+            .into_iter()
+            .map(status)
+            .collect();
+        all.extend([
+            HttpError::RateLimited {
+                url: url(),
+                retry_after: None,
+                body: String::new(),
+            },
+            HttpError::Timeout {
+                url: url(),
+                after: Duration::from_secs(30),
+            },
+            HttpError::Connection {
+                url: url(),
+                detail: "refused".into(),
+                connect: true,
+            },
+            HttpError::TooLarge {
+                url: url(),
+                limit: 1,
+            },
+            HttpError::InvalidUrl {
+                url: url(),
+                detail: "no host".into(),
+            },
+            HttpError::Interrupted { url: url() },
+            HttpError::GaveUp {
+                attempts: 3,
+                last: Box::new(status(500)),
+            },
+        ]);
+        all
+    }
+
+    #[test]
+    fn every_failed_fetch_says_what_to_do_after_what_went_wrong() {
+        for e in every_kind() {
+            let hint = e.hint().unwrap_or_else(|| panic!("no next step for {e}"));
+            assert_eq!(e.worded(), format!("{e}; {hint}"));
+        }
+    }
+
+    #[test]
+    fn a_halt_and_a_refused_admission_say_it_in_their_own_words() {
+        let halted = HttpError::Halted {
+            url: "https://example.com/x".into(),
+            halt: Halt::Deadline {
+                budget: Duration::from_secs(60),
+            },
+            sent: false,
+        };
+        assert_eq!(halted.hint(), None);
+        assert!(halted.worded().contains("the next run goes on"), "{halted}");
     }
 }

@@ -17,7 +17,7 @@ use crate::market::upstox::parse;
 #[derive(Debug, thiserror::Error)]
 pub enum MasterError {
     /// The download failed.
-    #[error("instrument master {url}: {error}")]
+    #[error("instrument master {url}: {}", .error.worded())]
     Http {
         /// Where from.
         url: String,

@@ -174,11 +174,25 @@ impl ProviderError {
     }
 }
 
+impl ProviderError {
+    /// The message and what to do about it: one line for a failed unit or run.
+    pub fn worded(&self) -> String {
+        match self {
+            ProviderError::Http(e) => e.worded(),
+            ProviderError::Format { .. } => format!(
+                "{self}; the stored data is kept and the next run retries; if it keeps \
+                 failing, the provider changed its format: upgrade the upstox-jobs package"
+            ),
+            ProviderError::Auth { .. } | ProviderError::Unsupported(_) => self.to_string(),
+        }
+    }
+}
+
 impl From<&ProviderError> for UnitError {
     fn from(e: &ProviderError) -> Self {
         UnitError {
             exit: e.exit(),
-            message: e.to_string(),
+            message: e.worded(),
         }
     }
 }

@@ -59,13 +59,16 @@ impl<'a> Telegram<'a> {
         let answer = self
             .http
             .post_json(&url, &json)
-            .map_err(|e| format!("telegram: {e}"))?;
+            .map_err(|e| format!("telegram: {}", e.worded()))?;
         let reply: serde_json::Value = serde_json::from_slice(&answer.body)
             .map_err(|e| format!("telegram: the answer is not JSON: {e}"))?;
         if reply["ok"] == true {
             Ok(())
         } else {
-            Err(format!("telegram: {}", reply["description"]))
+            Err(format!(
+                "telegram: {}; check [notify.telegram] chat_id and the telegram_bot_token credential",
+                reply["description"]
+            ))
         }
     }
 }

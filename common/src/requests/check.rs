@@ -119,7 +119,7 @@ pub(crate) fn job_command_line(
             }
             Err(e) => {
                 return Err(RequestError::Checker(format!(
-                    "cannot wait for {}: {e}",
+                    "cannot wait for {}: {e}; try again",
                     bin.display()
                 )));
             }
