@@ -12,6 +12,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use crate::db::{Adopted, Schema};
+use crate::files::ReadError;
 
 /// India Standard Time. No DST, so no skipped or repeated hours.
 pub const IST: Tz = chrono_tz::Asia::Kolkata;
@@ -55,7 +56,9 @@ pub enum Day {
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
     /// Not NSE's holiday-master JSON.
-    #[error("{source_name}: not an NSE holiday list: {detail}")]
+    #[error(
+        "{source_name}: not an NSE holiday list: {detail}; check [calendar] holidays_file, or remove it to use the list built in"
+    )]
     Format {
         /// File or table name.
         source_name: String,
@@ -71,7 +74,7 @@ pub enum CalendarError {
         error: std::io::Error,
     },
     /// The `market_holidays` table could not be read.
-    #[error("market_holidays: {0}")]
+    #[error("market_holidays: {0}{advice}", advice = crate::db::advice(.0))]
     Db(#[from] rusqlite::Error),
 }
 
@@ -121,12 +124,19 @@ impl TradingCalendar {
 
     /// `file` when it exists (`[calendar] holidays_file`), else the built-in list.
     pub fn load(file: &Path) -> Result<Self, CalendarError> {
-        match std::fs::read_to_string(file) {
+        // NSE's list for a year is a few KiB: a file a thousand times that is not one.
+        match crate::files::read_text_bounded(file, 4 * 1024 * 1024) {
             Ok(text) => Self::from_nse_json(&text, &file.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::embedded()),
-            Err(error) => Err(CalendarError::Io {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Self::embedded())
+            }
+            Err(ReadError::Io(error)) => Err(CalendarError::Io {
                 path: file.display().to_string(),
                 error,
+            }),
+            Err(too_large @ ReadError::TooLarge { .. }) => Err(CalendarError::Io {
+                path: file.display().to_string(),
+                error: std::io::Error::new(std::io::ErrorKind::FileTooLarge, too_large),
             }),
         }
     }

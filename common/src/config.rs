@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::files::ReadError;
 use crate::schedule;
 
 mod api;
@@ -195,6 +196,10 @@ impl ConfigPath {
     }
 }
 
+/// The most a configuration file may hold; the shipped one, every section commented, is about
+/// 20 KiB.
+const CONFIG_MAX_BYTES: u64 = 1024 * 1024;
+
 /// Reads the configuration of job `job` (a name in [`crate::schedule::CATALOGUE`]).
 pub fn load<J: DeserializeOwned + Default>(
     path: &ConfigPath,
@@ -204,12 +209,21 @@ pub fn load<J: DeserializeOwned + Default>(
         ConfigPath::Explicit(p) => (p, true),
         ConfigPath::Default(p) => (p, false),
     };
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::files::read_text_bounded(file, CONFIG_MAX_BYTES) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             return Ok(Config::defaults());
         }
-        Err(e) => {
+        Err(ReadError::TooLarge { .. }) => {
+            return Err(ConfigError::new(
+                file,
+                format!(
+                    "the configuration file is larger than {} KiB: not a configuration; check the path given with --config or UPSTOX_JOBS_CONFIG",
+                    CONFIG_MAX_BYTES >> 10
+                ),
+            ));
+        }
+        Err(ReadError::Io(e)) => {
             return Err(ConfigError::new(
                 file,
                 format!(

@@ -39,6 +39,16 @@ pub enum CredentialError {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// The file holds far more than any secret.
+    #[error(
+        "credential `{name}`: {path} holds more than 64 KiB, which no token or password does; name the file that holds only the secret"
+    )]
+    TooLarge {
+        /// The credential's name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is empty.
     #[error(
         "credential `{name}`: {path} is empty; put the secret in it or remove the [credentials] entry"
@@ -50,7 +60,9 @@ pub enum CredentialError {
         path: PathBuf,
     },
     /// The configuration names a file that is not there.
-    #[error("credential `{name}`: {path} (named in [credentials]) does not exist")]
+    #[error(
+        "credential `{name}`: {path} (named in [credentials]) does not exist; put the secret there, or correct the path in [credentials]"
+    )]
     Missing {
         /// The credential's name.
         name: String,
@@ -87,11 +99,20 @@ pub fn systemd_directory() -> Option<PathBuf> {
     std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from)
 }
 
+/// The most a credential file may hold (see [`CredentialError::TooLarge`]).
+const SECRET_MAX_BYTES: u64 = 64 * 1024;
+
 fn read(name: &str, path: &Path) -> Result<Secret, CredentialError> {
-    let text = std::fs::read_to_string(path).map_err(|error| CredentialError::Unreadable {
-        name: name.to_string(),
-        path: path.to_path_buf(),
-        error,
+    let text = crate::files::read_text_bounded(path, SECRET_MAX_BYTES).map_err(|e| match e {
+        crate::files::ReadError::Io(error) => CredentialError::Unreadable {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            error,
+        },
+        crate::files::ReadError::TooLarge { .. } => CredentialError::TooLarge {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+        },
     })?;
     // Editors add a final newline; a token never contains one.
     let value = text.trim_end_matches(['\r', '\n']).to_string();

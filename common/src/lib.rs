@@ -6,6 +6,7 @@
 //! - [`backups`]: backup files, their names and manifests, shared by db-backup and db-maintenance
 //! - [`db`], [`schemas`] and [`runs`]: opening SQLite files, per-owner migrations, the `job_runs` table
 //! - [`disk`]: free space on a file system, before a job writes a whole copy of a database
+//! - [`files`]: files a person names, read whole but never past a bound
 //! - [`requests`]: runs asked for on demand (CLI, spool, HTTP) and the dispatcher's queue
 //! - [`http`]: the polite HTTP client (timeouts, retries, Retry-After, per-host pacing, size cap)
 //! - [`budget`]: a provider's request limits, kept across processes
@@ -29,6 +30,7 @@ pub mod credentials;
 pub mod db;
 pub mod disk;
 pub mod exit;
+pub mod files;
 pub mod harness;
 pub mod http;
 pub mod indicators;

@@ -1,11 +1,12 @@
 //! `upstox-alert-scan rules …`: rules managed from a shell. Every change is checked first and
 //! made in one transaction; an import with one bad line stores nothing.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use common::Exit;
+use common::files::{ReadError, read_bounded_from};
 use common::harness::{self, CommonArgs, Fatal};
 use common::market::interval::Interval;
 use common::market::universe::Universe;
@@ -86,7 +87,14 @@ pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
             cooldown,
             disabled,
         } => {
-            let invalid = |e: String| Fatal::new(Exit::DataErr, format!("invalid rule: {e}"));
+            let invalid = |e: String| {
+                Fatal::new(
+                    Exit::DataErr,
+                    format!(
+                        "invalid rule: {e}; `upstox-alert-scan rules add --help` lists the kinds and their parameters"
+                    ),
+                )
+            };
             let rule = Rule {
                 id: 0,
                 symbol: rule::parse_symbol(symbol).map_err(invalid)?,
@@ -140,7 +148,7 @@ pub fn run(args: &CommonArgs, action: &RulesCommand) -> anyhow::Result<()> {
                 return Err(Fatal::new(
                     Exit::DataErr,
                     format!(
-                        "{}: {} unknown symbol(s) (above); nothing was imported",
+                        "{}: {} unknown symbol(s) (above); nothing was imported: correct them and import the file again",
                         file.display(),
                         unknown.len()
                     ),
@@ -292,45 +300,40 @@ fn each(
     }
 }
 
+/// The most a rules file may hold: some 250,000 rules, far more than a desk keeps.
+const RULES_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads and checks every line of a rules file; any bad line refuses the whole file, with
 /// each bad line and its reason on stderr.
 fn read_file(file: &Path) -> anyhow::Result<Vec<Rule>> {
     let name = file.display().to_string();
-    let mut text = Vec::new();
     let read = if name == "-" {
-        std::io::stdin().read_to_end(&mut text)
+        read_bounded_from(std::io::stdin(), RULES_MAX_BYTES)
     } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut text))
+        std::fs::File::open(file)
+            .map_err(ReadError::from)
+            .and_then(|f| read_bounded_from(f, RULES_MAX_BYTES))
     };
-    read.map_err(|e| Fatal::new(Exit::IoErr, format!("cannot read {name}: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_reader(text.as_slice());
-    let (mut rules, mut bad) = (Vec::new(), 0);
-    for record in reader.records() {
-        let (line, result) = match record {
-            Ok(r) => {
-                let line = r.position().map_or(0, |p| p.line());
-                if line == 1 && r.get(0).is_some_and(|f| f.trim() == rule::CSV_HEADER[0]) {
-                    continue;
-                }
-                (line, rule::from_record(&r))
-            }
-            Err(e) => (
-                e.position().map_or(0, |p| p.line()),
-                Err(format!("not CSV: {e}")),
+    let text = read.map_err(|e| match e {
+        ReadError::Io(e) => Fatal::new(
+            Exit::IoErr,
+            format!(
+                "cannot read {name}: {e}; check the file's name and that this user can read it"
             ),
-        };
-        match result {
-            Ok(rule) => rules.push(rule),
-            Err(reason) => {
-                bad += 1;
-                eprintln!("{name}:{line}: {reason}");
-            }
-        }
+        ),
+        ReadError::TooLarge { .. } => Fatal::new(
+            Exit::DataErr,
+            format!(
+                "{name} is larger than {} MiB: not a rules file; give rules import the CSV of rules",
+                RULES_MAX_BYTES >> 20
+            ),
+        ),
+    })?;
+    let (rules, bad) = parse_file(&text);
+    for BadLine { line, reason } in &bad {
+        eprintln!("{name}:{line}: {reason}");
     }
+    let bad = bad.len();
     if bad > 0 {
         return Err(Fatal::new(
             Exit::DataErr,
@@ -352,4 +355,44 @@ fn read_file(file: &Path) -> anyhow::Result<Vec<Rule>> {
         .into());
     }
     Ok(rules)
+}
+
+/// A line of a rules file that is not a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    /// Its 1-based number.
+    pub line: u64,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+/// The rules of a rules file's bytes (`#` comments, an optional header line), and each line
+/// that is not one.
+pub fn parse_file(text: &[u8]) -> (Vec<Rule>, Vec<BadLine>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text);
+    let (mut rules, mut bad) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let (line, result) = match record {
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                if line == 1 && r.get(0).is_some_and(|f| f.trim() == rule::CSV_HEADER[0]) {
+                    continue;
+                }
+                (line, rule::from_record(&r))
+            }
+            Err(e) => (
+                e.position().map_or(0, |p| p.line()),
+                Err(format!("not CSV: {e}")),
+            ),
+        };
+        match result {
+            Ok(rule) => rules.push(rule),
+            Err(reason) => bad.push(BadLine { line, reason }),
+        }
+    }
+    (rules, bad)
 }

@@ -2,10 +2,11 @@
 //! request budget, or a saved file; and the words for a refusal (what the site answered and
 //! what to do).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use common::Exit;
+use common::files::saved_answer;
 use common::harness::{Context, UnitError};
 use common::http::{HttpClient, HttpError, Session};
 use common::market::source::{Source as MarketSource, SourceChoice};
@@ -51,8 +52,8 @@ pub struct Fetcher<'a> {
     http: &'a HttpClient,
     nse: Session<'a>,
     cfg: &'a JobConfig,
-    /// The largest answer accepted, in bytes (a saved file too).
-    max_body: u64,
+    /// The largest answer accepted, in MiB (a saved file too).
+    max_body_mib: u64,
 }
 
 impl<'a> Fetcher<'a> {
@@ -62,7 +63,7 @@ impl<'a> Fetcher<'a> {
             http,
             nse: Session::new(http, &cfg.nse_home, &NSE_HEADERS),
             cfg,
-            max_body: max_body_mib.saturating_mul(1024 * 1024),
+            max_body_mib,
         }
     }
 
@@ -75,7 +76,12 @@ impl<'a> Fetcher<'a> {
         (from, to): (NaiveDate, NaiveDate),
     ) -> Result<(String, Vec<u8>), Fetch> {
         if let Some((_, path)) = files.iter().find(|(s, _)| *s == source) {
-            let bytes = read_capped(path, self.max_body).map_err(Fetch::Unit)?;
+            let bytes = saved_answer(
+                path,
+                self.max_body_mib,
+                "not a saved answer; give --from-file the JSON the exchange answered, saved as it came",
+            )
+            .map_err(Fetch::Unit)?;
             return Ok((path.display().to_string(), bytes));
         }
         let (site, fetched) = match source.exchange() {
@@ -178,7 +184,6 @@ fn bse_pages(http: &HttpClient, first: &str) -> Result<Vec<u8>, HttpError> {
 
 /// The error of a refused or failed request, saying what the exchange answered and what to do.
 fn refused(site: Site, unit: &str, e: &HttpError) -> UnitError {
-    let mut error = UnitError::from(e);
     let answered = e.gist().map_or(String::new(), |g| format!(" (\"{g}\")"));
     let hint = match (site, e.status().map(|s| s.as_u16())) {
         (Site::Upstox, Some(401 | 403)) => format!(
@@ -191,35 +196,7 @@ fn refused(site: Site, unit: &str, e: &HttpError) -> UnitError {
             "no such endpoint{answered}: check the configured URL, or whether the exchange renamed it"
         ),
         (_, Some(429)) => "rate-limited; the next run retries".to_string(),
-        _ => format!("the next run retries{answered}"),
+        _ => format!("{}{answered}", e.hint().unwrap_or("the next run retries")),
     };
-    error.message = format!("{}; {hint}", error.message);
-    error
-}
-
-/// A saved answer, refused when larger than `cap` bytes (read no further).
-fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, UnitError> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| UnitError {
-        exit: Exit::IoErr,
-        message: format!("cannot read {}: {e}", path.display()),
-    })?;
-    let mut bytes = Vec::new();
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| UnitError {
-            exit: Exit::IoErr,
-            message: format!("cannot read {}: {e}", path.display()),
-        })?;
-    if bytes.len() as u64 > cap {
-        return Err(UnitError {
-            exit: Exit::DataErr,
-            message: format!(
-                "{} is larger than {} MiB: not a saved answer",
-                path.display(),
-                cap / 1024 / 1024
-            ),
-        });
-    }
-    Ok(bytes)
+    UnitError::http(e, &hint)
 }

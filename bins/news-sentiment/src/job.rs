@@ -9,6 +9,7 @@ use chrono::Duration;
 use common::Exit;
 use common::config::Limit;
 use common::credentials::{self, Secret};
+use common::files::saved_answer;
 use common::harness::{Context, Fatal, Job, Outcome, UnitError};
 use common::notify::{self, Channel};
 use rusqlite::Connection;
@@ -262,25 +263,17 @@ fn fetch(
 
 /// A saved NewsAPI answer (JSON) or feed document, read within the body size cap.
 fn read_file(path: &Path, max_mib: u64) -> Result<Vec<RawItem>, UnitError> {
-    let limit = max_mib.saturating_mul(1024 * 1024);
-    let io = |e: std::io::Error| UnitError {
-        exit: Exit::IoErr,
-        message: format!("cannot read {}: {e}", path.display()),
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > limit {
-        return Err(UnitError {
-            exit: Exit::DataErr,
-            message: format!(
-                "{} is {size} bytes, more than the {limit}-byte limit ([http] max_body_mib)",
-                path.display()
-            ),
-        });
-    }
-    let body = std::fs::read(path).map_err(io)?;
+    let body = saved_answer(
+        path,
+        max_mib,
+        "if the file is right, raise [http] max_body_mib",
+    )?;
     let refused = |message: String| UnitError {
         exit: Exit::DataErr,
-        message: format!("{}: {message}", path.display()),
+        message: format!(
+            "{}: {message}; give --from-file a saved NewsAPI answer or an RSS/Atom feed",
+            path.display()
+        ),
     };
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         newsapi::parse(&body)

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use common::Exit;
 use common::calendar;
+use common::files::saved_answer;
 use common::harness::{Context, Fatal, Job, Outcome, UnitError, Validate};
 use common::http::{HttpError, StatusCode};
 use serde::Deserialize;
@@ -181,10 +182,11 @@ impl NseIndexUpdate {
     ) -> Result<ConstituentFile, Failed> {
         let (bytes, origin) = match &self.selection {
             Selection::File(_, path) => {
-                let bytes = std::fs::read(path).map_err(|e| UnitError {
-                    exit: Exit::IoErr,
-                    message: format!("cannot read {}: {e}", path.display()),
-                })?;
+                let bytes = saved_answer(
+                    path,
+                    ctx.config.http.max_body_mib,
+                    "not an index file; give --from-file the CSV NSE serves",
+                )?;
                 (bytes, path.display().to_string())
             }
             _ => {
@@ -217,7 +219,9 @@ impl NseIndexUpdate {
         };
         let file = constituents::parse(&bytes, index.expected_rows()).map_err(|e| UnitError {
             exit: Exit::DataErr,
-            message: format!("{origin}: {e}; the previous membership is kept"),
+            message: format!(
+                "{origin}: {e}; the previous membership is kept; the next run retries, or import a good copy with --index {index} --from-file FILE"
+            ),
         })?;
         Ok(file)
     }
@@ -299,9 +303,7 @@ fn download_error(index: &IndexName, e: &HttpError) -> UnitError {
             "no file at that address; check [jobs.nse-index-update] base_url, or whether NSE renamed the file".to_string()
         }
         Some(StatusCode::TOO_MANY_REQUESTS) => "NSE is rate-limiting; the next run retries".to_string(),
-        _ => "the next run retries".to_string(),
+        _ => e.hint().unwrap_or("the next run retries").to_string(),
     };
-    let mut error = UnitError::from(e);
-    error.message = format!("{}; {hint}; the previous membership is kept", error.message);
-    error
+    UnitError::http(e, &format!("{hint}; the previous membership is kept"))
 }

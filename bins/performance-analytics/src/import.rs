@@ -16,6 +16,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use common::calendar::IST;
+use common::files::{ReadError, read_bounded};
 use rust_decimal::Decimal;
 
 use crate::trade::{MAX_PRICE, MAX_QUANTITY, Product, Side, Trade};
@@ -27,7 +28,7 @@ pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
     /// It could not be read.
-    #[error("cannot read {path}: {error}")]
+    #[error("cannot read {path}: {error}; check the file's name and that this user can read it")]
     Io {
         /// The file.
         path: String,
@@ -61,18 +62,12 @@ pub enum Format {
 /// Reads `path`: every trade, or every bad row named.
 pub fn read(path: &Path, strategy: &str) -> Result<(Format, Vec<Trade>), Refused> {
     let name = path.display().to_string();
-    let len = std::fs::metadata(path)
-        .map_err(|error| Refused::Io {
+    let bytes = read_bounded(path, MAX_BYTES).map_err(|e| match e {
+        ReadError::Io(error) => Refused::Io {
             path: name.clone(),
             error,
-        })?
-        .len();
-    if len > MAX_BYTES {
-        return Err(Refused::TooLarge(name));
-    }
-    let bytes = std::fs::read(path).map_err(|error| Refused::Io {
-        path: name.clone(),
-        error,
+        },
+        ReadError::TooLarge { .. } => Refused::TooLarge(name.clone()),
     })?;
     parse(&name, &bytes, strategy)
 }
