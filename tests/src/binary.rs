@@ -24,12 +24,17 @@ pub struct Outcome {
 impl Outcome {
     /// The last non-empty line of stderr: the run's summary.
     pub fn summary(&self) -> &str {
-        self.stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
+        summary_of(&self.stderr)
     }
+}
+
+/// The last non-empty line of a run's log (its stderr): the run's summary.
+pub fn summary_of(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
 }
 
 impl From<Output> for Outcome {

@@ -9,6 +9,7 @@ pub mod binary;
 pub mod corporate;
 pub mod deb;
 pub mod demo;
+pub mod faults;
 pub mod gzip;
 pub mod jobs;
 pub mod maintenance;

@@ -124,33 +124,46 @@ pub enum NewsApiError {
     Malformed(String),
 }
 
+/// The code of an error body that has none.
+const NO_CODE: &str = "unknown";
+
+/// What to do about a refused key.
+const CHECK_KEY: &str = "check the key in the credential newsapi_key ($CREDENTIALS_DIRECTORY/newsapi_key or [credentials] newsapi_key)";
+
+/// What to do when the account's requests are spent.
+const SPENT: &str = "the account's requests are spent for now; the next run tries again";
+
 impl NewsApiError {
+    /// The error for an error status with a JSON body: NewsAPI's code decides where the body
+    /// has one; a body without (a proxy's JSON) leaves it to the status, as NewsAPI documents
+    /// it (401 a key refused, 429 too many requests).
+    fn of_status(self, http: &HttpError) -> UnitError {
+        let unknown = match &self {
+            NewsApiError::Refused { code, .. } => code == NO_CODE,
+            NewsApiError::Malformed(_) => true,
+        };
+        let status = http.status().map(|s| s.as_u16());
+        match status {
+            Some(401) if unknown => UnitError {
+                exit: Exit::Config,
+                message: format!("{http}; {CHECK_KEY}"),
+            },
+            Some(429) if unknown => UnitError {
+                exit: Exit::TempFail,
+                message: format!("{http}; {SPENT}"),
+            },
+            _ if unknown => UnitError::from(http),
+            _ => self.unit_error(),
+        }
+    }
+
     /// The documented exit code, and what to do, for this error.
     pub fn unit_error(&self) -> UnitError {
         let (exit, advice) = match self {
-            NewsApiError::Refused { code, .. } => match code.as_str() {
-                "apiKeyMissing" | "apiKeyInvalid" | "apiKeyDisabled" => (
-                    Exit::Config,
-                    "check the key in the credential newsapi_key ($CREDENTIALS_DIRECTORY/newsapi_key or [credentials] newsapi_key)",
-                ),
-                "apiKeyExhausted" | "rateLimited" => (
-                    Exit::TempFail,
-                    "the account's requests are spent for now; the next run tries again",
-                ),
-                "maximumResultsReached" => (
-                    Exit::Config,
-                    "lower [jobs.news-sentiment.newsapi] max_results to what the plan allows",
-                ),
-                "parameterInvalid" | "parametersMissing" | "sourcesTooMany"
-                | "sourceDoesNotExist" => (
-                    Exit::Config,
-                    "check [jobs.news-sentiment.newsapi] and the watchlist the query is built from",
-                ),
-                _ => (
-                    Exit::Unavailable,
-                    "NewsAPI failed on its side; the next run tries again",
-                ),
-            },
+            NewsApiError::Refused { code, .. } => code_advice(code).unwrap_or((
+                Exit::Unavailable,
+                "NewsAPI failed on its side; the next run tries again",
+            )),
             NewsApiError::Malformed(_) => (
                 Exit::DataErr,
                 "check [jobs.news-sentiment.newsapi] base_url points at NewsAPI",
@@ -163,6 +176,23 @@ impl NewsApiError {
     }
 }
 
+/// The exit code and what to do for each error code NewsAPI documents.
+fn code_advice(code: &str) -> Option<(Exit, &'static str)> {
+    Some(match code {
+        "apiKeyMissing" | "apiKeyInvalid" | "apiKeyDisabled" => (Exit::Config, CHECK_KEY),
+        "apiKeyExhausted" | "rateLimited" => (Exit::TempFail, SPENT),
+        "maximumResultsReached" => (
+            Exit::Config,
+            "lower [jobs.news-sentiment.newsapi] max_results to what the plan allows",
+        ),
+        "parameterInvalid" | "parametersMissing" | "sourcesTooMany" | "sourceDoesNotExist" => (
+            Exit::Config,
+            "check [jobs.news-sentiment.newsapi] and the watchlist the query is built from",
+        ),
+        _ => return None,
+    })
+}
+
 /// Reads a NewsAPI answer (a 200's body, or an error status's).
 pub fn parse(body: &[u8]) -> Result<Page, NewsApiError> {
     let answer: Answer = serde_json::from_slice(body).map_err(|e| {
@@ -173,9 +203,7 @@ pub fn parse(body: &[u8]) -> Result<Page, NewsApiError> {
     })?;
     if answer.status != "ok" {
         return Err(NewsApiError::Refused {
-            code: answer
-                .code
-                .map_or("unknown".to_string(), |c| excerpt(&c, 40)),
+            code: answer.code.map_or(NO_CODE.to_string(), |c| excerpt(&c, 40)),
             message: excerpt(answer.message.as_deref().unwrap_or("no message"), 200),
         });
     }
@@ -245,13 +273,13 @@ pub fn fetch(
         let url = page_url(cfg, &q, from, page).ok_or_else(|| UnitError {
             exit: Exit::Config,
             message: format!(
-                "[jobs.news-sentiment.newsapi] base_url = {:?} is not a URL",
+                "[jobs.news-sentiment.newsapi] base_url = {:?} is not a URL: write it as https://HOST/PATH",
                 cfg.base_url
             ),
         })?;
         let fetched = http.get_admitted(&url, &[("X-Api-Key", key.expose())], &admission);
-        let body = match fetched {
-            Ok(f) => f.body,
+        let (body, refused) = match fetched {
+            Ok(f) => (f.body, None),
             Err(_) if admission.spent.get() && !items.is_empty() => {
                 tracing::warn!(
                     "NewsAPI's request budget ({} a day) is spent after {} articles; the next run goes on from the newest",
@@ -272,12 +300,13 @@ pub fn fetch(
             }
             Err(e) => match e.body().filter(|b| b.trim_start().starts_with('{')) {
                 // NewsAPI says why in the body of its 401, 426 and 429.
-                Some(body) => body.as_bytes().to_vec(),
+                Some(body) => (body.as_bytes().to_vec(), Some(e)),
                 None => return Err(UnitError::from(&e)),
             },
         };
-        match parse(&body) {
-            Ok(p) => {
+        match (parse(&body), refused) {
+            (Ok(_), Some(http)) => return Err(UnitError::from(&http)),
+            (Ok(p), None) => {
                 let short = p.items.len() < cfg.page_size as usize;
                 items.extend(p.items);
                 let read = u64::from(page) * u64::from(cfg.page_size);
@@ -285,7 +314,7 @@ pub fn fetch(
                     break;
                 }
             }
-            Err(NewsApiError::Refused { code, .. })
+            (Err(NewsApiError::Refused { code, .. }), _)
                 if code == "maximumResultsReached" && page > 1 =>
             {
                 tracing::warn!(
@@ -294,7 +323,8 @@ pub fn fetch(
                 );
                 break;
             }
-            Err(e) => return Err(e.unit_error()),
+            (Err(e), Some(http)) => return Err(e.of_status(&http)),
+            (Err(e), None) => return Err(e.unit_error()),
         }
     }
     Ok(items)
@@ -317,6 +347,36 @@ mod tests {
         assert!(q.chars().count() <= QUERY_MAX, "{}", q.len());
         assert_eq!(q.matches("Infosys").count(), 1);
         assert_eq!(query(&[]), FALLBACK_QUERY);
+    }
+
+    #[test]
+    fn an_error_status_whose_body_names_no_documented_code_is_judged_by_its_status() {
+        let refused = |status: u16, body: &str| {
+            let http = HttpError::Status {
+                url: "http://127.0.0.1/v2/everything".to_string(),
+                status: common::http::StatusCode::from_u16(status).unwrap(),
+                retry_after: None,
+                gist: None,
+                body: body.to_string(),
+            };
+            parse(body.as_bytes()).unwrap_err().of_status(&http)
+        };
+        // A proxy's JSON, or a code NewsAPI does not document: the status says it.
+        let key = refused(401, r#"{"status":"error","message":"denied"}"#);
+        assert_eq!(key.exit, Exit::Config, "{}", key.message);
+        assert!(key.message.contains("newsapi_key"), "{}", key.message);
+        assert_eq!(
+            refused(429, r#"{"error":"slow down"}"#).exit,
+            Exit::TempFail
+        );
+        assert_eq!(
+            refused(502, r#"{"status":"error"}"#).exit,
+            Exit::Unavailable
+        );
+        // NewsAPI's own code still decides where it has one.
+        let capped = refused(426, r#"{"status":"error","code":"maximumResultsReached"}"#);
+        assert_eq!(capped.exit, Exit::Config);
+        assert!(capped.message.contains("max_results"), "{}", capped.message);
     }
 
     #[test]

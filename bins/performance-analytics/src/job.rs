@@ -81,13 +81,22 @@ impl Job for PerformanceAnalytics {
             Err(Unreadable::Db(e)) => return Err(e.into()),
             Err(missing) => (Vec::new(), Some(missing.to_string())),
         };
-        if cfg.upstox_trades {
+        let upstox_failed = if cfg.upstox_trades {
             let from = self.request.from.unwrap_or(to);
-            add_upstox_trades(ctx, &mut trades, from, to)?;
-        }
+            add_upstox_trades(ctx, &mut trades, from, to)?
+        } else {
+            false
+        };
         if trades.is_empty() {
             let why =
                 missing.unwrap_or_else(|| format!("no trades in {} up to {to}", path.display()));
+            // Nothing to analyse because the only source of trades failed, or a stop cut its
+            // request short: that is the run's outcome (the unit's exit code, or 143 and
+            // `interrupted`: the stop is asked about first so that it is recorded), never a
+            // skip that reads as success.
+            if ctx.stop_requested() || upstox_failed {
+                return Ok(Outcome::Done(format!("no trades to analyse: {why}")));
+            }
             tracing::warn!("{why}");
             return Ok(Outcome::Skipped(why));
         }
@@ -142,13 +151,13 @@ const UPSTOX_UNIT: &str = "upstox trades";
 
 /// With an Upstox token, adds the fills Upstox reports for `from..=to` that `trades` (from
 /// `upstox.db`, whose rows win) lacks, in fill order. Without a token, nothing: the database
-/// is the source.
+/// is the source. Returns whether the Upstox unit failed.
 fn add_upstox_trades(
     ctx: &mut Context<JobConfig>,
     trades: &mut Vec<Trade>,
     from: NaiveDate,
     to: NaiveDate,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let token = credentials::load(
         "upstox_token",
         credentials::systemd_directory().as_deref(),
@@ -157,12 +166,12 @@ fn add_upstox_trades(
     .map_err(|e| Fatal::new(Exit::Config, e.to_string()))?;
     if token.is_none() {
         tracing::debug!("no Upstox access token: the trades are upstox.db's alone");
-        return Ok(());
+        return Ok(false);
     }
     ctx.plan([UPSTOX_UNIT]);
     let source = Source::connect(ctx, SourceChoice::Upstox)?;
     let Some(client) = source.upstox() else {
-        return Ok(());
+        return Ok(false);
     };
     let today = calendar::today(ctx.now);
     match upstox::fetch(&client, from, to, today) {
@@ -186,8 +195,11 @@ fn add_upstox_trades(
             trades.sort_by(|a, b| (a.traded_at, &a.trade_id).cmp(&(b.traded_at, &b.trade_id)));
             // Read, not written: upstox.db is the application's.
             ctx.unit_done(UPSTOX_UNIT, 0);
+            Ok(false)
         }
-        Err(FetchError::Provider(ProviderError::Http(e))) if ctx.halted(Some(UPSTOX_UNIT), &e) => {}
+        Err(FetchError::Provider(ProviderError::Http(e))) if ctx.halted(Some(UPSTOX_UNIT), &e) => {
+            Ok(true)
+        }
         Err(e) => {
             let exit = match &e {
                 FetchError::Provider(p) => p.exit(),
@@ -200,9 +212,9 @@ fn add_upstox_trades(
                     message: format!("{e}; the trades are upstox.db's alone"),
                 },
             );
+            Ok(true)
         }
     }
-    Ok(())
 }
 
 /// The run's words: the sessions and the portfolio's P&L and Sharpe.
