@@ -4,7 +4,7 @@ CARGO ?= cargo
 # which only exist in builds with this feature; shipped builds never have it.
 TEST_FEATURES := --features nse-index-update/failpoints,market-sync/failpoints,db-backup/failpoints,upstox-jobs-common/pinned-clock
 
-.PHONY: all build release demo test e2e bench deb sentiment-model lint fmt clean
+.PHONY: all build release demo test e2e bench fuzz fuzz-cmin deb sentiment-model lint fmt clean
 
 all: build
 
@@ -53,8 +53,21 @@ deb: release
 sentiment-model:
 	packaging/sentiment-model/build-deb.sh
 
-bench: release
+bench: deb
 	tests/bench.sh
+
+# Coverage-guided fuzzing of every parser of outside data (nightly and cargo-fuzz; not part of
+# `make test`, which runs the committed crashing inputs and corpora as a regression test):
+# each target SECONDS, JOBS at a time (ONLY="rss newsapi" for some), then one table, also in
+# target/fuzz-report.txt.
+SECONDS ?= 60
+JOBS ?= 1
+fuzz:
+	fuzz/run.sh $(SECONDS) $(JOBS)
+
+# What the last `make fuzz` learnt, minimised into the committed fuzz/corpus/.
+fuzz-cmin:
+	fuzz/run.sh --cmin
 
 lint:
 	$(CARGO) fmt --all -- --check

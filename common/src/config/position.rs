@@ -36,7 +36,12 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let key = match before.rfind('=') {
         Some(eq) => {
             let head = before[..eq].trim_end();
-            let start = head.rfind(|c: char| !is_key(c)).map_or(0, |i| i + 1);
+            // After the last character that is not part of a key, whatever its width.
+            let start = head
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !is_key(c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
             &head[start..]
         }
         None if before.trim().is_empty() => {
@@ -71,6 +76,17 @@ fn table_before(text: &str, offset: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_after_a_wide_character_is_found_without_panicking() {
+        // Found by the config_toml fuzz target: a byte-order mark before a key.
+        let found = error("'\u{feff}psooL =#oews\n=u -e\n\n#stDE");
+        assert!(found.starts_with("line 1: "), "{found}");
+        assert_eq!(
+            key_at("\u{feff}key = 1", "\u{feff}key = ".len()),
+            Some("key".into())
+        );
+    }
 
     fn error(text: &str) -> String {
         match toml::from_str::<super::super::FileLayout>(text) {
