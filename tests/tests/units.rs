@@ -432,13 +432,15 @@ fn unexpected_gaps(file: &Path, unit: &str) -> Vec<String> {
         .collect()
 }
 
+/// Issue 18: every service at 1.5 or below, offline (which counts PrivateMounts= unset, so
+/// the running manager scores each 0.1 lower: tests/e2e.sh asks it).
 #[test]
-fn services_are_sandboxed_to_an_exposure_of_2_or_less() {
+fn services_are_sandboxed_to_an_exposure_of_1_5_or_less() {
     let dir = staged();
     for service in units("service") {
         let file = dir.path().join(service.file_name().unwrap());
         let score = exposure(&file);
-        assert!(score <= 2.0, "{}: exposure {score}", file.display());
+        assert!(score <= 1.5, "{}: exposure {score}", file.display());
     }
 }
 
