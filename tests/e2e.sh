@@ -8,8 +8,12 @@
 # sandboxed as user upstox, every installed service has the shared sandbox drop-in, the
 # journal has its lines and fields, job_runs and `upstox-jobs status` agree, a failing run
 # exits 69, requests run from the spool and through the socket-activated HTTP API (which
-# exits when idle, and whose page renders in chromium), an upgrade leaves a running job
-# alone, a stop is clean, and purge removes the state. Needs root. Ends with "N passed, N failed".
+# exits when idle, and whose page renders in chromium), all eight timers are due when their
+# documented schedules say, each service runs once against loopback servers and journals its
+# summary with its fields, a failure of each job is emailed, an upgrade from the previous
+# version keeps configuration, data and units and leaves a running job alone, a stop is clean,
+# and purge removes what it should. Needs root. Ends with the time of each section and
+# "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 box=${SYSTEMD_BOX:-$top/../shared/tools/systemd-box/box.sh}
@@ -21,6 +25,14 @@ deb=$(ls "$top"/target/debian/upstox-jobs_*_amd64.deb 2>/dev/null | head -n1)
 export BOX_NAME=${BOX_NAME:-upstox-e2e} BOX_ROOTFS=host
 unit=upstox-nse-index-update
 db=/var/lib/upstox-jobs/market_data.db
+
+# Wall time per section, printed at the end: the run is part of make test.
+section_name=setup section_started=$EPOCHREALTIME sections=()
+section() {
+  sections+=("$(awk -v a="$section_started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%6.1f", b - a }') $section_name")
+  section_name=$1 section_started=$EPOCHREALTIME
+}
+e2e_started=$EPOCHREALTIME
 
 stage=$top/target/e2e
 inside=/opt/upstox-e2e
@@ -41,6 +53,9 @@ cp "$corp/bse-announcements.json" "$ex/bse/AnnSubCategoryGetData/w"
 cp "$top/tests/fixtures/news/sample_feed.xml" "$ex/news/"
 "$top/target/debug/fixture-server" "$ex" > "$stage/exchanges.url" &
 exchanges=$!
+# A synthetic market speaking Upstox's API (any token), its prices up to now, for market-sync.
+"$top/target/debug/demo-market" "$top/tests/fixtures/nse" > "$stage/market.out" &
+market=$!
 # A source that accepts connections and never answers: a run that stays busy.
 python3 -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
@@ -53,10 +68,11 @@ smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0
 /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$stage/maildir" &
 smtp=$!
 bash "$box" down >/dev/null 2>&1
-trap 'bash "$box" down >/dev/null 2>&1; kill $server $exchanges $hang $smtp 2>/dev/null' EXIT
-for _ in $(seq 50); do [ -s "$stage/url" ] && [ -s "$stage/exchanges.url" ] && [ -s "$stage/hang.port" ] && break; sleep 0.1; done
+trap 'bash "$box" down >/dev/null 2>&1; kill $server $exchanges $market $hang $smtp 2>/dev/null' EXIT
+for _ in $(seq 50); do [ -s "$stage/url" ] && [ -s "$stage/exchanges.url" ] && [ -s "$stage/market.out" ] && [ -s "$stage/hang.port" ] && break; sleep 0.1; done
 url=$(head -n1 "$stage/url")
 exurl=$(head -n1 "$stage/exchanges.url")
+murl=$(head -n1 "$stage/market.out")
 email=$(printf '[notify.email]\nhost = "127.0.0.1"\nport = %s\nsecurity = "none"\nfrom = "jobs@desk.example"\nto = ["desk@desk.example"]' "$smtp_port")
 printf '%s\n[jobs.nse-index-update]\nbase_url = "%s"\n' "$email" "$url" > "$stage/good.toml"
 printf '%s\n[jobs.corporate-announcements]\nnse_home = "%s/home.html"\nnse_url = "%s/api"\nbse_url = "%s/bse"\n[jobs.news-sentiment]\nfeeds = [{ name = "local", url = "%s/news/sample_feed.xml" }]\n' \
@@ -65,6 +81,20 @@ printf '%s\n[jobs.corporate-announcements]\nnse_home = "%s/home.html"\nnse_url =
 printf '[http]\nretries = 1\nbackoff_initial_ms = 100\n%s\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:9"\n' "$email" > "$stage/bad.toml"
 printf '[http]\nretries = 0\ntimeout_secs = 100\n[jobs.nse-index-update]\nbase_url = "http://127.0.0.1:%s"\n' \
   "$(head -n1 "$stage/hang.port")" > "$stage/hang.toml"
+# Upstox's API on loopback, paced for loopback; a day's candles of a month are enough.
+echo e2e-token > "$stage/upstox_token"
+printf '%s\n[http]\nrequests_per_second = 1000\n[credentials]\nupstox_token = "%s/upstox_token"\n[providers.upstox]\nbase_url = "%s"\ninstruments_url = "%s/instruments/NSE.json.gz"\nlimits = [{ requests = 10000, per_secs = 1.0 }]\n[jobs.market-sync]\nintervals = ["day"]\ninitial_days = { "day" = 30 }\n' \
+  "$email" "$inside" "$murl" "$murl" > "$stage/market.toml"
+# A value of the wrong type: every job stops at once with exit 78, the cheapest failure.
+printf '[http]\nretries = "many"\n' > "$stage/broken.toml"
+# The next version of the same tree for the upgrade: the package with its version bumped in
+# its metadata. Repacked by dpkg-deb in about a second, where cargo deb takes minutes to
+# compress it again (and removes the .deb it built before).
+version=$(dpkg-deb -f "$deb" Version)
+next_version=$version+e2e1
+{ dpkg-deb -R "$deb" "$stage/next" && sed -i "s/^Version: .*/Version: $next_version/" "$stage/next/DEBIAN/control" \
+  && dpkg-deb -b -Zgzip -z1 "$stage/next" "$stage/next.deb" >/dev/null && rm -r "$stage/next"; } \
+  || { echo "e2e: cannot repack $deb as version $next_version" >&2; exit 1; }
 
 bash "$box" up >/dev/null || { echo "e2e: the box did not boot" >&2; exit 1; }
 bash "$box" push "$stage" "$inside" || { echo "e2e: cannot copy into the box" >&2; exit 1; }
@@ -80,6 +110,7 @@ contains() { grep -q -- "$1" <<< "$2"; }
 # Each further argument matches a whole line of $1 (a regular expression).
 lines_in() { local text=$1 line; shift; for line; do grep -qx -- "$line" <<< "$text" || return 1; done; }
 
+section "install and timers"
 check "apt installs the .deb" bash "$box" install "$deb"
 check "install created the system user upstox" in_box id -u upstox
 check "install started the timer" test "$(in_box systemctl is-active $unit.timer)" = active
@@ -93,7 +124,55 @@ check "list-timers shows the timer" contains "$unit.timer" "$(in_box systemctl l
 timers=$(in_box systemctl list-timers --no-pager --all 'upstox-*.timer')
 check "install started all eight jobs' timers, each with a next run" \
   test "$(grep -c '^[A-Z][a-z][a-z] .* upstox-.*\.timer' <<< "$timers")" = 8 || echo "$timers"
+# Each timer's next elapse against its job's documented schedule (README's table, DESIGN),
+# written here again rather than read back from the units: due at a slot of the schedule in
+# IST, at most RandomizedDelaySec after it, and no later than the first slot after the clock
+# (read before and after asking systemd, so that a slot passing meanwhile counts either way).
+jobs="nse-index-update corporate-announcements market-sync alert-scan news-sentiment performance-analytics db-backup db-maintenance"
+before=$(in_box date +%s)
+nexts=$(for job in $jobs; do
+  echo "$job $(date -d "$(in_box systemctl show -P NextElapseUSecRealtime upstox-$job.timer)" +%s 2>/dev/null)"; done)
+after=$(in_box date +%s)
+verdicts=$(NEXTS=$nexts python3 - "$before" "$after" <<'PY'
+import os, sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+IST = ZoneInfo("Asia/Kolkata")
+def weekday(t): return t.weekday() < 5
+def hm(t): return (t.hour, t.minute)
+# job: (whether an IST minute is one of its slots, its RandomizedDelaySec in seconds)
+SCHEDULES = {
+    "nse-index-update": (lambda t: hm(t) == (23, 30), 300),
+    "corporate-announcements": (lambda t: hm(t) == (23, 0), 300),
+    "market-sync": (lambda t: weekday(t) and (t.minute == 15 and 9 <= t.hour <= 15 or hm(t) == (15, 45)), 0),
+    "alert-scan": (lambda t: weekday(t) and (9, 15) <= hm(t) <= (15, 30), 0),
+    "news-sentiment": (lambda t: t.minute in (0, 30), 120),
+    "performance-analytics": (lambda t: weekday(t) and hm(t) == (16, 0), 300),
+    "db-backup": (lambda t: hm(t) == (2, 0), 900),
+    "db-maintenance": (lambda t: t.weekday() == 6 and hm(t) == (2, 30), 900),
+}
+before, after = int(sys.argv[1]), int(sys.argv[2])
+for line in os.environ["NEXTS"].splitlines():
+    job, got = (line.split() + [""])[:2]
+    due, delay = SCHEDULES[job]
+    # Slots from the oldest one whose random delay may still be pending to the first after the clock.
+    t = datetime.fromtimestamp(before - delay - (before - delay) % 60, IST)
+    slots = []
+    while not slots or slots[-1].timestamp() <= after:
+        if due(t): slots.append(t)
+        t += timedelta(minutes=1)
+    got_at = datetime.fromtimestamp(int(got or 0), IST)
+    matched = [s for s in slots if s.timestamp() <= got_at.timestamp() <= s.timestamp() + delay]
+    print(job, "ok" if matched else "wrong", (matched + slots)[-1 if not matched else 0].strftime("%a %H:%M"), f"{delay // 60} min", got_at.strftime("%a %H:%M:%S"), sep="|")
+PY
+)
+for job in $jobs; do
+  IFS='|' read -r _ verdict slot delay got <<< "$(grep "^$job|" <<< "$verdicts")"
+  check "list-timers shows upstox-$job.timer, next at $got IST: its schedule's slot $slot IST, within $delay" \
+    test "$verdict $(grep -c " upstox-$job\.timer " <<< "$timers")" = "ok 1" || echo "$nexts"
+done
 
+section "data directory"
 # One data directory per machine, whoever runs a binary (issue 12). Install makes it, before
 # any run; the alert-scan service creates the database (outside market hours it needs --force,
 # given by a runtime drop-in that also takes its failure on the rule's unknown symbol for a
@@ -129,6 +208,7 @@ check "... and leaves nothing in $data that group upstox cannot write" \
 check "... so the service's user runs the job after it" \
   in_box runuser -u upstox -- upstox-nse-index-update --config "$inside/good.toml" --log-format text -q --index NIFTYIT
 
+section "metrics"
 # Metrics for node_exporter's textfile collector (issue 12): with the collector's directory
 # present and writable by group upstox, a run of the sandboxed service (alert-scan, skipped
 # outside market hours: a run all the same) leaves its file there, and promtool accepts it.
@@ -143,6 +223,7 @@ check "... and no temporary file is left beside it" \
   test "$(in_box find $prom -type f ! -name '*.prom' | wc -l)" = 0
 in_box rm -r $prom
 
+section "nightly jobs"
 # The nightly jobs (issue 13), as their timers would start them, in the sandbox: db-backup
 # copies market_data.db into /var/lib/upstox-jobs/backups with its manifest and restores it in
 # its drill; db-maintenance then checks, optimizes and checkpoints it; both record success.
@@ -158,6 +239,7 @@ in_box systemctl start upstox-db-maintenance.service >/dev/null 2>&1
 check "the db-maintenance service then succeeds" \
   test "$(sql "SELECT status FROM job_runs WHERE job = 'db-maintenance' ORDER BY id DESC LIMIT 1")" = succeeded
 
+section "requests"
 # Runs on demand (issue 17): the path unit is enabled and active from the install; a desk
 # user in group upstox drops a request file in the spool (hidden name, then rename) and the
 # path unit's dispatcher runs it in the sandbox as user upstox, linked in job_runs and with
@@ -188,6 +270,7 @@ for _ in $(seq 50); do in_box test -e $spool/rejected/bad.json.error && break; s
 check "a refused spool file is moved to rejected/ with its reason" \
   contains "is not a job" "$(in_box cat $spool/rejected/bad.json.error)"
 
+section "API"
 # The HTTP API (issue 17): the socket is enabled and listening from the install while its
 # service is not running; the first connection starts the service (sandboxed as upstox, with
 # a private network: the socket still serves); a desk user sends the token from
@@ -236,6 +319,7 @@ check "the next connection starts it again" \
 in_box rm -f /etc/systemd/system/upstox-jobs-api.service.d/e2e-idle.conf
 in_box systemctl daemon-reload
 
+section "issue 14-16 jobs"
 # The jobs of issues 14-16, as their timers start them, in the sandbox, against loopback answers
 # in the sources' formats: the exchanges' announcements typed and stored with the holiday
 # list, a feed's articles stored and scored, and performance-analytics' run recorded (with no
@@ -265,15 +349,23 @@ in_box systemctl start upstox-performance-analytics.service >/dev/null 2>&1
 check "the performance-analytics service ends well and records its run" \
   test "$(in_box systemctl show -P Result upstox-performance-analytics.service) $(sql "SELECT count(*) FROM job_runs WHERE job = 'performance-analytics'")" = "success 1"
 
+section "sandbox"
 # The sandbox is written once, in upstox-.service.d/10-hardening.conf: ask systemd what it made
 # of every installed service (a job added later included), not what the files say. The
-# exposures are those before the drop-in: the running manager scores 1.1 and 1.3 where the
-# offline check in tests/tests/units.rs scores 1.2 and 1.5 (it counts PrivateMounts= unset).
-for service in $(in_box sh -c 'cd /usr/lib/systemd/system && ls upstox-*.service'); do
+# exposures are those before the drop-in: the running manager scores 1.1, 1.3 and 0.4 where
+# the offline check in tests/tests/units.rs scores 1.2, 1.5 and 0.5 (it counts PrivateMounts=
+# unset). The issue's limit is 1.5; each maximum here is what the service scores, so that any
+# weakening shows. Each exception is explained where it is set (10-hardening.conf, the units).
+services=$(in_box sh -c 'cd /usr/lib/systemd/system && ls upstox-*.service')
+check "the package installs eleven services: eight jobs', the failure reporter, the API, the dispatcher" \
+  test "$(wc -w <<< "$services")" = 11
+for service in $services; do
   users=yes max=1.1
   case $service in
     # The reporter, as OnFailure= starts it; its own drop-in turns PrivateUsers= off.
     *@.service) service=${service%.service}$unit.service.service users=no max=1.3 ;;
+    # A private network, and no Internet socket of its own (upstox-jobs-api.service.d).
+    upstox-jobs-api.service) max=0.4 ;;
   esac
   props=$(in_box systemctl show -p DropInPaths -p ProtectSystem -p NoNewPrivileges -p PrivateUsers \
     -p RestrictNamespaces -p SystemCallFilter "$service")
@@ -286,6 +378,7 @@ for service in $(in_box sh -c 'cd /usr/lib/systemd/system && ls upstox-*.service
     awk -v e="$exposure" -v m="$max" 'BEGIN { exit !(e != "" && e + 0 <= m + 0) }'
 done
 
+section "nse-index-update"
 in_box cp "$inside/good.toml" /etc/upstox-jobs/config.toml
 check "systemctl start runs the job to success, sandboxed, as user upstox" in_box systemctl start $unit.service
 invocation=$(in_box systemctl show -P InvocationID $unit.service)
@@ -305,6 +398,32 @@ next_ist=$(TZ=Asia/Kolkata date -d "$(in_box systemctl show -P NextElapseUSecRea
 check "upstox-jobs status shows the run and the timer's next run ($next_ist)" \
   contains "^nse-index-update .* succeeded .* 9/9 .* $next_ist" "$status" || echo "$status"
 
+# market-sync as its timer starts it, against Upstox's API on loopback, for the NIFTY 50
+# members just stored; a runtime drop-in gives --force, as the box's clock may be outside
+# market hours.
+section market-sync
+in_box cp "$inside/market.toml" /etc/upstox-jobs/config.toml
+forced=/run/systemd/system/upstox-market-sync.service.d
+in_box sh -c "mkdir -p $forced && printf '[Service]\nExecStart=\nExecStart=/usr/bin/upstox-market-sync --force\n' > $forced/50-e2e.conf && systemctl daemon-reload"
+check "the market-sync service succeeds against Upstox's API format" in_box systemctl start upstox-market-sync.service
+check "... storing the NIFTY 50 members' day candles and quotes" \
+  test "$(sql "SELECT (SELECT count(DISTINCT instrument) >= 50 FROM candles) AND (SELECT count(DISTINCT instrument) >= 50 FROM quotes)")" = 1
+in_box sh -c "rm -r $forced && systemctl daemon-reload"
+
+# Every job has now run once as its service: its summary is in the journal under its unit,
+# with the fields JOB, STATUS (as job_runs recorded the run) and ROWS.
+section journal
+for job in $jobs; do
+  summary=$(in_box journalctl --no-pager -u upstox-$job.service JOB=$job -o json --output-fields=MESSAGE,STATUS,ROWS | python3 -c '
+import json, sys
+lines = [e for e in map(json.loads, sys.stdin) if "STATUS" in e and "ROWS" in e]
+print(" ".join((lines[-1]["STATUS"], lines[-1]["ROWS"], lines[-1]["MESSAGE"])) if lines else "none")')
+  recorded=$(sql "SELECT status FROM job_runs WHERE job = '$job' ORDER BY id DESC LIMIT 1")
+  check "journalctl -u upstox-$job.service: its summary with JOB=$job, STATUS=$recorded, ROWS= ('$summary')" \
+    contains "^$recorded [0-9][0-9]* $job $recorded in " "$summary"
+done
+
+section "failure reports"
 in_box cp "$inside/bad.toml" /etc/upstox-jobs/config.toml
 in_box systemctl start $unit.service >/dev/null 2>&1
 check "an unreachable source fails the unit with exit status 69" \
@@ -335,13 +454,59 @@ EOT' "$report" || echo "$report" | head -20
 check "job_runs says failed and keeps the data" \
   test "$(sql "SELECT status || ' ' || (SELECT COUNT(*) FROM nse_index_membership WHERE index_name = 'NIFTY50') FROM job_runs WHERE job = 'nse-index-update' ORDER BY id DESC LIMIT 1")" = "failed 50"
 
+# A failure of every other job is mailed too: a runtime drop-in points each at a configuration
+# with a value of the wrong type (exit 78, the quickest failure), while the failure reporter
+# keeps reading the real one, which has the mail server.
+for job in $jobs; do
+  [ $job = nse-index-update ] && continue
+  in_box sh -c "mkdir -p /run/systemd/system/upstox-$job.service.d && printf '[Service]\nEnvironment=UPSTOX_JOBS_CONFIG=$inside/broken.toml\n' > /run/systemd/system/upstox-$job.service.d/50-e2e.conf"
+done
+in_box systemctl daemon-reload
+for job in $jobs; do [ $job = nse-index-update ] || in_box systemctl start upstox-$job.service >/dev/null 2>&1; done
+mails() {
+  python3 -c 'import email, glob, sys
+for f in glob.glob(sys.argv[1] + "/new/*"):
+    m = email.message_from_file(open(f))
+    status = [l for l in m.get_payload(decode=True).decode().splitlines() if l.startswith("Exit status:")]
+    print(" ".join(m["Subject"].split()), "|", *status)' "$stage/maildir" 2>/dev/null
+}
+for _ in $(seq 150); do [ "$(mails | grep -c "^\[upstox-jobs\] upstox-.* failed on .*Exit status: 78$")" -ge 7 ] && break; sleep 0.2; done
+reports=$(mails)
+for job in $jobs; do
+  [ $job = nse-index-update ] && continue
+  check "a failure of upstox-$job.service (exit 78) is emailed, naming the unit and exit status" \
+    contains "^\[upstox-jobs\] upstox-$job.service failed on .* (exit-code) | Exit status: 78$" "$reports" \
+    || echo "$reports"
+  in_box rm -r /run/systemd/system/upstox-$job.service.d
+done
+in_box systemctl daemon-reload
+in_box systemctl reset-failed
+
+# An upgrade to the next version, with a changed configuration file, data, the timers
+# armed and a job running: everything is as it was, the package is the new one.
+section upgrade
 in_box cp "$inside/hang.toml" /etc/upstox-jobs/config.toml
+token=$(in_box sha256sum /etc/upstox-jobs/api-token)
+runs=$(sql "SELECT count(*) FROM job_runs")
 in_box systemctl start --no-block $unit.service
 for _ in $(seq 50); do [ "$(in_box systemctl is-active $unit.service)" = activating ] && break; sleep 0.1; done
 busy=$(in_box systemctl show -P InvocationID $unit.service)
-in_box dpkg -i "/var/tmp/box-debs/$(basename "$deb")" >/dev/null 2>&1
+check "dpkg upgrades version $version to $next_version" in_box sh -c "dpkg -i $inside/next.deb >/dev/null"
+check "... and says so" test "$(in_box dpkg-query -W -f '${Version} ${db:Status-Status}' upstox-jobs)" = "$next_version installed"
 check "an upgrade leaves a running job alone" \
   test "$(in_box systemctl is-active $unit.service) $(in_box systemctl show -P InvocationID $unit.service)" = "activating $busy"
+check "... keeps the changed configuration file and the API token" \
+  test "$(in_box cmp "$inside/hang.toml" /etc/upstox-jobs/config.toml && in_box sha256sum /etc/upstox-jobs/api-token)" = "$token"
+check "... keeps the data: every job_runs row ($runs) and NIFTY 50's 50 members" \
+  test "$(sql "SELECT count(*) >= $runs FROM job_runs") $(sql "SELECT count(*) FROM nse_index_membership WHERE index_name = 'NIFTY50' AND left_on IS NULL")" = "1 50"
+armed=$(for job in $jobs; do
+  next=$(in_box systemctl show -P NextElapseUSecRealtime upstox-$job.timer)
+  echo "$(in_box systemctl is-enabled upstox-$job.timer) $(in_box systemctl is-active upstox-$job.timer) ${next:+next}"
+done | sort | uniq -c)
+check "... keeps all eight timers enabled and active, each with a next elapse" \
+  lines_in "$armed" " *8 enabled active next" || echo "$armed"
+check "... keeps the API's socket and the spool's path unit enabled and active" \
+  test "$(in_box systemctl is-enabled upstox-jobs-api.socket upstox-jobs-dispatch.path | sort -u) $(in_box systemctl is-active upstox-jobs-api.socket upstox-jobs-dispatch.path | sort -u)" = "enabled active"
 stop_started=$(date +%s)
 in_box systemctl stop $unit.service 2>/dev/null
 stop_took=$(( $(date +%s) - stop_started ))
@@ -350,10 +515,19 @@ check "a stop during a run is clean and quick: exit 143, unit not failed, ${stop
 check "job_runs records the stopped run as interrupted" \
   test "$(sql "SELECT status FROM job_runs WHERE invocation_id = '$busy'")" = interrupted
 
+section purge
 in_box sh -c "mkdir -p /var/lib/upstox-jobs/backups && touch /var/lib/upstox-jobs/backups/market_data.db.zst"
 in_box apt-get purge -y -qq upstox-jobs >/dev/null 2>&1
 check "purge removes the state, the units and their drop-ins, and keeps the backups" \
   test "$(in_box sh -c "ls /var/lib/upstox-jobs; ls -d /usr/lib/systemd/system/$unit.timer /usr/lib/systemd/system/upstox-*.d 2>/dev/null")" = backups
+left=$(in_box sh -c "ls -d /usr/lib/systemd/system/upstox-* /etc/systemd/system/*/upstox-* /etc/upstox-jobs /var/spool/upstox-jobs /var/lib/systemd/timers/stamp-upstox-* 2>/dev/null; systemctl list-units --all --plain --no-legend 'upstox-*'")
+check "... every unit, its enablement, the configuration, the spool and the timers' stamps, nothing left loaded" \
+  test -z "$left" || echo "$left"
+
+section end
+echo "time per section (wall seconds):"
+printf '  %s\n' "${sections[@]}"
+awk -v a="$e2e_started" -v b="$EPOCHREALTIME" 'BEGIN { printf "  %6.1f total\n", b - a }'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
