@@ -41,13 +41,20 @@ for day in day1 day2; do
   printf '[http]\nrequests_per_second = 100000\n[jobs.nse-index-update]\nbase_url = "%s"\n' "$base" > "$work/$day.toml"
 done
 nse() { "${wrap[@]}" "$bin/upstox-nse-index-update" -q --log-format text --data-dir "$1" --config "$2" 2>/dev/null; }
-first=() again=() rebalance=() nse_kib=()
+first=() again=() rebalance=() nse_kib=() nse_desk=() nse_desk_kib=()
 for i in $(seq "$runs"); do
   timed first nse "$work/data$i" "$work/day1.toml"
+  timed nse_desk python3 "$top/tests/bench/desk_nse.py" "$url" "$work/desk-nse$i.db" > /dev/null
   timed again nse "$work/data$i" "$work/day1.toml"
   timed rebalance nse "$work/data$i" "$work/day2.toml"
   peak nse_kib nse "$work/rss$i" "$work/day1.toml"
+  peak nse_desk_kib python3 "$top/tests/bench/desk_nse.py" "$url" "$work/desk-nse-rss$i.db" > /dev/null
 done
+desk_nse="Python desk: urllib, csv, sqlite3"
+row "nse-index-update: first load, 9 indices" "$(ms "$(median "${first[@]}")")" ms "$desk_nse" \
+  "$(ms "$(median "${nse_desk[@]}")")"
+row "nse-index-update: peak RSS of the run" "$(mib "$(largest "${nse_kib[@]}")")" MiB "$desk_nse" \
+  "$(mib "$(largest "${nse_desk_kib[@]}")")"
 echo
 echo "upstox-nse-index-update, $runs runs each (median wall; peak RSS the largest, first load)"
 printf '  %-44s %9s ms\n' "first load: 9 indices, 1322 memberships" "$(ms "$(median "${first[@]}")")" \
@@ -62,5 +69,10 @@ printf '  %-44s %9s MiB\n' "peak RSS" "$(mib "$(largest "${nse_kib[@]}")")" \
 . "$top/tests/bench/startup.sh"
 . "$top/tests/bench/backup.sh"
 . "$top/tests/bench/news.sh"
+. "$top/tests/bench/jobs.sh"
+echo
+echo "The table: every figure above beside the nearest alternative, measured in the same run"
+printf '%-58s %10s %-9s %-46s %10s %7s  %s\n' case ours unit alternative theirs ratio target
+table
 echo
 echo "end: $(load)"

@@ -69,6 +69,9 @@ alert_case() { # bars, targets: scan ms, scan MiB, floor ms
   printf '  %-44s %9s ms %7s MiB  (target <= %s ms: %s)\n' "B floor: a run with no rules" "$floor_ms" \
     "$(mib "$(largest "${floor_kib[@]}")")" "$floor_target" "$(met "$floor_ms" '<=' "$floor_target")"
   printf '  %-44s %9s ms             (same firings)\n' "C Python desk: pandas + TA-Lib" "$(ms "$(median "${desk[@]}")")"
+  row "alert-scan: first scan, $alert_rules rules x $bars bars" "$scan_ms" ms "Python desk: pandas + TA-Lib" \
+    "$(ms "$(median "${desk[@]}")")" "<= $scan_target"
+  row "alert-scan: peak RSS of a scan, $bars bars" "$scan_mib" MiB "-" "-" "<= $mib_target"
   printf '  %-44s %9s\n' "first scan / floor" "$(ratio "$(median "${fresh[@]}")" "$(median "${floor[@]}")")" \
     "Python desk / first scan" "$(ratio "$(median "${desk[@]}")" "$(median "${fresh[@]}")")"
 }

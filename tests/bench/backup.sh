@@ -69,4 +69,8 @@ printf '  %-52s %9s ms (target 50; floor %s ms; alone %s ms)\n' "writer's longes
   "$(printf '%s\n' "${alone_stall[@]}" | sort -g | tail -1)"
 printf '  %-52s %9s MiB (target 64)\n' "peak RSS, backup" "$(mib "$(largest "${back_kib[@]}")")" \
   "peak RSS, restore" "$(mib "$(largest "${rest_kib[@]}")")"
+row "db-backup: backup of $((size >> 20)) MiB" "$(ms "$b")" ms "sqlite3 VACUUM INTO, then zstd -3" "$(ms "$f")" \
+  "ratio <= 1.3"
+row "db-backup: restore" "$(ms "$r")" ms "zstd -d, sync FILE, then mv" "$(ms "$rs")"
+row "db-backup: peak RSS of the backup" "$(mib "$(largest "${back_kib[@]}")")" MiB "-" "-" "<= 64"
 rm -rf "$bdir"

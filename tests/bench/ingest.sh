@@ -52,6 +52,12 @@ for i in $(seq "$runs"); do
 done
 sync=$(median "${sync_us[@]}") floor=$(median "${floor_us[@]}") desk=$(median "${desk_us[@]}")
 rate() { echo "$bars * 1000000 / $1" | bc; }
+row "market-sync: ingest of $bars 1-minute candles" "$(rate "$sync")" candles/s \
+  "Python desk: urllib, json, executemany" "$(rate "$desk")" ">= 700000"
+row "market-sync: ingest, beside its upsert alone" "$(rate "$sync")" candles/s \
+  "floor: the same upsert alone (insert-bench)" "$(rate "$floor")" "ratio >= 0.85"
+row "market-sync: peak RSS of the ingest" "$(mib "$(largest "${sync_kib[@]}")")" MiB \
+  "floor: the same upsert alone (insert-bench)" "$(mib "$(largest "${floor_kib[@]}")")" "<= 20"
 printf '  %-44s %9s ms %9s candles/s  (target >= 700000: %s)\n' "A upstox-market-sync, end to end" \
   "$(ms "$sync")" "$(rate "$sync")" "$(met "$(rate "$sync")" '>=' 700000)"
 printf '  %-44s %9s ms %9s rows/s\n' "B floor: the job's upsert alone (insert-bench)" \

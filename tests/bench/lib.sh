@@ -45,3 +45,23 @@ ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }    # a / b
 # met VALUE OP TARGET: "met" or "NOT met", OP one of <= >=.
 met() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { ok = (op == "<=") ? v <= t : v >= t; print ok ? "met" : "NOT met" }'; }
 load() { uptime | sed 's/.*load average: /load average /'; }
+
+# row CASE OURS UNIT ALTERNATIVE THEIRS [TARGET]: a line of the one table tests/bench.sh ends
+# with: our figure beside the nearest alternative a user would pick, measured in the same run
+# ("-" where there is none), their ratio, and the issue's target, if any: "<= 50" on OURS, or
+# "ratio >= 0.85" on OURS / THEIRS. Values are plain numbers in UNIT.
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${6:-}" >> "$work/table"; }
+
+# table: prints the rows, each with its ratio and whether its target was met.
+table() {
+  awk -F'\t' '
+    function met(v, op, t) { return (op == "<=" ? v <= t : v >= t) ? "met" : "NOT met" }
+    {
+      ratio = ($5 == "-" || $5 + 0 == 0) ? "-" : sprintf("%.2f", $2 / $5)
+      target = ""
+      n = split($6, t, " ")
+      if (n == 2) target = $6 " " $3 ": " met($2, t[1], t[2])
+      if (n == 3 && ratio != "-") target = $6 ": " met(ratio, t[2], t[3])
+      printf "%-58s %10s %-9s %-46s %10s %7s  %s\n", $1, $2, $3, $4, $5, ratio, target
+    }' "$work/table"
+}

@@ -79,6 +79,8 @@ mig_before=$(stat -c %s "$mig_cache") mig_after=$(stat -c %s "$mig_db")
 printf '  %-44s %9s ms %9s candles/s\n' "migration (db::open, whole process)" \
   "$(ms "$mig_median")" "$(echo "$mig_rows * 1000000 / $mig_median" | bc)"
 printf '  %-44s %9s ms\n' "  floor: copying the file (cp)" "$(ms "$(median "${mig_copy_us[@]}")")"
+row "candles v2 migration of $(mib $((mig_before / 1024))) MiB" "$(ms "$mig_median")" ms "floor: copying the file (cp)" \
+  "$(ms "$(median "${mig_copy_us[@]}")")"
 printf '  %-44s %9s MiB  (%s× the file before)\n' "peak disk held by the process" \
   "$(mib $(($(largest "${mig_peak[@]}") / 1024)))" "$(ratio "$(largest "${mig_peak[@]}")" "$mig_before")"
 printf '  %-44s %9s MiB  (the old table'"'"'s pages are free pages until a VACUUM)\n' \

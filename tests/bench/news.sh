@@ -41,6 +41,9 @@ printf '  %-44s %9s ms (target under 50: %s)\n' "the run, start to exit" "$(ms "
 printf '  %-44s %9s ms\n' "B: an empty feed's run (the floor)" "$(ms "$(median "${news_floor[@]}")")" \
   "per article, the run less the floor, / 200" "$(ms $(((news_median - $(median "${news_floor[@]}")) / 200)))"
 printf '  %-44s %9s MiB (target 30: %s)\n' "peak RSS" "$(mib "$(largest "${news_kib[@]}")")" "$(met "$(mib "$(largest "${news_kib[@]}")")" "<=" 30)"
+row "news-sentiment: 200 articles, lexicon" "$(ms "$news_median")" ms "floor: an empty feed's run" \
+  "$(ms "$(median "${news_floor[@]}")")" "<= 50"
+row "news-sentiment: peak RSS, lexicon" "$(mib "$(largest "${news_kib[@]}")")" MiB "-" "-" "<= 30"
 
 # The same 200 articles scored by the model trained here (issue 15 (c); targets under 5 s and
 # at most 300 MiB), when `make sentiment-model` has assembled it; the lexicon run above is its
@@ -70,6 +73,9 @@ if [ -f "$model_dir/model.safetensors" ]; then
   printf '  %-44s %9s ms\n' "the lexicon's run in the same pass" "$(ms "$(median "${model_lex_ms[@]}")")" \
     "per article, model (run / 200)" "$(ms $((model_median / 200)))"
   printf '  %-44s %9s MiB (target 300: %s)\n' "peak RSS" "$(mib "$(largest "${model_kib[@]}")")" "$(met "$(mib "$(largest "${model_kib[@]}")")" "<=" 300)"
+  row "news-sentiment: 200 articles, trained model" "$(ms "$model_median")" ms "the lexicon's run, same pass" \
+    "$(ms "$(median "${model_lex_ms[@]}")")" "<= 5000"
+  row "news-sentiment: peak RSS, trained model" "$(mib "$(largest "${model_kib[@]}")")" MiB "-" "-" "<= 300"
 else
   echo "upstox-news-sentiment with the trained model: SKIPPED ($model_dir is absent; run make sentiment-model)"
 fi
