@@ -74,4 +74,12 @@ fn the_active_members_of_the_configured_indices_are_watched_too() {
         messages.iter().all(|m| !m.starts_with("INFY")),
         "INFY left the index: {messages:#?}"
     );
+    // A board meeting for results and a dividend is two actions and one announcement: told
+    // once (the simulated week found it told twice, word for word).
+    let board = "TCS: new announcement: Financial Results/Dividend";
+    assert_eq!(
+        messages.iter().filter(|m| *m == board).count(),
+        1,
+        "{messages:#?}"
+    );
 }

@@ -91,11 +91,10 @@ impl Notifier {
                         on_ex_date(&r.action, &r.subject, ex, r.record_date)
                     ),
                 ),
+                // Once per announcement, however many actions its subject holds: the
+                // message quotes the subject, so one per action would say it twice.
                 None => (
-                    format!(
-                        "corporate:new:{}:{}:{}",
-                        r.source, r.exchange_id, r.action_no
-                    ),
+                    format!("corporate:new:{}:{}", r.source, r.exchange_id),
                     format!("{label}: new announcement: {}", r.subject),
                 ),
             };
