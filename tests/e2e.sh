@@ -138,16 +138,16 @@ import os, sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 IST = ZoneInfo("Asia/Kolkata")
-def weekday(t): return t.weekday() < 5
 def hm(t): return (t.hour, t.minute)
-# job: (whether an IST minute is one of its slots, its RandomizedDelaySec in seconds)
+# job: (whether an IST minute is one of its slots, its RandomizedDelaySec in seconds). The
+# market jobs' timers fire every day: their binaries, not the timers, know the NSE calendar.
 SCHEDULES = {
     "nse-index-update": (lambda t: hm(t) == (23, 30), 300),
     "corporate-announcements": (lambda t: hm(t) == (23, 0), 300),
-    "market-sync": (lambda t: weekday(t) and (t.minute == 15 and 9 <= t.hour <= 15 or hm(t) == (15, 45)), 0),
-    "alert-scan": (lambda t: weekday(t) and (9, 15) <= hm(t) <= (15, 30), 0),
+    "market-sync": (lambda t: t.minute == 15 and 9 <= t.hour <= 15 or hm(t) == (15, 45), 0),
+    "alert-scan": (lambda t: (9, 15) <= hm(t) <= (15, 30), 0),
     "news-sentiment": (lambda t: t.minute in (0, 30), 120),
-    "performance-analytics": (lambda t: weekday(t) and hm(t) == (16, 0), 300),
+    "performance-analytics": (lambda t: hm(t) == (16, 0), 300),
     "db-backup": (lambda t: hm(t) == (2, 0), 900),
     "db-maintenance": (lambda t: t.weekday() == 6 and hm(t) == (2, 30), 900),
 }

@@ -9,9 +9,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, 
 
 use crate::calendar::{Day, IST, Session, TradingCalendar};
 
-/// When a run has work, by the NSE calendar. Timers fire on the clock (Mon–Fri, every
-/// minute…); the binary, not the calendar, decides whether now is a trading minute, since
-/// `Persistent=true` catches up a missed run at any time.
+/// When a run has work, by the NSE calendar. Timers fire on the clock (every day, every
+/// minute…); the binary, not the timer, decides whether now is a trading minute, since
+/// `Persistent=true` catches up a missed run at any time and only the calendar knows a
+/// Saturday's special session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
     /// Every run has work.
@@ -84,30 +85,40 @@ impl Gate {
         }
     }
 
-    /// The session on `date` in which the job's timer owes runs: any day for [`Gate::Always`],
-    /// else a regular trading day (the timers fire Mon–Fri in regular hours, so a special
-    /// session such as Muhurat owes none).
+    /// The part of `date`'s session in which the job's timer owes runs: the whole day for
+    /// [`Gate::Always`], the session for [`Gate::TradingDays`], and for
+    /// [`Gate::MarketHours`] the session within the regular hours, the only ones its timer
+    /// fires in (a Saturday's special session owes runs; an evening's Muhurat session none).
     fn owes_runs_on(self, calendar: &TradingCalendar, date: NaiveDate) -> Option<Session> {
-        match (self, calendar.day(date)) {
-            (Gate::Always, _) => Some(Session {
-                open: NaiveTime::MIN,
-                close: time(23, 59),
-            }),
-            (_, Day::Trading(session)) => Some(session),
-            _ => None,
+        let session = match (self, calendar.day(date)) {
+            (Gate::Always, _) => {
+                return Some(Session {
+                    open: NaiveTime::MIN,
+                    close: time(23, 59),
+                });
+            }
+            (_, Day::Trading(session) | Day::Special(session, _)) => session,
+            _ => return None,
+        };
+        if self == Gate::TradingDays {
+            return Some(session);
         }
+        let regular = Session::regular();
+        let owed = Session {
+            open: session.open.max(regular.open),
+            close: session.close.min(regular.close),
+        };
+        (owed.open <= owed.close).then_some(owed)
     }
 }
 
 /// When a job's timer fires, in IST, as its `.timer` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timer {
-    /// Every day at this time.
+    /// Every day at this time (the gate decides which days have work).
     Daily(NaiveTime),
     /// Once a week.
     Weekly(Weekday, NaiveTime),
-    /// Monday to Friday at this time.
-    Weekdays(NaiveTime),
     /// During market hours every `minutes`, plus once at the close.
     MarketHours {
         /// Minutes between runs.
@@ -187,7 +198,7 @@ pub const CATALOGUE: [JobSchedule; 8] = [
     },
     JobSchedule {
         name: "performance-analytics",
-        timer: Timer::Weekdays(time(16, 0)),
+        timer: Timer::Daily(time(16, 0)),
         gate: Gate::TradingDays,
         grace: Duration::hours(2),
         deadline: Duration::minutes(25),
@@ -227,14 +238,12 @@ impl JobSchedule {
         let days_back = (0..=366).map(|d| local.date_naive() - Duration::days(d));
         match self.timer {
             Timer::Every { minutes } => Some(limit - Duration::minutes(minutes as i64)),
-            Timer::Daily(t) => days_back.filter_map(|d| at(d, t)).find(|&due| due <= limit),
-            Timer::Weekly(day, t) => days_back
-                .filter(|d| d.weekday() == day)
+            Timer::Daily(t) => days_back
+                .filter(|d| self.gate.owes_runs_on(calendar, *d).is_some())
                 .filter_map(|d| at(d, t))
                 .find(|&due| due <= limit),
-            Timer::Weekdays(t) => days_back
-                .filter(|d| d.weekday().num_days_from_monday() < 5)
-                .filter(|d| self.gate.owes_runs_on(calendar, *d).is_some())
+            Timer::Weekly(day, t) => days_back
+                .filter(|d| d.weekday() == day)
                 .filter_map(|d| at(d, t))
                 .find(|&due| due <= limit),
             Timer::MarketHours { minutes } => {
@@ -338,6 +347,49 @@ mod tests {
         assert_eq!(
             due("performance-analytics", "2026-11-24 20:00").as_deref(),
             Some("2026-11-23 16:00")
+        );
+    }
+
+    #[test]
+    fn a_special_session_owes_runs_within_the_hours_the_timers_fire() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open(
+            &dir.path().join("m.db"),
+            std::time::Duration::from_secs(1),
+            &crate::schemas::COMMON,
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO market_holidays VALUES ('2026-11-28', 'Special session', 'special_session', '09:15', '15:30', 'test');
+             INSERT INTO market_holidays VALUES ('2026-11-27', 'Half day', 'special_session', '09:15', '13:00', 'test');
+             INSERT INTO market_holidays VALUES ('2026-11-08', 'Muhurat Trading', 'special_session', '18:00', '19:00', 'test');",
+        )
+        .unwrap();
+        let cal = TradingCalendar::embedded().with_table(&conn).unwrap();
+        let due = |job: &str, now: &str| {
+            of(job)
+                .unwrap()
+                .last_due(ist(now), &cal)
+                .map(|d| d.with_timezone(&IST).format("%Y-%m-%d %H:%M").to_string())
+        };
+        // The Saturday session is owed like a weekday's, and its 16:00 analysis.
+        assert_eq!(
+            due("alert-scan", "2026-11-28 11:00").as_deref(),
+            Some("2026-11-28 10:55")
+        );
+        assert_eq!(
+            due("performance-analytics", "2026-11-29 12:00").as_deref(),
+            Some("2026-11-28 16:00")
+        );
+        // A half day owes nothing after its close.
+        assert_eq!(
+            due("alert-scan", "2026-11-27 14:00").as_deref(),
+            Some("2026-11-27 13:00")
+        );
+        // Sunday evening's Muhurat session is outside every market timer: nothing owed.
+        assert_eq!(
+            due("alert-scan", "2026-11-08 20:00").as_deref(),
+            Some("2026-11-06 15:30")
         );
     }
 

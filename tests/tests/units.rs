@@ -145,11 +145,12 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
         "2026-11-22 12:00 UTC",
         &["Sun 2026-11-22 12:30:00 UTC", "Sun 2026-11-22 13:00:00 UTC"],
     ),
-    // Mon–Fri 16:00 IST is 10:30 UTC; from Friday noon UTC the next are Monday and Tuesday.
+    // 16:00 IST is 10:30 UTC, every day (the binary skips days without a session, and a
+    // Saturday's special session has one): from Friday noon UTC, Saturday and Sunday.
     (
         "upstox-performance-analytics.timer",
         "2026-11-27 12:00 UTC",
-        &["Mon 2026-11-30 10:30:00 UTC", "Tue 2026-12-01 10:30:00 UTC"],
+        &["Sat 2026-11-28 10:30:00 UTC", "Sun 2026-11-29 10:30:00 UTC"],
     ),
     (
         "upstox-nse-index-update.timer",
@@ -163,29 +164,31 @@ const SCHEDULES: &[(&str, &str, &[&str])] = &[
         &["Sun 2026-11-22 17:30:00 UTC", "Mon 2026-11-23 17:30:00 UTC"],
     ),
     // From Friday 13:30 IST, each OnCalendar= in turn: the hourly runs (14:15, 15:15, then
-    // Monday's 09:15 open) and the after-close run (Friday, Monday, Tuesday 15:45).
+    // Saturday's 09:15) and the after-close run (Friday, Saturday, Sunday 15:45). Every day:
+    // the binary skips a weekend without a special session.
     (
         "upstox-market-sync.timer",
         "2026-11-20 08:00 UTC",
         &[
             "Fri 2026-11-20 08:45:00 UTC",
             "Fri 2026-11-20 09:45:00 UTC",
-            "Mon 2026-11-23 03:45:00 UTC",
+            "Sat 2026-11-21 03:45:00 UTC",
             "Fri 2026-11-20 10:15:00 UTC",
-            "Mon 2026-11-23 10:15:00 UTC",
-            "Tue 2026-11-24 10:15:00 UTC",
+            "Sat 2026-11-21 10:15:00 UTC",
+            "Sun 2026-11-22 10:15:00 UTC",
         ],
     ),
     // From Friday 15:29 IST, two minutes of each OnCalendar= in turn: 09:15 and 09:16 on
-    // Monday (the open), 10:00 and 10:01 on Monday, and 15:29 and 15:30 on Friday (the close).
+    // Saturday (the open: every day, as market-sync), 10:00 and 10:01 on Saturday, and 15:29
+    // and 15:30 on Friday (the close).
     (
         "upstox-alert-scan.timer",
         "2026-11-20 09:58:30 UTC",
         &[
-            "Mon 2026-11-23 03:45:00 UTC",
-            "Mon 2026-11-23 03:46:00 UTC",
-            "Mon 2026-11-23 04:30:00 UTC",
-            "Mon 2026-11-23 04:31:00 UTC",
+            "Sat 2026-11-21 03:45:00 UTC",
+            "Sat 2026-11-21 03:46:00 UTC",
+            "Sat 2026-11-21 04:30:00 UTC",
+            "Sat 2026-11-21 04:31:00 UTC",
             "Fri 2026-11-20 09:59:00 UTC",
             "Fri 2026-11-20 10:00:00 UTC",
         ],
