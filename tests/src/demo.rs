@@ -47,6 +47,18 @@ pub struct DemoRule {
 /// [`REAL`] and [`INDICES`].
 pub fn market(nse_dir: &Path, now: DateTime<Utc>) -> Result<Market, String> {
     let today = now.with_timezone(&Kolkata).date_naive();
+    let list = instruments(nse_dir)?;
+    let borrowed: Vec<(&str, &str, &str)> = list
+        .iter()
+        .map(|(k, s, y)| (k.as_str(), s.as_str(), y.as_str()))
+        .collect();
+    let from = today - Days::new(500);
+    Ok(Market::new(sessions(from, today)).with_instruments(&borrowed))
+}
+
+/// The demo's instruments: (instrument key, symbol, Yahoo symbol) of every
+/// `ind_nifty50list.csv` under `nse_dir` (keys from their ISINs), [`REAL`] and [`INDICES`].
+pub fn instruments(nse_dir: &Path) -> Result<Vec<(String, String, String)>, String> {
     let mut list: Vec<(String, String, String)> = Vec::new();
     for file in [
         nse_dir.join("ind_nifty50list.csv"),
@@ -70,12 +82,7 @@ pub fn market(nse_dir: &Path, now: DateTime<Utc>) -> Result<Market, String> {
             .chain(&INDICES)
             .map(|(k, s, y)| (k.to_string(), s.to_string(), y.to_string())),
     );
-    let borrowed: Vec<(&str, &str, &str)> = list
-        .iter()
-        .map(|(k, s, y)| (k.as_str(), s.as_str(), y.as_str()))
-        .collect();
-    let from = today - Days::new(500);
-    Ok(Market::new(sessions(from, today)).with_instruments(&borrowed))
+    Ok(list)
 }
 
 /// The demo's rules at `now`: RELIANCE quoted 4 % above its previous session's close with a

@@ -25,6 +25,7 @@ pub mod run;
 pub mod server;
 pub mod smtp;
 pub mod sync;
+pub mod week;
 pub mod world;
 
 pub use binary::{Outcome, Sandbox};
