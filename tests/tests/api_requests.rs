@@ -201,7 +201,9 @@ fn a_hundred_concurrent_requests_are_all_accepted_and_each_runs_once() {
     assert_eq!(ids.len(), 100, "ids given twice: {ids:?}");
     w.dispatch_all();
     for id in ids {
-        assert_eq!(show(&server, id)["state"], "succeeded", "request {id}");
+        // The whole request when one fails: seen once under load, not reproduced alone.
+        let request = show(&server, id);
+        assert_eq!(request["state"], "succeeded", "request {id}: {request}");
         assert_eq!(
             w.runs_of(id).len(),
             1,
