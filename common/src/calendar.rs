@@ -357,6 +357,22 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&IST).date_naive()
 }
 
+/// The embedded calendar with the `market_holidays` rows `sql` inserts into a fresh database.
+#[cfg(test)]
+pub(crate) fn embedded_with(sql: &str) -> TradingCalendar {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let conn = crate::db::open(
+        &dir.path().join("m.db"),
+        std::time::Duration::from_secs(1),
+        &crate::schemas::COMMON,
+    )
+    .expect("a database");
+    conn.execute_batch(sql).expect("the rows insert");
+    TradingCalendar::embedded()
+        .with_table(&conn)
+        .expect("the rows read")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,19 +495,10 @@ mod tests {
 
     #[test]
     fn the_table_adds_closures_and_special_sessions() {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(
-            &dir.path().join("m.db"),
-            std::time::Duration::from_secs(1),
-            &crate::schemas::COMMON,
-        )
-        .unwrap();
-        conn.execute_batch(
+        let cal = embedded_with(
             "INSERT INTO market_holidays VALUES ('2026-12-01', 'Election', 'holiday', NULL, NULL, 'test');
              INSERT INTO market_holidays VALUES ('2026-11-08', 'Muhurat Trading', 'special_session', '18:00', '19:00', 'test');",
-        )
-        .unwrap();
-        let cal = TradingCalendar::embedded().with_table(&conn).unwrap();
+        );
         assert_eq!(cal.day(d("2026-12-01")), Day::Holiday("Election".into()));
         assert!(open(&cal, ist("2026-11-08 18:30")), "Muhurat on a Sunday");
         assert!(!open(&cal, ist("2026-11-08 10:00")));

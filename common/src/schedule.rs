@@ -352,20 +352,11 @@ mod tests {
 
     #[test]
     fn a_special_session_owes_runs_within_the_hours_the_timers_fire() {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open(
-            &dir.path().join("m.db"),
-            std::time::Duration::from_secs(1),
-            &crate::schemas::COMMON,
-        )
-        .unwrap();
-        conn.execute_batch(
+        let cal = crate::calendar::embedded_with(
             "INSERT INTO market_holidays VALUES ('2026-11-28', 'Special session', 'special_session', '09:15', '15:30', 'test');
              INSERT INTO market_holidays VALUES ('2026-11-27', 'Half day', 'special_session', '09:15', '13:00', 'test');
              INSERT INTO market_holidays VALUES ('2026-11-08', 'Muhurat Trading', 'special_session', '18:00', '19:00', 'test');",
-        )
-        .unwrap();
-        let cal = TradingCalendar::embedded().with_table(&conn).unwrap();
+        );
         let due = |job: &str, now: &str| {
             of(job)
                 .unwrap()
