@@ -131,7 +131,9 @@ impl Job for NewsSentiment {
                     Err(StoreError::Database(e)) => Err(ctx.db_error(e)),
                     Err(StoreError::Scoring(e)) => Err(UnitError {
                         exit: Exit::Failure,
-                        message: format!("{e:#}"),
+                        message: format!(
+                            "{e:#}; nothing of this source was stored and the next run fetches it again; if it keeps failing, set [jobs.news-sentiment] scorer = \"lexicon\" or check model_dir"
+                        ),
                     }),
                 }
             };

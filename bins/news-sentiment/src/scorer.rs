@@ -79,7 +79,12 @@ pub trait Scorer {
         self.score_batch(&[text])?
             .into_iter()
             .next()
-            .ok_or_else(|| anyhow::anyhow!("scorer {} gave no result", self.name()))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "scorer {} gave no result, which is a bug: report it; --scorer lexicon scores meanwhile",
+                    self.name()
+                )
+            })
     }
 }
 
