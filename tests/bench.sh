@@ -70,6 +70,7 @@ printf '  %-44s %9s MiB\n' "peak RSS" "$(mib "$(largest "${nse_kib[@]}")")" \
 . "$top/tests/bench/backup.sh"
 . "$top/tests/bench/news.sh"
 . "$top/tests/bench/jobs.sh"
+. "$top/tests/bench/performance.sh"
 echo
 echo "The table: every figure above beside the nearest alternative, measured in the same run"
 printf '%-58s %10s %-9s %-46s %10s %7s  %s\n' case ours unit alternative theirs ratio target
