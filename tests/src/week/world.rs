@@ -48,8 +48,10 @@ pub struct Desk {
     pub news: NewsServer,
     /// The mail the jobs sent.
     pub smtp: SmtpServer,
-    _nse: FixtureServer,
-    _exchanges: ExchangeServer,
+    /// NSE's index files.
+    nse: FixtureServer,
+    /// NSE's and BSE's corporate APIs.
+    exchanges: ExchangeServer,
 }
 
 impl Desk {
@@ -83,11 +85,10 @@ impl Desk {
             market,
             news,
             smtp,
-            _nse: nse,
-            _exchanges: exchanges,
+            nse,
+            exchanges,
         };
-        desk.sandbox
-            .write_config(&desk.config(desk._nse.url(), desk._exchanges.url()));
+        desk.sandbox.write_config(&desk.config());
         desk
     }
 
@@ -96,8 +97,10 @@ impl Desk {
         self.sandbox.path().join("backups")
     }
 
-    fn config(&self, nse_url: &str, exchanges: &str) -> String {
-        let market = self.market.url();
+    /// Every job's configuration, pointed at the loopback sources.
+    fn config(&self) -> String {
+        let (market, nse_url, exchanges) =
+            (self.market.url(), self.nse.url(), self.exchanges.url());
         let watched = format!("[\"{}\"]", WATCHED.join("\", \""));
         format!(
             "{http}{credentials}{email}\
