@@ -58,7 +58,7 @@ if [ "${1:-}" = --cmin ]; then
         # The committed corpus stays small (the repository carries 24 of them): the 70 smallest
         # minimised inputs of at most 4 KiB; the fixtures seed every run anyway.
         rm -rf fuzz/corpus/"$name" && mkdir -p fuzz/corpus/"$name"
-        find "$WORK/corpus/$name" -type f -size -4097c -printf '%s %p\n' | sort -n | head -70 |
+        find "$WORK/corpus/$name" -type f -size -4097c -printf '%s %p\n' | sort -n | awk 'NR <= 70' |
             cut -d' ' -f2- | xargs -r cp -t fuzz/corpus/"$name"
         echo "$name: $(find fuzz/corpus/"$name" -type f | wc -l) inputs"
     done
