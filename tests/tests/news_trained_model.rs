@@ -10,11 +10,14 @@ use std::path::{Path, PathBuf};
 use testkit::news::{figures, headlines, phrasebank, score_labels_with, shared_fixture};
 
 /// The README's figures of the trained model (accuracy, macro-F1).
-const PHRASEBANK: (f64, f64) = (0.737, 0.703);
-const HEADLINES: (f64, f64) = (0.907, 0.900);
+const PHRASEBANK: (f64, f64) = (0.799, 0.765);
+const HEADLINES: (f64, f64) = (0.938, 0.933);
 /// On the Twitter set's valid.csv as written (cashtags and links kept; training saw them
-/// removed, which gives 0.841 / 0.795).
-const TWITTER_VALID: (f64, f64) = (0.837, 0.787);
+/// removed, which gives 0.865 / 0.825).
+const TWITTER_VALID: (f64, f64) = (0.864, 0.825);
+/// On the written sentences held out of training (models/news-sentiment/sentences/held-out.tsv),
+/// the set the settings were chosen on with valid.csv.
+const HELD_OUT: (f64, f64) = (0.953, 0.945);
 
 /// The sentences written for training, with their labels: every `.tsv` of
 /// models/news-sentiment/sentences, or only the held-out one.
@@ -127,6 +130,19 @@ fn twitter_valid_figures_hold() {
         &gold,
         &model_labels(&dir, &texts),
         TWITTER_VALID,
+    );
+}
+
+#[test]
+fn held_out_written_sentence_figures_hold() {
+    let Some(dir) = model_dir() else { return };
+    let (gold, texts): (Vec<String>, Vec<String>) = written_sentences(true).into_iter().unzip();
+    assert!(texts.len() > 500, "the held-out sentences: {}", texts.len());
+    holds(
+        "written sentences held out",
+        &gold,
+        &model_labels(&dir, &texts),
+        HELD_OUT,
     );
 }
 
