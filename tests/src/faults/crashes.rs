@@ -19,7 +19,8 @@ pub fn restore(world: &World, seed: &Path) {
 /// SIGTERM at a random point of the run: it ends within its unit's `TimeoutStopSec` with
 /// exit 143 and its row `interrupted` (no row if the signal came before it had one). A job
 /// with sources has them stall, so that the signal finds it in the middle of its work, where
-/// a fast loopback source would often let it finish first.
+/// a fast loopback source would often let it finish first; a job without sources is paused
+/// mid-work by its `hold` failpoint for the same reason.
 pub fn sigterm(
     spec: &JobSpec,
     world: &World,
@@ -37,7 +38,11 @@ pub fn sigterm(
             .write_config(&pointed_at(clean, upstream, &server));
         server
     });
-    let mut run = Watched::new(world.job().spawn());
+    let job = match spec.hold.filter(|_| stall.is_none()) {
+        Some(hold) => world.job().env("FAILPOINTS", hold),
+        None => world.job(),
+    };
+    let mut run = Watched::new(job.spawn());
     std::thread::sleep(rng.delay(clean.took));
     let ended = run.ended();
     if !ended {

@@ -119,6 +119,10 @@ pub struct JobSpec {
     pub credential: Option<&'static str>,
     /// Whether the job talks to a server the suite can fault.
     pub talks: bool,
+    /// For a job with no source to stall: the failpoint (`FAILPOINTS` syntax) that pauses it
+    /// in the middle of its work, so that SIGTERM finds it there rather than after its last
+    /// unit, where the signal changes nothing (and the run is rightly `succeeded`).
+    pub hold: Option<&'static str>,
 }
 
 impl JobSpec {
@@ -160,6 +164,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &["127.0.0.1", "nse", "NSE"],
             credential: None,
             talks: true,
+            hold: None,
         },
         JobSpec {
             job: "corporate-announcements",
@@ -168,6 +173,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &["127.0.0.1", "NSE", "BSE", "nse", "bse"],
             credential: Some("upstox_token"),
             talks: true,
+            hold: None,
         },
         JobSpec {
             job: "market-sync",
@@ -176,6 +182,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &["127.0.0.1", "upstox", "Upstox", "yahoo", "Yahoo"],
             credential: Some("upstox_token"),
             talks: true,
+            hold: None,
         },
         JobSpec {
             job: "news-sentiment",
@@ -184,6 +191,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &["127.0.0.1", "NewsAPI", "newsapi", "feed"],
             credential: Some("newsapi_key"),
             talks: true,
+            hold: None,
         },
         JobSpec {
             job: "alert-scan",
@@ -192,6 +200,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &["127.0.0.1", "upstox", "Upstox"],
             credential: Some("upstox_token"),
             talks: true,
+            hold: None,
         },
         JobSpec {
             job: "performance-analytics",
@@ -200,6 +209,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &["127.0.0.1", "upstox", "Upstox"],
             credential: Some("upstox_token"),
             talks: true,
+            hold: None,
         },
         JobSpec {
             job: "db-backup",
@@ -208,6 +218,7 @@ pub fn table() -> Vec<JobSpec> {
             sources: &[],
             credential: None,
             talks: false,
+            hold: Some("db-backup::compressing=sleep(2000)"),
         },
     ]
 }
