@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use common::Exit;
 use common::backups::{BackupName, Manifest, temporary_name};
 use common::harness::UnitError;
+use common::shutdown::Shutdown;
 use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
 
@@ -34,6 +35,9 @@ pub struct Request<'a> {
     pub level: i32,
     /// How long to wait for a writer that holds the database exclusively (a checkpoint).
     pub busy: Duration,
+    /// SIGTERM/SIGINT: compression stops at the next MiB rather than finishing a copy of
+    /// gigabytes after systemd asked the unit to stop.
+    pub stop: &'a Shutdown,
 }
 
 /// Removes the hidden files of a backup in progress, whatever way it ends; after the renames
@@ -74,8 +78,8 @@ pub fn back_up(req: &Request) -> Result<Manifest, UnitError> {
     let checker = check::open_read_only(&copy).map_err(|e| UnitError::database(&copy, e))?;
     let interrupt = checker.get_interrupt_handle();
     let inspection = std::thread::spawn(move || check::inspect(&checker));
-    let written = compress(&copy, &compressed, req.level);
-    if written.is_err() {
+    let written = compress(&copy, &compressed, req.level, req.stop);
+    if !matches!(written, Ok(Some(_))) {
         interrupt.interrupt();
     }
     let inspected = inspection.join().unwrap_or_else(|_| {
@@ -83,7 +87,16 @@ pub fn back_up(req: &Request) -> Result<Manifest, UnitError> {
             "the check of the copy stopped unexpectedly".to_string(),
         ))
     });
-    let written = written.map_err(|e| io_error(Exit::IoErr, "cannot write", &compressed, &e))?;
+    let written = written
+        .map_err(|e| io_error(Exit::IoErr, "cannot write", &compressed, &e))?
+        .ok_or_else(|| UnitError {
+            exit: Exit::Terminated,
+            message: format!(
+                "stopped while compressing the copy of {}: no backup of it was made this run; \
+                 earlier backups are untouched",
+                source.display()
+            ),
+        })?;
     let contents: Contents = inspected.map_err(|p| UnitError {
         exit: p.exit(),
         message: format!(
@@ -164,8 +177,9 @@ struct Written {
     sha256: String,
 }
 
-/// Compresses `copy` into the new file `out`, hashing what is written, and fsyncs it.
-fn compress(copy: &Path, out: &Path, level: i32) -> io::Result<Written> {
+/// Compresses `copy` into the new file `out`, hashing what is written, and fsyncs it; `None`
+/// when a stop was asked for before it finished (the caller's temporaries go with it).
+fn compress(copy: &Path, out: &Path, level: i32, stop: &Shutdown) -> io::Result<Option<Written>> {
     let mut input = File::open(copy)?;
     let file = File::create_new(out)?;
     let mut encoder =
@@ -184,15 +198,18 @@ fn compress(copy: &Path, out: &Path, level: i32) -> io::Result<Written> {
         copy_bytes += n as u64;
         // The crash tests pause here, with the hidden files half written, and kill -9.
         fail::fail_point!("db-backup::compressing");
+        if stop.requested() {
+            return Ok(None);
+        }
     }
     let (writer, sha256, compressed_bytes) = encoder.finish()?.finish();
     let file = writer.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    Ok(Written {
+    Ok(Some(Written {
         copy_bytes,
         compressed_bytes,
         sha256,
-    })
+    }))
 }
 
 /// Writes `bytes` to the new file `path` and fsyncs it.
@@ -258,6 +275,7 @@ mod tests {
             taken,
             level: 3,
             busy: Duration::from_secs(1),
+            stop: &Shutdown::never(),
         };
         let manifest = back_up(&req).unwrap();
         assert!(manifest.verified);
@@ -297,9 +315,36 @@ mod tests {
             taken: Utc::now(),
             level: 3,
             busy: Duration::from_secs(1),
+            stop: &Shutdown::never(),
         };
         let e = back_up(&req).unwrap_err();
         assert_eq!(e.exit, Exit::IoErr, "{}", e.message);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_stop_asked_for_ends_the_backup_without_leaving_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database(dir.path());
+        let out = dir.path().join("backups");
+        std::fs::create_dir(&out).unwrap();
+        let stop = Shutdown::never();
+        stop.trigger(signal_hook::consts::SIGTERM);
+        let req = Request {
+            database: &db,
+            dir: &out,
+            taken: Utc::now(),
+            level: 3,
+            busy: Duration::from_secs(1),
+            stop: &stop,
+        };
+        let e = back_up(&req).unwrap_err();
+        assert_eq!(e.exit, Exit::Terminated, "{}", e.message);
+        assert!(
+            e.message.contains("earlier backups are untouched"),
+            "{}",
+            e.message
+        );
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
     }
 }

@@ -86,6 +86,7 @@ impl Job for DbBackup {
                         taken: ctx.now,
                         level: cfg.zstd_level,
                         busy,
+                        stop: &ctx.shutdown,
                     })
                 });
             match done {
