@@ -2,11 +2,11 @@
 //! so a later run's rebalance is history on a day of its own; a file older than a stored change
 //! writes nothing, and a date after today is a usage error.
 
-use chrono::Utc;
-use chrono_tz::Asia::Kolkata;
 use testkit::nse::*;
 
 const FIRST: &str = "2026-11-02";
+/// The later run's market clock, pinned: its date is the day the rebalance is put on.
+const LATER: &str = "2026-12-04 19:00 IST";
 
 /// The sandbox's configuration pointed at the rebalanced files.
 fn rebalance(s: &Setup) {
@@ -14,17 +14,13 @@ fn rebalance(s: &Setup) {
         .write_config(&config(&format!("{}/rebalanced", s.server.url())));
 }
 
-fn today() -> String {
-    Utc::now().with_timezone(&Kolkata).date_naive().to_string()
-}
-
 #[test]
 fn a_first_load_as_of_an_earlier_date_puts_the_rebalance_on_a_later_day() {
     let s = setup();
     s.run_ok(&["--index", "NIFTY50", "--as-of", FIRST]);
     rebalance(&s);
-    s.run_ok(&["--index", "NIFTY50"]);
-    let today = today();
+    s.job().at(LATER).args(["--index", "NIFTY50"]).run().ok();
+    let today = "2026-12-04".to_string();
     let spells = spells(&s.sandbox.db(), "NIFTY50");
     let left: Vec<_> = spells.iter().filter(|x| x.3.is_some()).collect();
     let joined_today: Vec<_> = spells.iter().filter(|x| x.2 == today).collect();

@@ -120,7 +120,7 @@ impl Job for NseIndexUpdate {
                 Selection::Named(names) => names.clone(),
                 Selection::File(name, _) => vec![name.clone()],
             };
-        let today = self.as_of.unwrap_or_else(|| calendar::today(ctx.started));
+        let today = self.as_of.unwrap_or_else(|| calendar::today(ctx.now));
         ctx.plan(indices.iter().map(IndexName::as_str));
         let mut totals = Totals::default();
         for index in &indices {
